@@ -1,0 +1,368 @@
+/*-------------------------------------------------------------------------
+ *
+ * endpoint.c
+ *		The declarative table of Polygon endpoints behind polygon_fdw.
+ *
+ * Every foreign table names one endpoint.  An endpoint row says which URL to
+ * call, which JSON field fills each column and how, which WHERE conditions
+ * push down into which request parameter, and in which order rows come back.
+ * Adding an endpoint is adding a row here; the planner, the request builder,
+ * the decoder and IMPORT FOREIGN SCHEMA all read this table.
+ *
+ * Column types follow the API's meaning: volumes and sizes are double
+ * precision (the API sends fractions and exponents), times are timestamptz,
+ * every column the API may omit is nullable.
+ *
+ * Copyright (c) 2026, tape developers
+ *
+ * IDENTIFICATION
+ *		src/fdw/endpoint.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "polygon_fdw.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+#define lengthof_(a) ((int) lengthof(a))
+
+/*
+ * Shorthands for column rows.  The type shorthands (T_TEXT, ...) expand to
+ * three arguments, hence the second level of macros.
+ */
+#define RES(...)		RES_I(__VA_ARGS__)
+#define RES_NN(...)		RES_NN_I(__VA_ARGS__)
+#define REQ(...)		REQ_I(__VA_ARGS__)
+#define REQ_NULL(...)	REQ_NULL_I(__VA_ARGS__)
+#define RES_I(name, sqltype, typid, kind, field) \
+	{name, sqltype, typid, kind, PCS_RESULT, field, false}
+#define RES_NN_I(name, sqltype, typid, kind, field) \
+	{name, sqltype, typid, kind, PCS_RESULT, field, true}
+#define REQ_I(name, sqltype, typid, kind) \
+	{name, sqltype, typid, kind, PCS_REQUEST, name, true}
+#define REQ_NULL_I(name, sqltype, typid, kind) \
+	{name, sqltype, typid, kind, PCS_REQUEST, name, false}
+
+#define T_TEXT		"text", TEXTOID, PVK_TEXT
+#define T_FLOAT8	"double precision", FLOAT8OID, PVK_FLOAT8
+#define T_INT4		"integer", INT4OID, PVK_INT4
+#define T_INT8		"bigint", INT8OID, PVK_INT8
+#define T_BOOL		"boolean", BOOLOID, PVK_BOOL
+#define T_DATE		"date", DATEOID, PVK_DATE
+#define T_TS_MS		"timestamp with time zone", TIMESTAMPTZOID, PVK_TS_MS
+#define T_TS_TEXT	"timestamp with time zone", TIMESTAMPTZOID, PVK_TS_TEXT
+#define T_JSONB		"jsonb", JSONBOID, PVK_JSONB
+
+/*
+ * bars: /v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{from}/{to}
+ *
+ * Aggregates of one ticker.  "t" is the start of the bar in Unix ms.  The
+ * ticker, timespan, multiplier and adjusted columns echo the request.
+ */
+static const PolygonColumn bars_columns[] = {
+	REQ("ticker", T_TEXT),
+	REQ("timespan", T_TEXT),
+	REQ("multiplier", T_INT4),
+	RES_NN("ts", T_TS_MS, "t"),
+	RES("open", T_FLOAT8, "o"),
+	RES("high", T_FLOAT8, "h"),
+	RES("low", T_FLOAT8, "l"),
+	RES("close", T_FLOAT8, "c"),
+	RES("volume", T_FLOAT8, "v"),
+	RES("vwap", T_FLOAT8, "vw"),
+	RES("transactions", T_INT8, "n"),
+	RES_NN("otc", "boolean", BOOLOID, PVK_BOOL_PRESENT, "otc"),
+	REQ("adjusted", T_BOOL),
+};
+
+static const PolygonParam bars_params[] = {
+	{"ticker", "ticker", PPE_TEXT, PPF_EQ | PPF_IN | PPF_REQUIRED | PPF_PATH, NULL},
+	{"multiplier", "multiplier", PPE_POSITIVE_INT, PPF_EQ | PPF_IN | PPF_PATH, "1"},
+	{"timespan", "timespan", PPE_TIMESPAN, PPF_EQ | PPF_IN | PPF_PATH, "minute"},
+	{"ts", "range", PPE_AGGS_RANGE, PPF_EQ | PPF_RANGE | PPF_PATH, NULL},
+	{"adjusted", "adjusted", PPE_BOOL, PPF_EQ | PPF_IN, "true"},
+};
+
+/*
+ * grouped_daily: /v2/aggs/grouped/locale/us/market/stocks/{date}
+ *
+ * The day bar of every stock on one date.  "t" is the end of the window per
+ * the specification.  One request per weekday of the date condition.
+ */
+static const PolygonColumn grouped_daily_columns[] = {
+	RES_NN("ticker", T_TEXT, "T"),
+	REQ("date", T_DATE),
+	RES_NN("ts", T_TS_MS, "t"),
+	RES("open", T_FLOAT8, "o"),
+	RES("high", T_FLOAT8, "h"),
+	RES("low", T_FLOAT8, "l"),
+	RES("close", T_FLOAT8, "c"),
+	RES("volume", T_FLOAT8, "v"),
+	RES("vwap", T_FLOAT8, "vw"),
+	RES("transactions", T_INT8, "n"),
+	RES_NN("otc", "boolean", BOOLOID, PVK_BOOL_PRESENT, "otc"),
+	REQ("adjusted", T_BOOL),
+};
+
+static const PolygonParam grouped_daily_params[] = {
+	{"date", "date", PPE_DATE_EACH, PPF_EQ | PPF_IN | PPF_RANGE | PPF_REQUIRED | PPF_PATH, NULL},
+	{"adjusted", "adjusted", PPE_BOOL, PPF_EQ | PPF_IN, "true"},
+	/* otc = false excludes OTC rows; no condition (or otc = true) needs them */
+	{"otc", "include_otc", PPE_BOOL, PPF_EQ, "true"},
+};
+
+/*
+ * tickers: /v3/reference/tickers
+ *
+ * Active and delisted tickers.  The API lists only active ones unless asked,
+ * so without a condition on active both lists are fetched.
+ */
+static const PolygonColumn tickers_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	RES("name", T_TEXT, "name"),
+	RES("market", T_TEXT, "market"),
+	RES("locale", T_TEXT, "locale"),
+	RES("primary_exchange", T_TEXT, "primary_exchange"),
+	RES("type", T_TEXT, "type"),
+	RES("active", T_BOOL, "active"),
+	RES("currency_name", T_TEXT, "currency_name"),
+	RES("currency_symbol", T_TEXT, "currency_symbol"),
+	RES("base_currency_name", T_TEXT, "base_currency_name"),
+	RES("base_currency_symbol", T_TEXT, "base_currency_symbol"),
+	RES("cik", T_TEXT, "cik"),
+	RES("composite_figi", T_TEXT, "composite_figi"),
+	RES("share_class_figi", T_TEXT, "share_class_figi"),
+	RES("last_updated_utc", T_TS_TEXT, "last_updated_utc"),
+	RES("delisted_utc", T_TS_TEXT, "delisted_utc"),
+	REQ_NULL("date", T_DATE),
+};
+
+static const PolygonParam tickers_params[] = {
+	{"ticker", "ticker", PPE_TEXT, PPF_EQ | PPF_IN | PPF_RANGE | PPF_RANGE_SUFFIX, NULL},
+	{"type", "type", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
+	{"market", "market", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
+	{"primary_exchange", "exchange", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
+	{"cik", "cik", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
+	{"date", "date", PPE_DATE, PPF_EQ, NULL},
+	{"active", "active", PPE_BOOL, PPF_EQ | PPF_BOTH_IF_ABSENT, NULL},
+};
+
+/*
+ * ticker_details: /v3/reference/tickers/{ticker}
+ *
+ * One ticker's reference data, optionally at a point in time.  Nested
+ * objects (address, branding) are jsonb.
+ */
+static const PolygonColumn ticker_details_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	RES("name", T_TEXT, "name"),
+	RES("market", T_TEXT, "market"),
+	RES("locale", T_TEXT, "locale"),
+	RES("primary_exchange", T_TEXT, "primary_exchange"),
+	RES("type", T_TEXT, "type"),
+	RES("active", T_BOOL, "active"),
+	RES("currency_name", T_TEXT, "currency_name"),
+	RES("cik", T_TEXT, "cik"),
+	RES("composite_figi", T_TEXT, "composite_figi"),
+	RES("share_class_figi", T_TEXT, "share_class_figi"),
+	RES("market_cap", T_FLOAT8, "market_cap"),
+	RES("phone_number", T_TEXT, "phone_number"),
+	RES("address", T_JSONB, "address"),
+	RES("description", T_TEXT, "description"),
+	RES("sic_code", T_TEXT, "sic_code"),
+	RES("sic_description", T_TEXT, "sic_description"),
+	RES("ticker_root", T_TEXT, "ticker_root"),
+	RES("ticker_suffix", T_TEXT, "ticker_suffix"),
+	RES("homepage_url", T_TEXT, "homepage_url"),
+	RES("total_employees", T_INT8, "total_employees"),
+	RES("list_date", T_DATE, "list_date"),
+	RES("branding", T_JSONB, "branding"),
+	RES("share_class_shares_outstanding", T_FLOAT8, "share_class_shares_outstanding"),
+	RES("weighted_shares_outstanding", T_FLOAT8, "weighted_shares_outstanding"),
+	RES("round_lot", T_INT4, "round_lot"),
+	RES("delisted_utc", T_TS_TEXT, "delisted_utc"),
+	RES("last_updated_utc", T_TS_TEXT, "last_updated_utc"),
+	REQ_NULL("date", T_DATE),
+};
+
+static const PolygonParam ticker_details_params[] = {
+	{"ticker", "ticker", PPE_TEXT, PPF_EQ | PPF_IN | PPF_REQUIRED | PPF_PATH, NULL},
+	{"date", "date", PPE_DATE, PPF_EQ, NULL},
+};
+
+#define ENDPOINT_COLUMNS(c) c, lengthof_(c)
+
+static const PolygonEndpoint endpoints[] = {
+	{
+		"bars",
+		"aggregate bars (second to year) of one or more tickers",
+		"/v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{from}/{to}",
+		"sort=asc&limit=50000",
+		PRS_ARRAY,
+		ENDPOINT_COLUMNS(bars_columns),
+		ENDPOINT_COLUMNS(bars_params),
+		{"ticker", "ts", NULL},
+		PEST_AGGS,
+		true,
+		true
+	},
+	{
+		"grouped_daily",
+		"the day bar of every US stock on each requested date",
+		"/v2/aggs/grouped/locale/us/market/stocks/{date}",
+		NULL,
+		PRS_ARRAY,
+		ENDPOINT_COLUMNS(grouped_daily_columns),
+		ENDPOINT_COLUMNS(grouped_daily_params),
+		{NULL},
+		PEST_GROUPED,
+		true,
+		true
+	},
+	{
+		"tickers",
+		"reference list of tickers, active and delisted",
+		"/v3/reference/tickers",
+		"order=asc&sort=ticker&limit=1000",
+		PRS_ARRAY,
+		ENDPOINT_COLUMNS(tickers_columns),
+		ENDPOINT_COLUMNS(tickers_params),
+		{NULL},
+		PEST_LIST,
+		true,
+		false
+	},
+	{
+		"ticker_details",
+		"reference details of one ticker, optionally at a point in time",
+		"/v3/reference/tickers/{ticker}",
+		NULL,
+		PRS_OBJECT,
+		ENDPOINT_COLUMNS(ticker_details_columns),
+		ENDPOINT_COLUMNS(ticker_details_params),
+		{NULL},
+		PEST_ONE,
+		false,
+		false
+	},
+};
+
+/*
+ * polygon_find_endpoint
+ *		The endpoint named name, or NULL.
+ */
+const PolygonEndpoint *
+polygon_find_endpoint(const char *name)
+{
+	for (int i = 0; i < lengthof_(endpoints); i++)
+	{
+		if (strcmp(endpoints[i].name, name) == 0)
+			return &endpoints[i];
+	}
+	return NULL;
+}
+
+/*
+ * polygon_endpoint_count / polygon_endpoint_by_index
+ *		Iterate over the endpoint table.
+ */
+int
+polygon_endpoint_count(void)
+{
+	return lengthof_(endpoints);
+}
+
+const PolygonEndpoint *
+polygon_endpoint_by_index(int i)
+{
+	Assert(i >= 0 && i < lengthof_(endpoints));
+	return &endpoints[i];
+}
+
+/*
+ * polygon_endpoint_column
+ *		Index of the column named name in ep, or -1.
+ */
+int
+polygon_endpoint_column(const PolygonEndpoint *ep, const char *name)
+{
+	for (int i = 0; i < ep->ncolumns; i++)
+	{
+		if (strcmp(ep->columns[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * polygon_endpoint_param
+ *		Index of the parameter fed by conditions on column, or -1.
+ */
+int
+polygon_endpoint_param(const PolygonEndpoint *ep, const char *column)
+{
+	for (int i = 0; i < ep->nparams; i++)
+	{
+		if (strcmp(ep->params[i].column, column) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * polygon_endpoint_names
+ *		"bars, grouped_daily, ..." for hints.
+ */
+char *
+polygon_endpoint_names(void)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < lengthof_(endpoints); i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", endpoints[i].name);
+	return buf.data;
+}
+
+/*
+ * polygon_endpoint_column_names
+ *		"ticker, timespan, ..." for hints.
+ */
+char *
+polygon_endpoint_column_names(const PolygonEndpoint *ep)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < ep->ncolumns; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", ep->columns[i].name);
+	return buf.data;
+}
+
+/*
+ * polygon_import_statement
+ *		The CREATE FOREIGN TABLE statement IMPORT FOREIGN SCHEMA runs for ep.
+ */
+char *
+polygon_import_statement(const PolygonEndpoint *ep, const char *server, const char *schema)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s.%s (\n",
+					 quote_identifier(schema), quote_identifier(ep->name));
+	for (int i = 0; i < ep->ncolumns; i++)
+	{
+		const PolygonColumn *col = &ep->columns[i];
+
+		appendStringInfo(&buf, "  %s %s%s%s\n",
+						 quote_identifier(col->name), col->sqltype,
+						 col->not_null ? " NOT NULL" : "",
+						 i < ep->ncolumns - 1 ? "," : "");
+	}
+	appendStringInfo(&buf, ") SERVER %s OPTIONS (endpoint %s)",
+					 quote_identifier(server), quote_literal_cstr(ep->name));
+	return buf.data;
+}

@@ -1,0 +1,658 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *		The one module of tape that talks HTTP (libcurl).
+ *
+ * A backend keeps one curl easy handle, so the TCP and TLS connection to the
+ * API is reused from request to request and page to page.  Every request:
+ *
+ *	- waits for the rate limit (ratelimit.c);
+ *	- sends the API key only as "Authorization: Bearer", never in the URL;
+ *	- asks for gzip and lets libcurl decompress;
+ *	- can be cancelled: the transfer callback aborts on a pending interrupt
+ *	  (Ctrl-C, statement_timeout, termination) and the error is raised by
+ *	  CHECK_FOR_INTERRUPTS() once libcurl has returned, never from inside it;
+ *	- shows the "Extension" wait event while it waits on the network;
+ *	- is retried with exponential back-off and jitter on 429, 5xx and network
+ *	  errors, honouring Retry-After when the server sends it; 400, 401, 403
+ *	  and 404 are never retried.
+ *
+ * Errors name what went wrong in PostgreSQL's style: the API's own text goes
+ * in the DETAIL, the request path in the CONTEXT, the key nowhere.
+ *
+ * Copyright (c) 2026, tape developers
+ *
+ * IDENTIFICATION
+ *		src/fdw/http.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "polygon_fdw.h"
+
+#include <math.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+/* Largest response body we accept: MaxAllocHugeSize is far beyond any page. */
+#define MAX_BODY_BYTES		((size_t) 1024 * 1024 * 1024)
+
+/* Longest Retry-After we honour */
+#define MAX_RETRY_AFTER_MS	(3600 * 1000)
+
+/* What a finished transfer means for the retry loop */
+typedef enum HttpOutcome
+{
+	HTTP_OK,					/* 200: the body is a page */
+	HTTP_NOT_FOUND,				/* 404, and the caller takes it */
+	HTTP_RETRY,					/* 429, 5xx, network error: try again */
+	HTTP_FAIL					/* anything else: report it */
+} HttpOutcome;
+
+/* Body being received, grown without ever raising an error inside libcurl */
+typedef struct BodySink
+{
+	StringInfo	body;			/* destination, in its own memory context */
+	MemoryContext cxt;			/* where body->data lives */
+	bool		too_large;		/* MAX_BODY_BYTES exceeded */
+	bool		out_of_memory;	/* allocation failed */
+} BodySink;
+
+/* Headers we care about */
+typedef struct HeaderSink
+{
+	char		retry_after[64];	/* Retry-After value, or "" */
+	char		content_type[128];	/* Content-Type value, or "" */
+} HeaderSink;
+
+/* Passed to the error context callback */
+typedef struct RequestContext
+{
+	const char *path;			/* path and query, no host */
+	int			attempt;		/* 1-based */
+} RequestContext;
+
+static CURL *curl_handle = NULL;
+static char curl_errbuf[CURL_ERROR_SIZE];
+
+static CURL *get_curl_handle(void);
+static struct curl_slist *build_headers(const char *auth_header);
+static size_t body_callback(char *ptr, size_t size, size_t nmemb, void *userdata);
+static size_t header_callback(char *ptr, size_t size, size_t nmemb, void *userdata);
+static int	progress_callback(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+							  curl_off_t ultotal, curl_off_t ulnow);
+static bool retryable_curl_error(CURLcode res);
+static int64 retry_delay_us(const PolygonServerOptions *opts, int attempt,
+							const char *retry_after);
+static void request_error_callback(void *arg);
+static void report_http_failure(PolygonConnection *conn, long status, StringInfo body,
+								int attempts) pg_attribute_noreturn();
+
+/*
+ * get_curl_handle
+ *		The backend's curl handle, created on first use.
+ */
+static CURL *
+get_curl_handle(void)
+{
+	if (curl_handle == NULL)
+	{
+		static bool global_done = false;
+
+		if (!global_done)
+		{
+			if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+						 errmsg("could not initialize libcurl")));
+			global_done = true;
+		}
+		curl_handle = curl_easy_init();
+		if (curl_handle == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl handle")));
+	}
+	return curl_handle;
+}
+
+/*
+ * build_headers
+ *		The request headers.  libcurl copies each string into malloc'd memory;
+ *		the caller frees the list with curl_slist_free_all().
+ */
+static struct curl_slist *
+build_headers(const char *auth_header)
+{
+	const char *lines[] = {
+		auth_header,
+		"Accept: application/json",
+		"User-Agent: tape/" TAPE_VERSION " (PostgreSQL polygon_fdw)",
+	};
+	struct curl_slist *list = NULL;
+
+	for (int i = 0; i < lengthof(lines); i++)
+	{
+		struct curl_slist *next = curl_slist_append(list, lines[i]);
+
+		if (next == NULL)
+		{
+			curl_slist_free_all(list);
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+					 errmsg("out of memory while building a Polygon request")));
+		}
+		list = next;
+	}
+	return list;
+}
+
+/*
+ * body_callback
+ *		Append received bytes to the body.  Returns 0 (abort) instead of
+ *		raising an error, which must not cross libcurl's frames.
+ */
+static size_t
+body_callback(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	BodySink   *sink = (BodySink *) userdata;
+	StringInfo	body = sink->body;
+	size_t		n = size * nmemb;
+	size_t		needed = (size_t) body->len + n + 1;
+
+	if (needed > MAX_BODY_BYTES)
+	{
+		sink->too_large = true;
+		return 0;
+	}
+	if (needed > (size_t) body->maxlen)
+	{
+		size_t		newlen = Max((size_t) body->maxlen * 2, needed);
+		char	   *newdata;
+
+		newlen = Min(newlen, MAX_BODY_BYTES);
+		newdata = MemoryContextAllocExtended(sink->cxt, newlen,
+											 MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+		if (newdata == NULL)
+		{
+			sink->out_of_memory = true;
+			return 0;
+		}
+		memcpy(newdata, body->data, body->len);
+		pfree(body->data);
+		body->data = newdata;
+		body->maxlen = (int) newlen;
+	}
+	memcpy(body->data + body->len, ptr, n);
+	body->len += (int) n;
+	body->data[body->len] = '\0';
+	return n;
+}
+
+/*
+ * header_callback
+ *		Keep the Retry-After and Content-Type headers.
+ */
+static size_t
+header_callback(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	HeaderSink *sink = (HeaderSink *) userdata;
+	size_t		n = size * nmemb;
+	static const struct
+	{
+		const char *name;
+		size_t		offset;
+		size_t		size;
+	}			wanted[] = {
+		{"retry-after:", offsetof(HeaderSink, retry_after), sizeof(((HeaderSink *) 0)->retry_after)},
+		{"content-type:", offsetof(HeaderSink, content_type), sizeof(((HeaderSink *) 0)->content_type)},
+	};
+
+	/* A status line starts a new response: forget the previous headers */
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
+	{
+		sink->retry_after[0] = '\0';
+		sink->content_type[0] = '\0';
+		return n;
+	}
+	for (int i = 0; i < lengthof(wanted); i++)
+	{
+		size_t		len = strlen(wanted[i].name);
+
+		if (n > len && pg_strncasecmp(ptr, wanted[i].name, len) == 0)
+		{
+			char	   *dest = (char *) sink + wanted[i].offset;
+			const char *v = ptr + len;
+			const char *e = ptr + n;
+			size_t		vlen;
+
+			while (v < e && (*v == ' ' || *v == '\t'))
+				v++;
+			while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' '))
+				e--;
+			vlen = Min((size_t) (e - v), wanted[i].size - 1);
+			memcpy(dest, v, vlen);
+			dest[vlen] = '\0';
+		}
+	}
+	return n;
+}
+
+/*
+ * progress_callback
+ *		Abort the transfer when the backend has an interrupt pending.
+ *
+ * libcurl calls this often during a transfer and about once a second while
+ * idle, so a cancel takes effect within about a second.
+ */
+static int
+progress_callback(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+				  curl_off_t ultotal, curl_off_t ulnow)
+{
+	return (QueryCancelPending || ProcDiePending) ? 1 : 0;
+}
+
+/*
+ * retryable_curl_error
+ *		Network failures worth another attempt.
+ */
+static bool
+retryable_curl_error(CURLcode res)
+{
+	switch (res)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_OPERATION_TIMEDOUT:
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_BAD_CONTENT_ENCODING:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * retry_delay_us
+ *		How long to wait before the next attempt.
+ *
+ * Retry-After (seconds or an HTTP date) wins when present.  Otherwise the
+ * delay doubles with each attempt from retry_base_ms up to retry_max_ms, and
+ * a random jitter of up to half of it spreads sessions that failed together.
+ */
+static int64
+retry_delay_us(const PolygonServerOptions *opts, int attempt, const char *retry_after)
+{
+	double		delay_ms;
+
+	if (retry_after[0] != '\0')
+	{
+		char	   *end;
+		long		seconds = strtol(retry_after, &end, 10);
+
+		if (end != retry_after && *end == '\0' && seconds >= 0)
+			return (int64) Min((double) seconds * 1000.0, MAX_RETRY_AFTER_MS) * 1000;
+		else
+		{
+			time_t		when = curl_getdate(retry_after, NULL);
+
+			if (when != (time_t) -1)
+			{
+				double		ms = difftime(when, time(NULL)) * 1000.0;
+
+				return (int64) Max(0.0, Min(ms, MAX_RETRY_AFTER_MS)) * 1000;
+			}
+		}
+	}
+
+	delay_ms = (double) opts->retry_base_ms * pow(2.0, Min(attempt, 30));
+	delay_ms = Min(delay_ms, (double) opts->retry_max_ms);
+	delay_ms *= 0.5 + 0.5 * pg_prng_double(&pg_global_prng_state);
+	return (int64) (delay_ms * 1000.0);
+}
+
+/*
+ * request_error_callback
+ *		Name the request in the CONTEXT of any error raised while it runs.
+ */
+static void
+request_error_callback(void *arg)
+{
+	RequestContext *rc = (RequestContext *) arg;
+
+	if (rc->attempt > 1)
+		errcontext("Polygon request: GET %s (attempt %d)", rc->path, rc->attempt);
+	else
+		errcontext("Polygon request: GET %s", rc->path);
+}
+
+/*
+ * polygon_http_get
+ *		GET url and put the body of the 200 response into body.
+ *
+ * Returns the HTTP status: 200, or 404 when flags has PHG_ALLOW_404.  Any
+ * other outcome, once retries are exhausted, raises an error.  body is reset
+ * first; its data lives in the memory context it was created in.
+ */
+long
+polygon_http_get(PolygonConnection *conn, const char *url, StringInfo body,
+				 PolygonHttpStats *stats, int flags)
+{
+	CURL	   *curl = get_curl_handle();
+	char	   *auth_header;
+	struct curl_slist *headers = NULL;
+	RequestContext rc;
+	ErrorContextCallback errcallback;
+	long		status = 0;
+	int			attempt;
+
+	Assert(conn->api_key != NULL);
+	rc.path = polygon_redact_url(polygon_path_of_url(url));
+	rc.attempt = 1;
+	errcallback.callback = request_error_callback;
+	errcallback.arg = &rc;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	auth_header = psprintf("Authorization: Bearer %s", conn->api_key);
+
+	for (attempt = 0;; attempt++)
+	{
+		BodySink	bsink;
+		HeaderSink	hsink;
+		CURLcode	res;
+		HttpOutcome outcome;
+		int64		delay_us;
+
+		rc.attempt = attempt + 1;
+		stats->ratelimit_wait_ms +=
+			polygon_ratelimit_acquire(conn->key_hash, conn->opts.requests_per_minute);
+
+		resetStringInfo(body);
+		bsink.body = body;
+		bsink.cxt = GetMemoryChunkContext(body->data);
+		bsink.too_large = false;
+		bsink.out_of_memory = false;
+		memset(&hsink, 0, sizeof(hsink));
+		curl_errbuf[0] = '\0';
+
+		headers = build_headers(auth_header);
+
+		curl_easy_reset(curl);
+		curl_easy_setopt(curl, CURLOPT_URL, url);
+		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+		curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long) conn->opts.connect_timeout_ms);
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) conn->opts.timeout_ms);
+		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_errbuf);
+		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_callback);
+		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &bsink);
+		curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_callback);
+		curl_easy_setopt(curl, CURLOPT_HEADERDATA, &hsink);
+		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_callback);
+
+		pgstat_report_wait_start(PG_WAIT_EXTENSION);
+		res = curl_easy_perform(curl);
+		pgstat_report_wait_end();
+
+		curl_slist_free_all(headers);
+		headers = NULL;
+		stats->requests++;
+
+		if (res == CURLE_ABORTED_BY_CALLBACK)
+		{
+			/* an interrupt is pending: let PostgreSQL raise it */
+			CHECK_FOR_INTERRUPTS();
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("Polygon request was interrupted")));
+		}
+		if (bsink.too_large)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+					 errmsg("Polygon response is larger than %zu bytes", MAX_BODY_BYTES)));
+		if (bsink.out_of_memory)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+					 errmsg("out of memory while receiving a Polygon response of %d bytes",
+							body->len)));
+
+		status = 0;
+		if (res == CURLE_OK)
+		{
+			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+			if (status == 200)
+				outcome = HTTP_OK;
+			else if (status == 404 && (flags & PHG_ALLOW_404))
+				outcome = HTTP_NOT_FOUND;
+			else if (status == 429 || status == 500 || status == 502 ||
+					 status == 503 || status == 504 || status == 408)
+				outcome = HTTP_RETRY;
+			else
+				outcome = HTTP_FAIL;
+		}
+		else
+			outcome = retryable_curl_error(res) ? HTTP_RETRY : HTTP_FAIL;
+
+		if (outcome == HTTP_OK || outcome == HTTP_NOT_FOUND)
+		{
+			stats->pages++;
+			stats->bytes += body->len;
+			break;
+		}
+
+		if (outcome == HTTP_RETRY && attempt < conn->opts.max_retries)
+		{
+			delay_us = retry_delay_us(&conn->opts, attempt, hsink.retry_after);
+			stats->retries++;
+			if (status == 429)
+			{
+				stats->status_429++;
+				/* every session using this key should hold back, not only us */
+				polygon_ratelimit_defer(conn->key_hash, conn->opts.requests_per_minute, delay_us);
+			}
+			elog(DEBUG1, "polygon_fdw: retrying after %s, waiting %.0f ms",
+				 res == CURLE_OK ? psprintf("HTTP %ld", status) : curl_easy_strerror(res),
+				 delay_us / 1000.0);
+			polygon_interruptible_sleep(delay_us);
+			stats->backoff_wait_ms += delay_us / 1000.0;
+			continue;
+		}
+
+		/* out of attempts, or not worth retrying */
+		if (status == 429)
+			stats->status_429++;
+		if (res != CURLE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+					 errmsg("could not reach the Polygon API at \"%s\"", conn->origin),
+					 attempt > 0
+					 ? errdetail_internal("Gave up after %d attempts: %s", attempt + 1,
+										  curl_errbuf[0] ? curl_errbuf : curl_easy_strerror(res))
+					 : errdetail_internal("%s", curl_errbuf[0] ? curl_errbuf : curl_easy_strerror(res)),
+					 errhint("Check the base_url option of server \"%s\" and the network.",
+							 conn->servername)));
+		report_http_failure(conn, status, body, attempt + 1);
+	}
+
+	pfree(auth_header);
+	error_context_stack = errcallback.previous;
+	return status;
+}
+
+/*
+ * report_http_failure
+ *		Raise the error for a response that is not a page.
+ */
+static void
+report_http_failure(PolygonConnection *conn, long status, StringInfo body, int attempts)
+{
+	PolygonApiError err;
+	char	   *api_text;
+	char	   *gave_up = attempts > 1 ? psprintf("Gave up after %d attempts. ", attempts) : "";
+
+	polygon_parse_error_body(body->data, body->len, &err);
+	if (err.message)
+		api_text = psprintf("%sThe API said: %s", gave_up, err.message);
+	else if (err.is_html)
+		api_text = psprintf("%sThe response was an HTML page%s%s%s, not JSON.", gave_up,
+							err.html_title ? " titled \"" : "",
+							err.html_title ? err.html_title : "",
+							err.html_title ? "\"" : "");
+	else if (body->len == 0)
+		api_text = psprintf("%sThe response body was empty.", gave_up);
+	else
+		api_text = psprintf("%sThe response body was not a Polygon error object.", gave_up);
+
+	switch (status)
+	{
+		case 401:
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+					 errmsg("the Polygon API rejected the API key of server \"%s\"",
+							conn->servername),
+					 errdetail_internal("HTTP 401. %s", api_text),
+					 errhint("Check the api_key option of the user mapping for server \"%s\".",
+							 conn->servername)));
+			break;
+		case 403:
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("the Polygon plan of this API key is not entitled to this data"),
+					 errdetail_internal("HTTP 403. %s", api_text),
+					 errhint("Ask for data the plan covers (recent history only on the free plan, and never future dates), or upgrade the plan.")));
+			break;
+		case 400:
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("the Polygon API rejected the request"),
+					 errdetail_internal("HTTP 400. %s", api_text)));
+			break;
+		case 404:
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+					 errmsg("the Polygon API has nothing at the requested path"),
+					 errdetail_internal("HTTP 404. %s", api_text)));
+			break;
+		case 429:
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("the Polygon API kept refusing requests with HTTP 429 (too many requests)"),
+					 errdetail_internal("%s", api_text),
+					 errhint("Set requests_per_minute of server \"%s\" to what the plan allows, or raise max_retries.",
+							 conn->servername)));
+			break;
+		default:
+			if (status >= 500)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+						 errmsg("the Polygon API failed with HTTP status %ld", status),
+						 errdetail_internal("%s", api_text),
+						 errhint("The service may be overloaded; try again later or ask for a shorter range.")));
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_ERROR),
+						 errmsg("unexpected HTTP status %ld from the Polygon API", status),
+						 errdetail_internal("%s", api_text)));
+			break;
+	}
+	pg_unreachable();
+}
+
+/*
+ * polygon_path_of_url
+ *		The path and query of an absolute URL ("/v2/...?cursor=...").
+ *
+ * next_url values may name another host, or carry ":443" or even ":443:443";
+ * we only ever take their path and query and send them to our own server.
+ */
+char *
+polygon_path_of_url(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *path;
+
+	if (url[0] == '/')
+		return pstrdup(url);
+	if (scheme == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("invalid URL in Polygon response: \"%s\"", polygon_redact_url(url))));
+	path = strchr(scheme + 3, '/');
+	return pstrdup(path ? path : "/");
+}
+
+/*
+ * polygon_append_url_encoded
+ *		Append s percent-encoded (RFC 3986 unreserved characters kept).
+ */
+void
+polygon_append_url_encoded(StringInfo buf, const char *s, bool path_segment)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~' ||
+			(!path_segment && *p == ':'))
+			appendStringInfoChar(buf, (char) *p);
+		else
+		{
+			appendStringInfoChar(buf, '%');
+			appendStringInfoChar(buf, hex[*p >> 4]);
+			appendStringInfoChar(buf, hex[*p & 0x0f]);
+		}
+	}
+}
+
+/*
+ * polygon_redact_url
+ *		The URL with the value of any apiKey / api_key parameter hidden.
+ *
+ * tape never puts the key in a URL, but a next_url or a base_url written by
+ * hand might; whatever we print goes through here.
+ */
+char *
+polygon_redact_url(const char *url)
+{
+	StringInfoData buf;
+	const char *p = url;
+
+	initStringInfo(&buf);
+	while (*p)
+	{
+		if ((p == url || p[-1] == '?' || p[-1] == '&') &&
+			(pg_strncasecmp(p, "apikey=", 7) == 0 || pg_strncasecmp(p, "api_key=", 8) == 0))
+		{
+			const char *eq = strchr(p, '=');
+
+			appendBinaryStringInfo(&buf, p, eq - p + 1);
+			appendStringInfoString(&buf, "REDACTED");
+			p = eq + 1;
+			while (*p && *p != '&' && *p != '#')
+				p++;
+			continue;
+		}
+		appendStringInfoChar(&buf, *p++);
+	}
+	return buf.data;
+}

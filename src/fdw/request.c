@@ -1,0 +1,1014 @@
+/*-------------------------------------------------------------------------
+ *
+ * request.c
+ *		From WHERE conditions to Polygon requests.
+ *
+ * Planning (polygon_classify_conditions) finds the conditions that an
+ * endpoint parameter can take: "column op value" where op is =, IN, <, <=,
+ * >, >= as the parameter allows, and value does not depend on the scanned
+ * row and is not volatile.  Every condition stays a local filter too, so a
+ * pushed-down condition only ever narrows what is fetched, never what is
+ * returned.
+ *
+ * Execution (polygon_build_requests) evaluates those values and builds the
+ * request series: one per combination of the parameter values (an IN list
+ * of tickers gives one series per ticker, in the column's sort order), each
+ * a URL path whose later pages come from next_url.  The planner calls the
+ * same function with the constants it knows, to count requests and rows.
+ *
+ * Time ranges of the aggregates endpoint keep their exact meaning: the bars
+ * returned are those whose start time satisfies the condition.  Intraday
+ * timespans send Unix milliseconds; day and longer send New York dates,
+ * because day bars start at 00:00 New York.
+ *
+ * Copyright (c) 2026, tape developers
+ *
+ * IDENTIFICATION
+ *		src/fdw/request.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "polygon_fdw.h"
+#include "markettime.h"
+
+#include "access/stratnum.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_opclass.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+/* Everything known about one parameter once its conditions are evaluated */
+typedef struct ParamState
+{
+	bool		has_set;		/* an = or IN condition applies */
+	bool		set_unknown;	/* planning: some value of the set is unknown */
+	bool		set_many_unknown;	/* planning: an IN list of unknown length */
+	List	   *set;			/* canonical strings of the allowed values */
+	bool		has_lower;		/* a lower bound applies */
+	bool		lower_unknown;	/* planning: its value is unknown */
+	bool		lower_incl;		/* >= rather than > */
+	int64		lower;			/* TimestampTz or DateADT */
+	bool		has_upper;
+	bool		upper_unknown;
+	bool		upper_incl;
+	int64		upper;
+	bool		empty;			/* the conditions admit no value */
+} ParamState;
+
+/* One value a parameter takes in a request */
+typedef struct Choice
+{
+	char	   *text;			/* what goes in the path or query, or NULL */
+	char	   *query;			/* extra query text (range suffixes), or NULL */
+} Choice;
+
+static const char *const timespans[] = {
+	"second", "minute", "hour", "day", "week", "month", "quarter", "year"
+};
+
+/* bars per trading day of each timespan, for estimates (16 h extended session) */
+static const double bars_per_day[] = {
+	57600.0, 960.0, 16.0, 1.0, 1.0 / 5, 1.0 / 21, 1.0 / 63, 1.0 / 252
+};
+
+static Oid	btree_family_of(Oid typid);
+static bool classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno,
+							Expr *clause, PolygonCond *cond);
+static Var *strip_to_var(Node *node, Index varno);
+static char *canonical_text(const PolygonParam *param, Oid type, Datum value);
+static void add_to_set(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv);
+static void add_bound(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv);
+static int64 bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite);
+static List *param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
+						   Oid sort_collation);
+static int	timespan_index(const char *timespan);
+static bool aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
+					   int multiplier, bool planning, char **from, char **to, double *est_rows);
+static PolygonRequest *render_request(const PolygonEndpoint *ep, List **choices, int *pick,
+									  ParamState *states, bool planning);
+
+/*
+ * polygon_op_name
+ *		"=", "IN", "<", ... for messages.
+ */
+const char *
+polygon_op_name(PolygonPushOp op)
+{
+	switch (op)
+	{
+		case PPO_EQ:
+			return "=";
+		case PPO_IN:
+			return "IN";
+		case PPO_LT:
+			return "<";
+		case PPO_LE:
+			return "<=";
+		case PPO_GT:
+			return ">";
+		case PPO_GE:
+			return ">=";
+	}
+	return "?";
+}
+
+/*
+ * btree_family_of
+ *		The btree operator family of a type's default opclass.
+ */
+static Oid
+btree_family_of(Oid typid)
+{
+	Oid			opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+
+	return OidIsValid(opclass) ? get_opclass_family(opclass) : InvalidOid;
+}
+
+/*
+ * strip_to_var
+ *		The Var of the scanned relation under node's binary-compatible
+ *		relabelings, or NULL.
+ */
+static Var *
+strip_to_var(Node *node, Index varno)
+{
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	if (node && IsA(node, Var) &&
+		((Var *) node)->varno == varno && ((Var *) node)->varlevelsup == 0 &&
+		((Var *) node)->varattno > 0)
+		return (Var *) node;
+	return NULL;
+}
+
+/*
+ * polygon_classify_conditions
+ *		The conditions among clauses (bare expressions, in scan order) that
+ *		push down into parameters of ep, as a List of PolygonCond.
+ */
+List *
+polygon_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
+							const PolygonEndpoint *ep, Oid relid, List *clauses)
+{
+	List	   *conds = NIL;
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, clauses)
+	{
+		PolygonCond cond;
+
+		if (classify_clause(ep, relid, baserel->relid, (Expr *) lfirst(lc), &cond))
+		{
+			PolygonCond *c = palloc(sizeof(PolygonCond));
+
+			*c = cond;
+			c->clause = i;
+			conds = lappend(conds, c);
+		}
+		i++;
+	}
+	return conds;
+}
+
+/*
+ * classify_clause
+ *		Whether clause pushes down, and how.
+ */
+static bool
+classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
+				PolygonCond *cond)
+{
+	Var		   *var = NULL;
+	Node	   *other = NULL;
+	Oid			opno = InvalidOid;
+	Oid			inputcollid = InvalidOid;
+	bool		is_array = false;
+	char	   *colname;
+	int			p;
+	const PolygonParam *param;
+	Oid			family;
+	int			strategy;
+	Oid			valtype;
+
+	if (IsA(clause, OpExpr) && list_length(((OpExpr *) clause)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) clause;
+
+		opno = op->opno;
+		inputcollid = op->inputcollid;
+		if ((var = strip_to_var(linitial(op->args), varno)) != NULL)
+			other = lsecond(op->args);
+		else if ((var = strip_to_var(lsecond(op->args), varno)) != NULL)
+		{
+			other = linitial(op->args);
+			opno = get_commutator(opno);
+			if (!OidIsValid(opno))
+				return false;
+		}
+		else
+			return false;
+	}
+	else if (IsA(clause, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
+
+		if (!saop->useOr ||
+			(var = strip_to_var(linitial(saop->args), varno)) == NULL)
+			return false;
+		opno = saop->opno;
+		inputcollid = saop->inputcollid;
+		other = lsecond(saop->args);
+		is_array = true;
+	}
+	else if ((var = strip_to_var((Node *) clause, varno)) != NULL &&
+			 var->vartype == BOOLOID)
+	{
+		/* WHERE flag */
+		other = (Node *) makeBoolConst(true, false);
+		opno = BooleanEqualOperator;
+	}
+	else if (is_notclause(clause) &&
+			 (var = strip_to_var((Node *) get_notclausearg(clause), varno)) != NULL &&
+			 var->vartype == BOOLOID)
+	{
+		/* WHERE NOT flag */
+		other = (Node *) makeBoolConst(false, false);
+		opno = BooleanEqualOperator;
+	}
+	else
+		return false;
+
+	/* the value must be computable before the scan starts */
+	if (contain_var_clause(other) || contain_volatile_functions(other))
+		return false;
+
+	colname = get_attname(relid, var->varattno, false);
+	p = polygon_endpoint_param(ep, colname);
+	if (p < 0)
+		return false;
+	param = &ep->params[p];
+
+	/* text equality must mean byte equality */
+	if (OidIsValid(inputcollid) && !get_collation_isdeterministic(inputcollid))
+		return false;
+
+	family = btree_family_of(var->vartype);
+	if (!OidIsValid(family))
+		return false;
+	strategy = get_op_opfamily_strategy(opno, family);
+	valtype = exprType(other);
+	if (is_array)
+		valtype = get_element_type(valtype);
+	if (!OidIsValid(valtype))
+		return false;
+
+	switch (strategy)
+	{
+		case BTEqualStrategyNumber:
+			if (is_array ? !(param->flags & PPF_IN) : !(param->flags & PPF_EQ))
+				return false;
+			cond->op = is_array ? PPO_IN : PPO_EQ;
+			break;
+		case BTLessStrategyNumber:
+		case BTLessEqualStrategyNumber:
+		case BTGreaterStrategyNumber:
+		case BTGreaterEqualStrategyNumber:
+			if (is_array || !(param->flags & PPF_RANGE))
+				return false;
+			cond->op = strategy == BTLessStrategyNumber ? PPO_LT :
+				strategy == BTLessEqualStrategyNumber ? PPO_LE :
+				strategy == BTGreaterStrategyNumber ? PPO_GT : PPO_GE;
+			break;
+		default:
+			return false;
+	}
+
+	/* values we can write exactly into the request */
+	if (param->encoding == PPE_AGGS_RANGE)
+	{
+		if (cond->op == PPO_IN ||
+			(valtype != TIMESTAMPTZOID && valtype != TIMESTAMPOID && valtype != DATEOID))
+			return false;
+	}
+	else if (valtype != var->vartype)
+		return false;
+
+	cond->param = p;
+	cond->value = (Expr *) other;
+	return true;
+}
+
+/*
+ * canonical_text
+ *		The text a value takes in a request, checked for the parameter.
+ */
+static char *
+canonical_text(const PolygonParam *param, Oid type, Datum value)
+{
+	char	   *str;
+
+	switch (param->encoding)
+	{
+		case PPE_TEXT:
+			return TextDatumGetCString(value);
+
+		case PPE_TIMESPAN:
+			str = TextDatumGetCString(value);
+			if (timespan_index(str) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid timespan \"%s\"", str),
+						 errhint("Valid timespans are: second, minute, hour, day, week, month, quarter, year.")));
+			return str;
+
+		case PPE_POSITIVE_INT:
+			{
+				int64		v = (type == INT8OID) ? DatumGetInt64(value) :
+				(type == INT2OID) ? DatumGetInt16(value) : DatumGetInt32(value);
+
+				if (v <= 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+							 errmsg("%s must be a positive integer, not " INT64_FORMAT,
+									param->column, v)));
+				return psprintf(INT64_FORMAT, v);
+			}
+
+		case PPE_BOOL:
+			return pstrdup(DatumGetBool(value) ? "true" : "false");
+
+		case PPE_DATE:
+		case PPE_DATE_EACH:
+			if (DATE_NOT_FINITE(DatumGetDateADT(value)))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("%s must be a finite date", param->column)));
+			return date_to_iso(DatumGetDateADT(value));
+
+		case PPE_AGGS_RANGE:
+			break;
+	}
+	elog(ERROR, "parameter \"%s\" takes no single value", param->name);
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * add_to_set
+ *		Narrow the allowed values of a parameter by an = or IN condition.
+ */
+static void
+add_to_set(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv)
+{
+	List	   *values = NIL;
+
+	if (!cv->known)
+	{
+		ps->set_unknown = true;
+		if (cv->op == PPO_IN)
+			ps->set_many_unknown = true;
+		if (!ps->has_set)
+		{
+			ps->has_set = true;
+			ps->set = list_make1(pstrdup("?"));
+		}
+		return;
+	}
+	if (cv->isnull)
+	{
+		ps->empty = true;		/* col = NULL is never true */
+		return;
+	}
+	if (cv->op == PPO_IN)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(cv->value);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		get_typlenbyvalalign(cv->type, &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, cv->type, typlen, typbyval, typalign, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			if (!nulls[i])
+				values = lappend(values, canonical_text(param, cv->type, elems[i]));
+		}
+	}
+	else
+		values = list_make1(canonical_text(param, cv->type, cv->value));
+
+	if (!ps->has_set || (ps->set_unknown && list_length(ps->set) == 1 &&
+						 strcmp(linitial(ps->set), "?") == 0))
+	{
+		ps->has_set = true;
+		ps->set = values;
+	}
+	else
+	{
+		List	   *kept = NIL;
+		ListCell   *a;
+		ListCell   *b;
+
+		foreach(a, ps->set)
+		{
+			foreach(b, values)
+			{
+				if (strcmp(lfirst(a), lfirst(b)) == 0)
+				{
+					kept = lappend(kept, lfirst(a));
+					break;
+				}
+			}
+		}
+		ps->set = kept;
+	}
+	if (ps->set == NIL)
+		ps->empty = true;
+}
+
+/*
+ * bound_value
+ *		A range bound as TimestampTz (AGGS_RANGE) or DateADT (dates).
+ *		*infinite is -1 for -infinity, +1 for +infinity, else 0.
+ */
+static int64
+bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite)
+{
+	*infinite = 0;
+	if (param->encoding == PPE_AGGS_RANGE)
+	{
+		TimestampTz ts;
+
+		if (type == DATEOID)
+			ts = DatumGetTimestampTz(DirectFunctionCall1(date_timestamptz, value));
+		else if (type == TIMESTAMPOID)
+			ts = DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz, value));
+		else
+			ts = DatumGetTimestampTz(value);
+		if (TIMESTAMP_IS_NOBEGIN(ts))
+			*infinite = -1;
+		else if (TIMESTAMP_IS_NOEND(ts))
+			*infinite = 1;
+		return ts;
+	}
+	else
+	{
+		DateADT		d = DatumGetDateADT(value);
+
+		if (DATE_IS_NOBEGIN(d))
+			*infinite = -1;
+		else if (DATE_IS_NOEND(d))
+			*infinite = 1;
+		return d;
+	}
+}
+
+/*
+ * add_bound
+ *		Narrow the range of a parameter by a comparison.
+ */
+static void
+add_bound(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv)
+{
+	bool		lower = (cv->op == PPO_GT || cv->op == PPO_GE || cv->op == PPO_EQ);
+	bool		upper = (cv->op == PPO_LT || cv->op == PPO_LE || cv->op == PPO_EQ);
+	bool		incl = (cv->op == PPO_GE || cv->op == PPO_LE || cv->op == PPO_EQ);
+	int			infinite;
+	int64		v;
+
+	if (!cv->known)
+	{
+		if (lower)
+			ps->has_lower = ps->lower_unknown = true;
+		if (upper)
+			ps->has_upper = ps->upper_unknown = true;
+		return;
+	}
+	if (cv->isnull)
+	{
+		ps->empty = true;
+		return;
+	}
+	v = bound_value(param, cv->type, cv->value, &infinite);
+
+	if (lower)
+	{
+		if (infinite > 0)
+			ps->empty = true;	/* col >= +infinity */
+		else if (infinite == 0 &&
+				 (!ps->has_lower || v > ps->lower || (v == ps->lower && !incl)))
+		{
+			ps->has_lower = true;
+			ps->lower = v;
+			ps->lower_incl = incl;
+		}
+	}
+	if (upper)
+	{
+		if (infinite < 0)
+			ps->empty = true;	/* col <= -infinity */
+		else if (infinite == 0 &&
+				 (!ps->has_upper || v < ps->upper || (v == ps->upper && !incl)))
+		{
+			ps->has_upper = true;
+			ps->upper = v;
+			ps->upper_incl = incl;
+		}
+	}
+}
+
+static int
+timespan_index(const char *timespan)
+{
+	for (int i = 0; i < lengthof(timespans); i++)
+	{
+		if (strcmp(timespans[i], timespan) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* floor and ceiling of a / b for b > 0 */
+static inline int64
+floor_div(int64 a, int64 b)
+{
+	return (a >= 0) ? a / b : -((-a + b - 1) / b);
+}
+
+static inline int64
+ceil_div(int64 a, int64 b)
+{
+	return -floor_div(-a, b);
+}
+
+/*
+ * aggs_range
+ *		The {from}/{to} path segments of the aggregates endpoint.
+ *
+ * The bars returned have a start time t with from <= t <= to.  Returns false
+ * when there is nothing to fetch yet (the range starts in the future).
+ */
+static bool
+aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
+		   int multiplier, bool planning, char **from, char **to, double *est_rows)
+{
+	int			ti = timespan_index(timespan);
+	bool		intraday = (ti >= 0 && ti <= 2);
+	TimestampTz now = GetCurrentTimestamp();
+	double		days;
+
+	if (ti < 0)
+		ti = 1;					/* planning with an unknown timespan */
+
+	if (!ps->has_lower && intraday && !planning)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
+				 errmsg("a lower bound on ts is required for %s bars", timespan),
+				 errdetail("Without one the whole history of the ticker would be downloaded."),
+				 errhint("Add a condition such as ts >= '2024-01-02' (and ts < ... for an end).")));
+
+	if (ps->lower_unknown || ps->upper_unknown || (!ps->has_lower && intraday))
+	{
+		/* planning: assume one trading day */
+		*from = pstrdup("?");
+		*to = pstrdup("?");
+		*est_rows = bars_per_day[ti] / multiplier;
+		return true;
+	}
+
+	if (intraday)
+	{
+		int64		now_ms = floor_div(now + TAPE_UNIX_EPOCH_US, 1000);
+		int64		from_ms;
+		int64		to_ms;
+
+		from_ms = ps->lower_incl ? ceil_div(ps->lower + TAPE_UNIX_EPOCH_US, 1000)
+			: floor_div(ps->lower + TAPE_UNIX_EPOCH_US, 1000) + 1;
+		if (ps->has_upper)
+		{
+			to_ms = ps->upper_incl ? floor_div(ps->upper + TAPE_UNIX_EPOCH_US, 1000)
+				: ceil_div(ps->upper + TAPE_UNIX_EPOCH_US, 1000) - 1;
+			if (from_ms > to_ms)
+				goto empty_range;
+		}
+		else
+			to_ms = now_ms;
+		if (from_ms < 0)
+			from_ms = 0;
+		if (from_ms > now_ms || from_ms > to_ms)
+			return false;		/* nothing has happened yet */
+		to_ms = Min(to_ms, now_ms);
+		*from = psprintf(INT64_FORMAT, from_ms);
+		*to = psprintf(INT64_FORMAT, to_ms);
+		days = (double) (to_ms - from_ms + 1) / (1000.0 * 86400.0);
+	}
+	else
+	{
+		DateADT		today = market_date_of(now);
+		DateADT		from_d;
+		DateADT		to_d;
+
+		if (ps->has_lower)
+		{
+			DateADT		d0 = market_date_of(ps->lower);
+
+			from_d = (ps->lower_incl && market_midnight(d0) == ps->lower) ? d0 : d0 + 1;
+		}
+		else
+			from_d = UNIX_EPOCH_JDATE - POSTGRES_EPOCH_JDATE;
+		if (ps->has_upper)
+		{
+			DateADT		d0 = market_date_of(ps->upper);
+
+			to_d = (ps->upper_incl || market_midnight(d0) < ps->upper) ? d0 : d0 - 1;
+			if (from_d > to_d && ps->has_lower)
+				goto empty_range;
+		}
+		else
+			to_d = today;
+		if (from_d > today || from_d > to_d)
+			return false;
+		to_d = Min(to_d, today);
+		*from = date_to_iso(from_d);
+		*to = date_to_iso(to_d);
+		days = to_d - from_d + 1;
+	}
+	/* about 252 trading days in 365 */
+	*est_rows = Max(1.0, ceil(days * 252.0 / 365.0) * bars_per_day[ti] / multiplier);
+	return true;
+
+empty_range:
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("the conditions on ts select an empty range"),
+			 errdetail("No %s bar can start %s %s and %s %s.", timespan,
+					   ps->lower_incl ? "at or after" : "after",
+					   timestamptz_to_str(ps->lower),
+					   ps->upper_incl ? "at or before" : "before",
+					   timestamptz_to_str(ps->upper)),
+			 errhint("Check the order of the bounds.")));
+	return false;				/* keep compiler quiet */
+}
+
+/*
+ * param_choices
+ *		The values parameter p takes across the requests, as a List of Choice.
+ *		NIL means no request can satisfy the conditions.
+ */
+static List *
+param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
+			  Oid sort_collation)
+{
+	const PolygonParam *param = &ep->params[p];
+	List	   *choices = NIL;
+	Choice	   *c;
+	ListCell   *lc;
+
+	if (ps->empty)
+		return NIL;
+
+	if (param->encoding == PPE_AGGS_RANGE)
+	{
+		/* rendered per request, once the timespan is known */
+		c = palloc0(sizeof(Choice));
+		return list_make1(c);
+	}
+
+	if (param->encoding == PPE_DATE_EACH && !ps->has_set)
+	{
+		DateADT		today = market_date_of(GetCurrentTimestamp());
+		DateADT		from_d;
+		DateADT		to_d;
+
+		if (!ps->has_lower)
+		{
+			if (planning)
+				return list_make1(palloc0(sizeof(Choice)));
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
+					 errmsg("a lower bound on %s is required", param->column),
+					 errhint("Add a condition such as %s >= '2024-01-02' or %s = '2024-01-02'.",
+							 param->column, param->column)));
+		}
+		if (ps->lower_unknown || ps->upper_unknown)
+			return list_make1(palloc0(sizeof(Choice)));
+		from_d = ps->lower_incl ? ps->lower : ps->lower + 1;
+		to_d = !ps->has_upper ? today : ps->upper_incl ? ps->upper : ps->upper - 1;
+		to_d = Min(to_d, today);
+		for (DateADT d = from_d; d <= to_d; d++)
+		{
+			int			dow = market_day_of_week(d);
+
+			if (dow == 0 || dow == 6)
+				continue;		/* no session on weekends */
+			c = palloc0(sizeof(Choice));
+			c->text = date_to_iso(d);
+			choices = lappend(choices, c);
+		}
+		return choices;
+	}
+
+	if (ps->has_set)
+	{
+		List	   *values = ps->set;
+
+		/* the first parameter sets the order of the rows: sort and dedupe */
+		if (p == 0 && OidIsValid(sort_collation) && list_length(values) > 1)
+		{
+			int			n = list_length(values);
+			char	  **arr = palloc(sizeof(char *) * n);
+			int			k = 0;
+
+			foreach(lc, values)
+				arr[k++] = lfirst(lc);
+			for (int i = 1; i < n; i++)
+			{
+				char	   *x = arr[i];
+				int			j = i - 1;
+
+				while (j >= 0 && varstr_cmp(arr[j], strlen(arr[j]), x, strlen(x),
+											sort_collation) > 0)
+				{
+					arr[j + 1] = arr[j];
+					j--;
+				}
+				arr[j + 1] = x;
+			}
+			values = NIL;
+			for (int i = 0; i < n; i++)
+				values = lappend(values, arr[i]);
+		}
+		foreach(lc, values)
+		{
+			bool		dup = false;
+			ListCell   *lc2;
+
+			foreach(lc2, choices)
+			{
+				if (strcmp(((Choice *) lfirst(lc2))->text, lfirst(lc)) == 0)
+					dup = true;
+			}
+			if (dup)
+				continue;
+			c = palloc0(sizeof(Choice));
+			c->text = lfirst(lc);
+			choices = lappend(choices, c);
+		}
+	}
+	else if (param->flags & PPF_BOTH_IF_ABSENT)
+	{
+		c = palloc0(sizeof(Choice));
+		c->text = "true";
+		choices = lappend(choices, c);
+		c = palloc0(sizeof(Choice));
+		c->text = "false";
+		choices = lappend(choices, c);
+	}
+	else
+	{
+		c = palloc0(sizeof(Choice));
+		c->text = param->default_value ? pstrdup(param->default_value) : NULL;
+		choices = lappend(choices, c);
+	}
+
+	/* range suffixes (name.gte=...) ride along with every value */
+	if ((param->flags & PPF_RANGE_SUFFIX) && (ps->has_lower || ps->has_upper) &&
+		!ps->lower_unknown && !ps->upper_unknown)
+	{
+		StringInfoData q;
+
+		initStringInfo(&q);
+		if (ps->has_lower)
+			appendStringInfo(&q, "%s.%s=%s", param->name, ps->lower_incl ? "gte" : "gt",
+							 date_to_iso((DateADT) ps->lower));
+		if (ps->has_upper)
+			appendStringInfo(&q, "%s%s.%s=%s", q.len ? "&" : "", param->name,
+							 ps->upper_incl ? "lte" : "lt", date_to_iso((DateADT) ps->upper));
+		foreach(lc, choices)
+			((Choice *) lfirst(lc))->query = q.data;
+	}
+	return choices;
+}
+
+/*
+ * render_request
+ *		The request for one pick of a choice per parameter, or NULL if it
+ *		would fetch nothing.
+ */
+static PolygonRequest *
+render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState *states,
+			   bool planning)
+{
+	PolygonRequest *req = palloc0(sizeof(PolygonRequest));
+	StringInfoData path;
+	StringInfoData query;
+	const char *timespan = "minute";
+	int			multiplier = 1;
+	char	   *from = NULL;
+	char	   *to = NULL;
+	int			aggs_param = -1;
+	double		est = -1;
+
+	req->colvalues = palloc0(sizeof(Datum) * ep->ncolumns);
+	req->colnulls = palloc(sizeof(bool) * ep->ncolumns);
+	for (int c = 0; c < ep->ncolumns; c++)
+		req->colnulls[c] = true;
+	req->adjusted = -1;
+
+	for (int p = 0; p < ep->nparams; p++)
+	{
+		const PolygonParam *param = &ep->params[p];
+		Choice	   *c = list_nth(choices[p], pick[p]);
+		int			col;
+
+		if (param->encoding == PPE_AGGS_RANGE)
+		{
+			aggs_param = p;
+			continue;
+		}
+		if (c->text == NULL || strcmp(c->text, "?") == 0)
+			continue;
+		if (param->encoding == PPE_TIMESPAN)
+			timespan = c->text;
+		else if (param->encoding == PPE_POSITIVE_INT)
+			multiplier = atoi(c->text);
+		if (strcmp(param->name, "adjusted") == 0)
+			req->adjusted = (strcmp(c->text, "true") == 0);
+
+		/* columns that echo the parameter */
+		col = polygon_endpoint_column(ep, param->column);
+		if (col >= 0 && ep->columns[col].source == PCS_REQUEST)
+		{
+			Oid			infunc;
+			Oid			ioparam;
+
+			getTypeInputInfo(ep->columns[col].typid, &infunc, &ioparam);
+			req->colvalues[col] = OidInputFunctionCall(infunc, c->text, ioparam, -1);
+			req->colnulls[col] = false;
+		}
+	}
+
+	if (aggs_param >= 0 &&
+		!aggs_range(&ep->params[aggs_param], &states[aggs_param], timespan, multiplier,
+					planning, &from, &to, &est))
+		return NULL;
+
+	/* the path: fill the placeholders */
+	initStringInfo(&path);
+	for (const char *t = ep->path; *t; t++)
+	{
+		const char *close;
+		char	   *name;
+		const char *value = NULL;
+
+		if (*t != '{' || (close = strchr(t, '}')) == NULL)
+		{
+			appendStringInfoChar(&path, *t);
+			continue;
+		}
+		name = pnstrdup(t + 1, close - t - 1);
+		if (strcmp(name, "from") == 0)
+			value = from;
+		else if (strcmp(name, "to") == 0)
+			value = to;
+		else
+		{
+			for (int p = 0; p < ep->nparams; p++)
+			{
+				if ((ep->params[p].flags & PPF_PATH) &&
+					strcmp(ep->params[p].name, name) == 0)
+					value = ((Choice *) list_nth(choices[p], pick[p]))->text;
+			}
+		}
+		if (value == NULL || strcmp(value, "?") == 0)
+			appendStringInfo(&path, "{%s}", name);
+		else
+			polygon_append_url_encoded(&path, value, true);
+		if (req->subject == NULL && value != NULL)
+			req->subject = pstrdup(value);
+		t = close;
+	}
+
+	/* the query: parameters in table order, then the fixed part */
+	initStringInfo(&query);
+	for (int p = 0; p < ep->nparams; p++)
+	{
+		const PolygonParam *param = &ep->params[p];
+		Choice	   *c = list_nth(choices[p], pick[p]);
+
+		if (param->flags & PPF_PATH)
+			continue;
+		if (c->text != NULL)
+		{
+			appendStringInfo(&query, "%s%s=", query.len ? "&" : "", param->name);
+			if (strcmp(c->text, "?") == 0)
+				appendStringInfoString(&query, "{?}");
+			else
+				polygon_append_url_encoded(&query, c->text, false);
+		}
+		if (c->query != NULL)
+			appendStringInfo(&query, "%s%s", query.len ? "&" : "", c->query);
+	}
+	if (ep->fixed_query)
+		appendStringInfo(&query, "%s%s", query.len ? "&" : "", ep->fixed_query);
+	if (query.len > 0)
+		appendStringInfo(&path, "?%s", query.data);
+	req->path = path.data;
+
+	switch (ep->estimate)
+	{
+		case PEST_AGGS:
+			req->est_rows = est >= 0 ? est : 960.0;
+			break;
+		case PEST_GROUPED:
+			req->est_rows = 12000.0;
+			break;
+		case PEST_LIST:
+			req->est_rows = states[0].has_set ? 1.0 : 5000.0;
+			break;
+		case PEST_ONE:
+			req->est_rows = 1.0;
+			break;
+	}
+	return req;
+}
+
+/*
+ * polygon_build_requests
+ *		The request series for the evaluated conditions vals.
+ *
+ * When planning, values that are not known yet count as one value, unknown
+ * time ranges as one day, and nothing is rejected for being absent that the
+ * executor will know.  *ordered tells whether the requests come in the order
+ * of the endpoint's first sort column (every parameter after the first has a
+ * single value).
+ */
+List *
+polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals, int nvals,
+					   Oid sort_collation, bool planning, bool *ordered)
+{
+	ParamState *states = palloc0(sizeof(ParamState) * ep->nparams);
+	List	  **choices = palloc0(sizeof(List *) * ep->nparams);
+	int		   *pick = palloc0(sizeof(int) * ep->nparams);
+	List	   *requests = NIL;
+
+	for (int i = 0; i < nvals; i++)
+	{
+		PolygonCondValue *cv = &vals[i];
+		const PolygonParam *param = &ep->params[cv->param];
+
+		if (cv->op == PPO_EQ || cv->op == PPO_IN)
+		{
+			if (param->encoding == PPE_AGGS_RANGE)
+				add_bound(&states[cv->param], param, cv);
+			else
+				add_to_set(&states[cv->param], param, cv);
+		}
+		else
+			add_bound(&states[cv->param], param, cv);
+	}
+
+	*ordered = true;
+	for (int p = 0; p < ep->nparams; p++)
+	{
+		choices[p] = param_choices(ep, p, &states[p], planning, sort_collation);
+		if (choices[p] == NIL)
+			return NIL;			/* the conditions admit nothing */
+		if (p > 0 && (list_length(choices[p]) > 1 || states[p].set_many_unknown))
+			*ordered = false;
+	}
+
+	/* every combination, the first parameter varying slowest */
+	for (;;)
+	{
+		PolygonRequest *req = render_request(ep, choices, pick, states, planning);
+		int			p;
+
+		if (req)
+			requests = lappend(requests, req);
+		for (p = ep->nparams - 1; p >= 0; p--)
+		{
+			if (++pick[p] < list_length(choices[p]))
+				break;
+			pick[p] = 0;
+		}
+		if (p < 0)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+	return requests;
+}

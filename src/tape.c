@@ -1,0 +1,78 @@
+/*-------------------------------------------------------------------------
+ *
+ * tape.c
+ *		Module entry point of the tape extension.
+ *
+ * Loaded from shared_preload_libraries, tape reserves the shared memory of
+ * the polygon_fdw rate limiter, so every backend of the cluster shares each
+ * API key's requests_per_minute.  Loaded on demand it works the same, with a
+ * limit per session.
+ *
+ * Copyright (c) 2026, tape developers
+ *
+ * IDENTIFICATION
+ *		src/tape.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "tape.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void tape_shmem_request(void);
+static void tape_shmem_startup(void);
+
+PG_FUNCTION_INFO_V1(tape_version);
+
+/*
+ * _PG_init
+ *		Install the shared memory hooks when preloaded.
+ */
+void
+_PG_init(void)
+{
+	MarkGUCPrefixReserved("tape");
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = tape_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = tape_shmem_startup;
+}
+
+static void
+tape_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	polygon_ratelimit_shmem_request();
+}
+
+static void
+tape_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	polygon_ratelimit_shmem_startup();
+}
+
+/*
+ * tape_version
+ *		The version of the loaded library.
+ */
+Datum
+tape_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(TAPE_VERSION));
+}
