@@ -140,7 +140,8 @@ static const PolygonColumn tickers_columns[] = {
 };
 
 static const PolygonParam tickers_params[] = {
-	{"ticker", "ticker", PPE_TEXT, PPF_EQ | PPF_IN | PPF_RANGE | PPF_RANGE_SUFFIX, NULL},
+	/* ranges on ticker stay local: the API's string order need not be the database's */
+	{"ticker", "ticker", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
 	{"type", "type", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
 	{"market", "market", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
 	{"primary_exchange", "exchange", PPE_TEXT, PPF_EQ | PPF_IN, NULL},

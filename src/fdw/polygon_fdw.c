@@ -644,6 +644,8 @@ static void
 start_request(PolygonScanState *st, PolygonRequest *req)
 {
 	MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+	char	   *url;
+	char	   *path;
 
 	st->current = req;
 	st->series_pages = 0;
@@ -665,9 +667,12 @@ start_request(PolygonScanState *st, PolygonRequest *req)
 								  st->req_ioparam[i],
 								  TupleDescAttr(st->tupdesc, i)->atttypmod);
 	}
-	MemoryContextSwitchTo(old);
 
-	fetch_page(st, psprintf("%s%s", st->conn->opts.base_url, req->path), req->path);
+	url = psprintf("%s%s", st->conn->opts.base_url, req->path);
+	path = polygon_path_of_url(url);
+	remember_page(st, path);
+	MemoryContextSwitchTo(old);
+	fetch_page(st, url, path);
 }
 
 /*
@@ -692,8 +697,8 @@ remember_page(PolygonScanState *st, const char *path)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("Polygon returned a next_url that repeats an earlier page"),
-					 errdetail("Page %d of the series that started with GET %s points back to page %d; stopping instead of looping.",
-							   st->series_pages + 1, st->current->path, i + 2)));
+					 errdetail("The next_url of page %d points back to page %d of the series that started with GET %s; stopping instead of looping.",
+							   st->series_pages, i + 1, st->current->path)));
 	}
 	if (st->nseen == st->seen_cap)
 	{
@@ -935,7 +940,8 @@ polygonExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 		pushed = lappend(pushed, deparse_expression(clause, es->deparse_cxt, false, false));
 	}
-	ExplainPropertyList("Pushed Down", pushed, es);
+	if (pushed != NIL)
+		ExplainPropertyList("Pushed Down", pushed, es);
 
 	if (st->has_exec_params && !st->started)
 	{

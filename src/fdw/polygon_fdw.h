@@ -86,7 +86,6 @@ typedef enum PolygonParamEncoding
 #define PPF_REQUIRED		0x0008	/* the scan cannot run without it */
 #define PPF_PATH			0x0010	/* written into the path, not the query */
 #define PPF_BOTH_IF_ABSENT	0x0020	/* boolean: ask for true and false when absent */
-#define PPF_RANGE_SUFFIX	0x0040	/* ranges as name.gte=, name.lt=, ... */
 
 typedef struct PolygonParam
 {

@@ -70,7 +70,6 @@ typedef struct ParamState
 typedef struct Choice
 {
 	char	   *text;			/* what goes in the path or query, or NULL */
-	char	   *query;			/* extra query text (range suffixes), or NULL */
 } Choice;
 
 static const char *const timespans[] = {
@@ -201,6 +200,8 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 	Oid			family;
 	int			strategy;
 	Oid			valtype;
+	Oid			coltype;
+	Node	   *coltype_node = NULL;
 
 	if (IsA(clause, OpExpr) && list_length(((OpExpr *) clause)->args) == 2)
 	{
@@ -209,9 +210,13 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 		opno = op->opno;
 		inputcollid = op->inputcollid;
 		if ((var = strip_to_var(linitial(op->args), varno)) != NULL)
+		{
+			coltype_node = linitial(op->args);
 			other = lsecond(op->args);
+		}
 		else if ((var = strip_to_var(lsecond(op->args), varno)) != NULL)
 		{
+			coltype_node = lsecond(op->args);
 			other = linitial(op->args);
 			opno = get_commutator(opno);
 			if (!OidIsValid(opno))
@@ -227,6 +232,7 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 		if (!saop->useOr ||
 			(var = strip_to_var(linitial(saop->args), varno)) == NULL)
 			return false;
+		coltype_node = linitial(saop->args);
 		opno = saop->opno;
 		inputcollid = saop->inputcollid;
 		other = lsecond(saop->args);
@@ -236,6 +242,7 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 			 var->vartype == BOOLOID)
 	{
 		/* WHERE flag */
+		coltype_node = (Node *) var;
 		other = (Node *) makeBoolConst(true, false);
 		opno = BooleanEqualOperator;
 	}
@@ -244,6 +251,7 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 			 var->vartype == BOOLOID)
 	{
 		/* WHERE NOT flag */
+		coltype_node = (Node *) var;
 		other = (Node *) makeBoolConst(false, false);
 		opno = BooleanEqualOperator;
 	}
@@ -254,6 +262,8 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 	if (contain_var_clause(other) || contain_volatile_functions(other))
 		return false;
 
+	/* the column as the operator sees it (varchar is compared as text) */
+	coltype = exprType(coltype_node);
 	colname = get_attname(relid, var->varattno, false);
 	p = polygon_endpoint_param(ep, colname);
 	if (p < 0)
@@ -264,7 +274,7 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 	if (OidIsValid(inputcollid) && !get_collation_isdeterministic(inputcollid))
 		return false;
 
-	family = btree_family_of(var->vartype);
+	family = btree_family_of(coltype);
 	if (!OidIsValid(family))
 		return false;
 	strategy = get_op_opfamily_strategy(opno, family);
@@ -302,7 +312,7 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 			(valtype != TIMESTAMPTZOID && valtype != TIMESTAMPOID && valtype != DATEOID))
 			return false;
 	}
-	else if (valtype != var->vartype)
+	else if (valtype != coltype)
 		return false;
 
 	cond->param = p;
@@ -657,9 +667,9 @@ empty_range:
 			 errmsg("the conditions on ts select an empty range"),
 			 errdetail("No %s bar can start %s %s and %s %s.", timespan,
 					   ps->lower_incl ? "at or after" : "after",
-					   timestamptz_to_str(ps->lower),
+					   pstrdup(timestamptz_to_str(ps->lower)),
 					   ps->upper_incl ? "at or before" : "before",
-					   timestamptz_to_str(ps->upper)),
+					   pstrdup(timestamptz_to_str(ps->upper))),
 			 errhint("Check the order of the bounds.")));
 	return false;				/* keep compiler quiet */
 }
@@ -785,22 +795,6 @@ param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 		choices = lappend(choices, c);
 	}
 
-	/* range suffixes (name.gte=...) ride along with every value */
-	if ((param->flags & PPF_RANGE_SUFFIX) && (ps->has_lower || ps->has_upper) &&
-		!ps->lower_unknown && !ps->upper_unknown)
-	{
-		StringInfoData q;
-
-		initStringInfo(&q);
-		if (ps->has_lower)
-			appendStringInfo(&q, "%s.%s=%s", param->name, ps->lower_incl ? "gte" : "gt",
-							 date_to_iso((DateADT) ps->lower));
-		if (ps->has_upper)
-			appendStringInfo(&q, "%s%s.%s=%s", q.len ? "&" : "", param->name,
-							 ps->upper_incl ? "lte" : "lt", date_to_iso((DateADT) ps->upper));
-		foreach(lc, choices)
-			((Choice *) lfirst(lc))->query = q.data;
-	}
 	return choices;
 }
 
@@ -920,8 +914,6 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 			else
 				polygon_append_url_encoded(&query, c->text, false);
 		}
-		if (c->query != NULL)
-			appendStringInfo(&query, "%s%s", query.len ? "&" : "", c->query);
 	}
 	if (ep->fixed_query)
 		appendStringInfo(&query, "%s%s", query.len ? "&" : "", ep->fixed_query);

@@ -57,6 +57,9 @@ ARGS = None
 LOG = None
 BENCH_PAGES = []
 
+# reference data of active tickers says it was last updated on this (fixed) day
+LAST_UPDATED = dt.date(2025, 11, 3)
+
 TIMESPANS = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"]
 
 # Fixture routes: (path, sorted query items that must match) -> file
@@ -288,7 +291,7 @@ def ticker_record(t, at=None):
          "primary_exchange": t.exchange, "type": "CS", "active": active,
          "currency_name": "usd", "cik": t.cik,
          "composite_figi": t.figi("composite"), "share_class_figi": t.figi("share"),
-         "last_updated_utc": (min(day, t.delisted or day)).isoformat() + "T00:00:00Z"}
+         "last_updated_utc": (t.delisted or LAST_UPDATED).isoformat() + "T00:00:00Z"}
     if not active:
         r["delisted_utc"] = (t.delisted + dt.timedelta(days=1)).isoformat() + "T05:00:00Z"
     return r
