@@ -38,9 +38,8 @@ REGRESS = \
 	errors \
 	secrets
 
-TAP_TESTS = 1
+# Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl
-PROVE_FLAGS = -I $(CURDIR)/test/perl
 
 DEPS = libcurl json-c libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(DEPS) 2>/dev/null)
@@ -63,6 +62,9 @@ endif
 
 include $(PGXS)
 
+# after PGXS, which resets it
+PROVE_FLAGS = -I $(CURDIR)/test/perl
+
 ifneq ($(MAJORVERSION),15)
 $(error tape supports PostgreSQL 15 only; $(PG_CONFIG) reports $(MAJORVERSION))
 endif
@@ -78,6 +80,10 @@ $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PIECES) $(EXTENSION).control
 all: META.json
 META.json: META.json.in $(EXTENSION).control
 	sed 's/@EXTVERSION@/$(EXTVERSION)/g' META.json.in > META.json.tmp && mv META.json.tmp META.json
+
+.PHONY: prove-installcheck
+prove-installcheck:
+	$(prove_installcheck)
 
 .PHONY: check-version
 check-version: META.json

@@ -35,7 +35,7 @@ step "pgTAP" \
     "createdb tape_pgtap && pg_prove -d tape_pgtap test/pgtap/*.sql"
 
 step "Perl TAP" \
-    "make -s PG_CONFIG=$PG_CONFIG prove_installcheck"
+    "make -s PG_CONFIG=$PG_CONFIG prove-installcheck"
 
 step "benchmark smoke run (small scale, timings not asserted)" \
     "TAPE_BENCH_SCALE=small sh bench/run.sh"

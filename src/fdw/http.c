@@ -467,7 +467,7 @@ polygon_http_get(PolygonConnection *conn, const char *url, StringInfo body,
 			{
 				stats->status_429++;
 				/* every session using this key should hold back, not only us */
-				polygon_ratelimit_defer(conn->key_hash, conn->opts.requests_per_minute, delay_us);
+				polygon_ratelimit_defer(conn->key_hash, delay_us);
 			}
 			elog(DEBUG1, "polygon_fdw: retrying after %s, waiting %.0f ms",
 				 res == CURLE_OK ? psprintf("HTTP %ld", status) : curl_easy_strerror(res),

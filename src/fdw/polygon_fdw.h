@@ -263,8 +263,7 @@ extern char *polygon_redact_url(const char *url);
 
 /* in ratelimit.c */
 extern double polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute);
-extern void polygon_ratelimit_defer(uint64 key_hash, int requests_per_minute,
-									int64 delay_us);
+extern void polygon_ratelimit_defer(uint64 key_hash, int64 delay_us);
 extern bool polygon_ratelimit_is_shared(void);
 extern void polygon_interruptible_sleep(int64 delay_us);
 

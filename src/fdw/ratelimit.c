@@ -41,7 +41,8 @@
 typedef struct RateLimitSlot
 {
 	uint64		key_hash;		/* bucket of one API key, 0 = free */
-	TimestampTz next_start;		/* earliest start of the next request */
+	TimestampTz next_start;		/* earliest start of the next limited request */
+	TimestampTz deferred_until; /* no request at all before this (after a 429) */
 } RateLimitSlot;
 
 typedef struct RateLimitState
@@ -119,6 +120,7 @@ find_slot(RateLimitState *state, uint64 key_hash, TimestampTz now)
 	}
 	stalest->key_hash = key_hash;
 	stalest->next_start = now;
+	stalest->deferred_until = now;
 	return stalest;
 }
 
@@ -127,7 +129,8 @@ find_slot(RateLimitState *state, uint64 key_hash, TimestampTz now)
  *		Wait until the key may send its next request, and reserve it.
  *
  * requests_per_minute = 0 means no limit of our own; a 429 deferral still
- * applies.  Returns the milliseconds waited.
+ * applies.  A wait that is cancelled gives its reservation back when nobody
+ * has reserved after it.  Returns the milliseconds waited.
  */
 double
 polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
@@ -135,6 +138,7 @@ polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
 	RateLimitState *state = shared_state ? shared_state : &local_state;
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz start;
+	TimestampTz reserved_until = 0;
 	RateLimitSlot *slot;
 
 	if (shared_state == NULL && requests_per_minute > 0 && !local_notice_sent)
@@ -149,18 +153,42 @@ polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
 	if (shared_state)
 		SpinLockAcquire(&shared_state->mutex);
 	slot = find_slot(state, key_hash, now);
-	start = Max(now, slot->next_start);
+	start = Max(now, slot->deferred_until);
 	if (requests_per_minute > 0)
-		slot->next_start = start + (int64) (USECS_PER_SEC * 60.0 / requests_per_minute);
+	{
+		start = Max(start, slot->next_start);
+		reserved_until = start + (int64) (USECS_PER_SEC * 60.0 / requests_per_minute);
+		slot->next_start = reserved_until;
+	}
 	if (shared_state)
 		SpinLockRelease(&shared_state->mutex);
 
-	if (start > now)
+	if (start <= now)
+		return 0.0;
+
+	PG_TRY();
 	{
 		polygon_interruptible_sleep(start - now);
-		return (double) (start - now) / 1000.0;
 	}
-	return 0.0;
+	PG_CATCH();
+	{
+		/* cancelled: if ours is the last reservation, give it back */
+		if (reserved_until != 0)
+		{
+			RateLimitSlot *mine;
+
+			if (shared_state)
+				SpinLockAcquire(&shared_state->mutex);
+			mine = find_slot(state, key_hash, now);
+			if (mine->next_start == reserved_until)
+				mine->next_start = start;
+			if (shared_state)
+				SpinLockRelease(&shared_state->mutex);
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return (double) (start - now) / 1000.0;
 }
 
 /*
@@ -168,7 +196,7 @@ polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
  *		Hold back every request of the key for delay_us (after a 429).
  */
 void
-polygon_ratelimit_defer(uint64 key_hash, int requests_per_minute, int64 delay_us)
+polygon_ratelimit_defer(uint64 key_hash, int64 delay_us)
 {
 	RateLimitState *state = shared_state ? shared_state : &local_state;
 	TimestampTz now = GetCurrentTimestamp();
@@ -177,7 +205,7 @@ polygon_ratelimit_defer(uint64 key_hash, int requests_per_minute, int64 delay_us
 	if (shared_state)
 		SpinLockAcquire(&shared_state->mutex);
 	slot = find_slot(state, key_hash, now);
-	slot->next_start = Max(slot->next_start, now + delay_us);
+	slot->deferred_until = Max(slot->deferred_until, now + delay_us);
 	if (shared_state)
 		SpinLockRelease(&shared_state->mutex);
 }

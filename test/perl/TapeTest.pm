@@ -1,0 +1,145 @@
+
+# TapeTest: helpers for tape's Perl TAP tests.
+#
+# Starts the Polygon mock server (test/mock/polygon_mock.py) beside a
+# PostgreSQL::Test::Cluster, creates polygon_fdw servers on it, and reads
+# the mock's request log so a test can assert exactly which requests were
+# made and when.
+
+package TapeTest;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use IPC::Run;
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Time::HiRes qw(time usleep);
+
+our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_psql
+  wait_for_requests);
+
+my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
+
+# start_mock: the mock server on a free port; returns a hash with url, log, key
+sub start_mock
+{
+	my $dir = PostgreSQL::Test::Utils::tempdir('mock');
+	my $portfile = "$dir/port";
+	my $log = "$dir/requests.log";
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start(
+		[
+			'python3', 'test/mock/polygon_mock.py',
+			'--port', '0',
+			'--port-file', $portfile,
+			'--log', $log,
+			'--api-key', $API_KEY
+		],
+		'>', \$out, '2>', \$err);
+	for (my $i = 0; $i < 100 && !-s $portfile; $i++)
+	{
+		usleep(100_000);
+	}
+	die "mock server did not start: $err" unless -s $portfile;
+	my $port = PostgreSQL::Test::Utils::slurp_file($portfile);
+	return {
+		url => "http://127.0.0.1:$port",
+		log => $log,
+		key => $API_KEY,
+		harness => $h
+	};
+}
+
+sub stop_mock
+{
+	my ($mock) = @_;
+	$mock->{harness}->kill_kill;
+	return;
+}
+
+# mock_log: the logged requests of a tag, oldest first (hashes: t, path, status, auth)
+sub mock_log
+{
+	my ($mock, $tag) = @_;
+	return () unless -e $mock->{log};
+	my @entries;
+	foreach my $line (split /\n/, PostgreSQL::Test::Utils::slurp_file($mock->{log}))
+	{
+		next if $line eq '';
+		my $e = decode_json($line);
+		push @entries, $e if !defined $tag || $e->{tag} eq $tag;
+	}
+	my @sorted = sort { $a->{t} <=> $b->{t} } @entries;
+	return wantarray ? @sorted : scalar(@sorted);
+}
+
+# wait_for_requests: wait until the mock has logged at least $n requests of a tag
+sub wait_for_requests
+{
+	my ($mock, $tag, $n, $timeout) = @_;
+	$timeout ||= 30;
+	my $deadline = time() + $timeout;
+	while (time() < $deadline)
+	{
+		return 1 if scalar(mock_log($mock, $tag)) >= $n;
+		usleep(50_000);
+	}
+	return 0;
+}
+
+# new_node: an initialized, started cluster with tape installed
+sub new_node
+{
+	my ($name, %opt) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tape'")
+	  if $opt{preload};
+	$node->append_conf('postgresql.conf', $opt{conf}) if $opt{conf};
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION tape');
+	return $node;
+}
+
+# make_server: a polygon_fdw server on the mock (with a fault spec), its key, and
+# its tables imported into a schema of the same name
+sub make_server
+{
+	my ($node, $mock, $name, $spec, $options) = @_;
+	my $url = $mock->{url} . (defined $spec ? "/_f/$spec" : '');
+	my $opts = "base_url '$url'";
+	$opts .= ", $options" if $options;
+	$opts .= ", requests_per_minute '0'" unless $opts =~ /requests_per_minute/;
+	# the key is set with statement logging off, as the docs advise
+	$node->safe_psql(
+		'postgres', qq{
+SET log_statement = 'none';
+CREATE SERVER $name FOREIGN DATA WRAPPER polygon_fdw OPTIONS ($opts);
+CREATE USER MAPPING FOR CURRENT_USER SERVER $name OPTIONS (api_key '$mock->{key}');
+CREATE SCHEMA $name;
+IMPORT FOREIGN SCHEMA polygon FROM SERVER $name INTO $name;
+});
+	return;
+}
+
+# background_psql: run SQL statements (each its own -c, so one failing does not
+# stop the next) in a psql of its own, without waiting; returns the harness and
+# refs to its stdout and stderr.  Call ->finish to wait.
+sub background_psql
+{
+	my ($node, @statements) = @_;
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start(
+		[
+			'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0',
+			'-d', $node->connstr('postgres'),
+			map { ('-c', $_) } @statements
+		],
+		'>', \$out, '2>', \$err);
+	return ($h, \$out, \$err);
+}
+
+1;
