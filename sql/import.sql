@@ -44,3 +44,8 @@ SELECT * FROM mock.my_bars
 SET client_min_messages = warning;
 DROP SERVER regress_import CASCADE;
 DROP SCHEMA regress_polygon, regress_some;
+
+-- what each endpoint offers, as tape describes it (docs/polygon_fdw.md shows the same)
+SELECT * FROM tape.polygon_endpoints();
+SELECT endpoint, column_name, type, source, nullable, pushdown
+  FROM tape.polygon_columns() ORDER BY endpoint, ordinal_position;

@@ -18,3 +18,23 @@ CREATE FOREIGN DATA WRAPPER polygon_fdw
   VALIDATOR tape.polygon_fdw_validator;
 
 COMMENT ON FOREIGN DATA WRAPPER polygon_fdw IS 'Polygon.io (Massive) REST API: bars, tickers and reference data as foreign tables';
+
+-- polygon_fdw: what each endpoint offers
+
+CREATE FUNCTION tape.polygon_endpoints(
+    OUT endpoint text, OUT description text, OUT request text, OUT sorted_by text,
+    OUT not_found_is_empty boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'tape_polygon_endpoints'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION tape.polygon_endpoints() IS 'the endpoints of polygon_fdw: request template, row order, and whether 404 means no rows';
+
+CREATE FUNCTION tape.polygon_columns(
+    OUT endpoint text, OUT ordinal_position integer, OUT column_name text, OUT type text,
+    OUT source text, OUT nullable boolean, OUT pushdown text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'tape_polygon_columns'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION tape.polygon_columns() IS 'every column of every polygon_fdw endpoint: type, JSON source, and the conditions that push down into the request';

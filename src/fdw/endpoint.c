@@ -23,8 +23,10 @@
 #include "polygon_fdw.h"
 
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/tuplestore.h"
 
 #define lengthof_(a) ((int) lengthof(a))
 
@@ -366,4 +368,117 @@ polygon_import_statement(const PolygonEndpoint *ep, const char *server, const ch
 	appendStringInfo(&buf, ") SERVER %s OPTIONS (endpoint %s)",
 					 quote_identifier(server), quote_literal_cstr(ep->name));
 	return buf.data;
+}
+
+/*
+ * param_pushdown
+ *		"=, IN -> path {ticker} (required)" for the catalog functions.
+ */
+static char *
+param_pushdown(const PolygonParam *p)
+{
+	StringInfoData buf;
+	const char *ops[] = {"=", "IN", "<, <=, >, >="};
+	int			flags[] = {PPF_EQ, PPF_IN, PPF_RANGE};
+	bool		first = true;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < lengthof(ops); i++)
+	{
+		if (p->flags & flags[i])
+		{
+			appendStringInfo(&buf, "%s%s", first ? "" : ", ", ops[i]);
+			first = false;
+		}
+	}
+	if (p->encoding == PPE_AGGS_RANGE)
+		appendStringInfoString(&buf, " -> path {from}/{to}");
+	else if (p->encoding == PPE_DATE_EACH)
+		appendStringInfo(&buf, " -> path {%s}, one request per weekday", p->name);
+	else if (p->flags & PPF_PATH)
+		appendStringInfo(&buf, " -> path {%s}", p->name);
+	else
+		appendStringInfo(&buf, " -> %s=", p->name);
+	if (p->flags & PPF_REQUIRED)
+		appendStringInfoString(&buf, " (required)");
+	if (p->default_value)
+		appendStringInfo(&buf, " (default %s)", p->default_value);
+	if (p->flags & PPF_BOTH_IF_ABSENT)
+		appendStringInfoString(&buf, " (both true and false when absent)");
+	return buf.data;
+}
+
+PG_FUNCTION_INFO_V1(tape_polygon_endpoints);
+PG_FUNCTION_INFO_V1(tape_polygon_columns);
+
+/*
+ * tape_polygon_endpoints
+ *		One row per endpoint of polygon_fdw.
+ */
+Datum
+tape_polygon_endpoints(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < lengthof_(endpoints); i++)
+	{
+		const PolygonEndpoint *ep = &endpoints[i];
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		StringInfoData sorted;
+
+		initStringInfo(&sorted);
+		for (int k = 0; k < lengthof(ep->sort_columns) && ep->sort_columns[k]; k++)
+			appendStringInfo(&sorted, "%s%s", k ? ", " : "", ep->sort_columns[k]);
+		values[0] = CStringGetTextDatum(ep->name);
+		values[1] = CStringGetTextDatum(ep->description);
+		values[2] = CStringGetTextDatum(psprintf("GET %s%s%s", ep->path,
+												 ep->fixed_query ? "?" : "",
+												 ep->fixed_query ? ep->fixed_query : ""));
+		values[3] = CStringGetTextDatum(sorted.data);
+		nulls[3] = (sorted.len == 0);
+		values[4] = BoolGetDatum(ep->not_found_is_empty);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * tape_polygon_columns
+ *		One row per column of every endpoint: type, source and pushdown.
+ */
+Datum
+tape_polygon_columns(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < lengthof_(endpoints); i++)
+	{
+		const PolygonEndpoint *ep = &endpoints[i];
+
+		for (int c = 0; c < ep->ncolumns; c++)
+		{
+			const PolygonColumn *col = &ep->columns[c];
+			int			p = polygon_endpoint_param(ep, col->name);
+			Datum		values[7];
+			bool		nulls[7] = {false, false, false, false, false, false, false};
+
+			values[0] = CStringGetTextDatum(ep->name);
+			values[1] = Int32GetDatum(c + 1);
+			values[2] = CStringGetTextDatum(col->name);
+			values[3] = CStringGetTextDatum(col->sqltype);
+			values[4] = CStringGetTextDatum(col->source == PCS_RESULT
+											? psprintf("results[].%s", col->field)
+											: "the request");
+			values[5] = BoolGetDatum(!col->not_null);
+			if (p >= 0)
+				values[6] = CStringGetTextDatum(param_pushdown(&ep->params[p]));
+			else
+				nulls[6] = true;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
 }

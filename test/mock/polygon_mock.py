@@ -614,7 +614,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == fpath and all(q.get(k) == v for k, v in fq.items()):
                 return self.fixture(fname)
         if spec.get("bench") and BENCH_PAGES:
-            return BENCH_PAGES[int(q.get("cursor", "0"))]
+            return BENCH_PAGES[int(q.get("cursor", "0"))]   # static pages of bench/run.sh
         parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/")]
         if len(parts) == 9 and parts[:3] == ["v2", "aggs", "ticker"] and parts[4] == "range":
             return aggs(parts[3], parts[5], parts[6], parts[7], parts[8], q, spec, prefix)
