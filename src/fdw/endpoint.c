@@ -57,6 +57,19 @@
 #define T_TS_TEXT	"timestamp with time zone", TIMESTAMPTZOID, PVK_TS_TEXT
 #define T_JSONB		"jsonb", JSONBOID, PVK_JSONB
 
+/* The fields of an aggregate bar, the same in every aggregates endpoint */
+#define AGGREGATE_BAR_COLUMNS \
+	RES_NN("ts", T_TS_MS, "t"), \
+	RES("open", T_FLOAT8, "o"), \
+	RES("high", T_FLOAT8, "h"), \
+	RES("low", T_FLOAT8, "l"), \
+	RES("close", T_FLOAT8, "c"), \
+	RES("volume", T_FLOAT8, "v"), \
+	RES("vwap", T_FLOAT8, "vw"), \
+	RES("transactions", T_INT8, "n"), \
+	RES_NN("otc", "boolean", BOOLOID, PVK_BOOL_PRESENT, "otc"), \
+	REQ("adjusted", T_BOOL)
+
 /*
  * bars: /v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{from}/{to}
  *
@@ -67,16 +80,7 @@ static const PolygonColumn bars_columns[] = {
 	REQ("ticker", T_TEXT),
 	REQ("timespan", T_TEXT),
 	REQ("multiplier", T_INT4),
-	RES_NN("ts", T_TS_MS, "t"),
-	RES("open", T_FLOAT8, "o"),
-	RES("high", T_FLOAT8, "h"),
-	RES("low", T_FLOAT8, "l"),
-	RES("close", T_FLOAT8, "c"),
-	RES("volume", T_FLOAT8, "v"),
-	RES("vwap", T_FLOAT8, "vw"),
-	RES("transactions", T_INT8, "n"),
-	RES_NN("otc", "boolean", BOOLOID, PVK_BOOL_PRESENT, "otc"),
-	REQ("adjusted", T_BOOL),
+	AGGREGATE_BAR_COLUMNS,
 };
 
 static const PolygonParam bars_params[] = {
@@ -96,16 +100,7 @@ static const PolygonParam bars_params[] = {
 static const PolygonColumn grouped_daily_columns[] = {
 	RES_NN("ticker", T_TEXT, "T"),
 	REQ("date", T_DATE),
-	RES_NN("ts", T_TS_MS, "t"),
-	RES("open", T_FLOAT8, "o"),
-	RES("high", T_FLOAT8, "h"),
-	RES("low", T_FLOAT8, "l"),
-	RES("close", T_FLOAT8, "c"),
-	RES("volume", T_FLOAT8, "v"),
-	RES("vwap", T_FLOAT8, "vw"),
-	RES("transactions", T_INT8, "n"),
-	RES_NN("otc", "boolean", BOOLOID, PVK_BOOL_PRESENT, "otc"),
-	REQ("adjusted", T_BOOL),
+	AGGREGATE_BAR_COLUMNS,
 };
 
 static const PolygonParam grouped_daily_params[] = {
