@@ -47,8 +47,7 @@ PKG_LIBS := $(shell pkg-config --libs $(DEPS) 2>/dev/null)
 
 WERROR ?= -Werror
 PG_CPPFLAGS = -I$(srcdir)/src $(PKG_CFLAGS) -DTAPE_VERSION='"$(EXTVERSION)"'
-PG_CFLAGS = -std=gnu11 -Wall -Wextra $(WERROR) -Wno-unused-parameter -Wno-sign-compare \
-	-Wno-missing-field-initializers
+PG_CFLAGS = -std=gnu11 -Wall -Wextra $(WERROR) -Wno-unused-parameter
 SHLIB_LINK += $(PKG_LIBS)
 
 EXTRA_CLEAN = $(DATA_built) META.json.tmp results regression.diffs regression.out tmp_check log

@@ -28,7 +28,7 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
-#define lengthof_(a) ((int) lengthof(a))
+
 
 /*
  * Shorthands for column rows.  The type shorthands (T_TEXT, ...) expand to
@@ -190,7 +190,7 @@ static const PolygonParam ticker_details_params[] = {
 	{"date", "date", PPE_DATE, PPF_EQ, NULL},
 };
 
-#define ENDPOINT_COLUMNS(c) c, lengthof_(c)
+#define ENDPOINT_COLUMNS(c) c, (int) lengthof(c)
 
 static const PolygonEndpoint endpoints[] = {
 	{
@@ -254,7 +254,7 @@ static const PolygonEndpoint endpoints[] = {
 const PolygonEndpoint *
 polygon_find_endpoint(const char *name)
 {
-	for (int i = 0; i < lengthof_(endpoints); i++)
+	for (int i = 0; i < (int) lengthof(endpoints); i++)
 	{
 		if (strcmp(endpoints[i].name, name) == 0)
 			return &endpoints[i];
@@ -269,13 +269,13 @@ polygon_find_endpoint(const char *name)
 int
 polygon_endpoint_count(void)
 {
-	return lengthof_(endpoints);
+	return (int) lengthof(endpoints);
 }
 
 const PolygonEndpoint *
 polygon_endpoint_by_index(int i)
 {
-	Assert(i >= 0 && i < lengthof_(endpoints));
+	Assert(i >= 0 && i < (int) lengthof(endpoints));
 	return &endpoints[i];
 }
 
@@ -319,7 +319,7 @@ polygon_endpoint_names(void)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	for (int i = 0; i < lengthof_(endpoints); i++)
+	for (int i = 0; i < (int) lengthof(endpoints); i++)
 		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", endpoints[i].name);
 	return buf.data;
 }
@@ -378,7 +378,7 @@ param_pushdown(const PolygonParam *p)
 	bool		first = true;
 
 	initStringInfo(&buf);
-	for (int i = 0; i < lengthof(ops); i++)
+	for (int i = 0; i < (int) lengthof(ops); i++)
 	{
 		if (p->flags & flags[i])
 		{
@@ -416,7 +416,7 @@ tape_polygon_endpoints(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	InitMaterializedSRF(fcinfo, 0);
-	for (int i = 0; i < lengthof_(endpoints); i++)
+	for (int i = 0; i < (int) lengthof(endpoints); i++)
 	{
 		const PolygonEndpoint *ep = &endpoints[i];
 		Datum		values[5];
@@ -424,7 +424,7 @@ tape_polygon_endpoints(PG_FUNCTION_ARGS)
 		StringInfoData sorted;
 
 		initStringInfo(&sorted);
-		for (int k = 0; k < lengthof(ep->sort_columns) && ep->sort_columns[k]; k++)
+		for (int k = 0; k < (int) lengthof(ep->sort_columns) && ep->sort_columns[k]; k++)
 			appendStringInfo(&sorted, "%s%s", k ? ", " : "", ep->sort_columns[k]);
 		values[0] = CStringGetTextDatum(ep->name);
 		values[1] = CStringGetTextDatum(ep->description);
@@ -449,7 +449,7 @@ tape_polygon_columns(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	InitMaterializedSRF(fcinfo, 0);
-	for (int i = 0; i < lengthof_(endpoints); i++)
+	for (int i = 0; i < (int) lengthof(endpoints); i++)
 	{
 		const PolygonEndpoint *ep = &endpoints[i];
 

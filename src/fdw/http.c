@@ -137,7 +137,7 @@ build_headers(const char *auth_header)
 	};
 	struct curl_slist *list = NULL;
 
-	for (int i = 0; i < lengthof(lines); i++)
+	for (int i = 0; i < (int) lengthof(lines); i++)
 	{
 		struct curl_slist *next = curl_slist_append(list, lines[i]);
 
@@ -221,7 +221,7 @@ header_callback(char *ptr, size_t size, size_t nmemb, void *userdata)
 		sink->content_type[0] = '\0';
 		return n;
 	}
-	for (int i = 0; i < lengthof(wanted); i++)
+	for (int i = 0; i < (int) lengthof(wanted); i++)
 	{
 		size_t		len = strlen(wanted[i].name);
 

@@ -86,7 +86,7 @@ polygon_fdw_validator(PG_FUNCTION_ARGS)
 			StringInfoData valid;
 
 			initStringInfo(&valid);
-			for (int i = 0; i < lengthof(polygon_options); i++)
+			for (int i = 0; i < (int) lengthof(polygon_options); i++)
 			{
 				if (polygon_options[i].context == catalog)
 					appendStringInfo(&valid, "%s%s", valid.len > 0 ? ", " : "",
@@ -128,7 +128,7 @@ polygon_fdw_validator(PG_FUNCTION_ARGS)
 static const PolygonOption *
 find_option(const char *name, Oid context)
 {
-	for (int i = 0; i < lengthof(polygon_options); i++)
+	for (int i = 0; i < (int) lengthof(polygon_options); i++)
 	{
 		if (polygon_options[i].context == context &&
 			strcmp(polygon_options[i].name, name) == 0)
@@ -219,7 +219,7 @@ polygon_get_server_options(Oid serverid, PolygonServerOptions *opts)
 {
 	ForeignServer *server = GetForeignServer(serverid);
 
-	for (int i = 0; i < lengthof(polygon_options); i++)
+	for (int i = 0; i < (int) lengthof(polygon_options); i++)
 	{
 		const PolygonOption *opt = &polygon_options[i];
 		const char *value = opt->default_value;

@@ -153,7 +153,7 @@ static PolygonCondValue *plan_values(PlannerInfo *root, List *conds, int *n);
 static List *sort_pathkeys(PlannerInfo *root, RelOptInfo *baserel, Oid relid,
 						   const PolygonEndpoint *ep);
 static Oid	column_collation(Oid relid, const char *colname);
-static List *build_scan_requests(ForeignScanState *node, PolygonScanState *st, bool explain);
+static List *build_scan_requests(ForeignScanState *node, PolygonScanState *st);
 static void start_request(PolygonScanState *st, PolygonRequest *req);
 static void fetch_page(PolygonScanState *st, const char *url, const char *path);
 static void check_page(PolygonScanState *st);
@@ -342,7 +342,7 @@ sort_pathkeys(PlannerInfo *root, RelOptInfo *baserel, Oid relid, const PolygonEn
 {
 	List	   *pathkeys = NIL;
 
-	for (int i = 0; i < lengthof(ep->sort_columns) && ep->sort_columns[i]; i++)
+	for (int i = 0; i < (int) lengthof(ep->sort_columns) && ep->sort_columns[i]; i++)
 	{
 		AttrNumber	attnum = get_attnum(relid, ep->sort_columns[i]);
 		Oid			typid;
@@ -607,9 +607,11 @@ polygonBeginForeignScan(ForeignScanState *node, int eflags)
 /*
  * build_scan_requests
  *		Evaluate the pushed-down values and build the request series.
+ *		EXPLAIN calls it too (it sends nothing), so an invalid query fails
+ *		there as it would when run.
  */
 static List *
-build_scan_requests(ForeignScanState *node, PolygonScanState *st, bool explain)
+build_scan_requests(ForeignScanState *node, PolygonScanState *st)
 {
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 	PolygonCondValue *vals = palloc0(sizeof(PolygonCondValue) * Max(1, st->ncond));
@@ -628,7 +630,7 @@ build_scan_requests(ForeignScanState *node, PolygonScanState *st, bool explain)
 	}
 	MemoryContextSwitchTo(st->scan_cxt);
 	requests = polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation,
-									  explain, &ordered);
+									  false, &ordered);
 	MemoryContextSwitchTo(old);
 
 	if (st->ordered && !ordered)
@@ -827,7 +829,7 @@ polygonIterateForeignScan(ForeignScanState *node)
 	ExecClearTuple(slot);
 	if (!st->started)
 	{
-		st->requests = build_scan_requests(node, st, false);
+		st->requests = build_scan_requests(node, st);
 		st->next_request = 0;
 		st->started = true;
 	}
@@ -952,7 +954,7 @@ polygonExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		int			n = 0;
 		ListCell   *lc;
 
-		requests = st->started ? st->requests : build_scan_requests(node, st, true);
+		requests = st->started ? st->requests : build_scan_requests(node, st);
 		initStringInfo(&buf);
 		foreach(lc, requests)
 		{

@@ -145,7 +145,7 @@ strip_to_var(Node *node, Index varno)
 	while (node && IsA(node, RelabelType))
 		node = (Node *) ((RelabelType *) node)->arg;
 	if (node && IsA(node, Var) &&
-		((Var *) node)->varno == varno && ((Var *) node)->varlevelsup == 0 &&
+		((Var *) node)->varno == (int) varno && ((Var *) node)->varlevelsup == 0 &&
 		((Var *) node)->varattno > 0)
 		return (Var *) node;
 	return NULL;
@@ -544,7 +544,7 @@ add_bound(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv)
 static int
 timespan_index(const char *timespan)
 {
-	for (int i = 0; i < lengthof(timespans); i++)
+	for (int i = 0; i < (int) lengthof(timespans); i++)
 	{
 		if (strcmp(timespans[i], timespan) == 0)
 			return i;
