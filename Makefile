@@ -10,6 +10,13 @@ MODULE_big = tape
 OBJS = \
 	src/tape.o \
 	src/markettime.o \
+	src/progress.o \
+	src/analytics/aggregates.o \
+	src/analytics/barsource.o \
+	src/analytics/calendar.o \
+	src/analytics/detect_daily.o \
+	src/analytics/detect_intraday.o \
+	src/analytics/windows.o \
 	src/fdw/apierror.o \
 	src/fdw/connection.o \
 	src/fdw/decode.o \
@@ -36,7 +43,11 @@ REGRESS = \
 	bars_pushdown \
 	tickers \
 	errors \
-	secrets
+	secrets \
+	calendar \
+	windows \
+	detect_intraday \
+	detect_daily
 
 # Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl

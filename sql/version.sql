@@ -21,3 +21,12 @@ SELECT p.oid::regprocedure AS undocumented
 -- the foreign data wrapper
 SELECT fdwname, fdwhandler::regproc, fdwvalidator::regproc
   FROM pg_foreign_data_wrapper WHERE fdwname = 'polygon_fdw';
+
+-- how each function is marked: volatility, parallel safety, strictness
+SELECT p.oid::regprocedure AS function, p.prokind AS kind,
+       CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END AS volatility,
+       CASE p.proparallel WHEN 's' THEN 'safe' WHEN 'r' THEN 'restricted' ELSE 'unsafe' END AS parallel,
+       p.proisstrict AS strict
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'tape'
+ ORDER BY p.oid::regprocedure::text;

@@ -63,12 +63,27 @@ market_date_of(TimestampTz ts)
 TimestampTz
 market_midnight(DateADT date)
 {
+	return market_time(date, 0);
+}
+
+/*
+ * market_time
+ *		minute_of_day minutes after 00:00 New York wall-clock time on date.
+ *
+ * Wall-clock, not elapsed: 04:00 on the day clocks spring forward is three
+ * hours after midnight, not four.
+ */
+TimestampTz
+market_time(DateADT date, int minute_of_day)
+{
 	struct pg_tm tm;
 	int			tz;
 	TimestampTz result;
 
 	memset(&tm, 0, sizeof(tm));
 	j2date(date + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	tm.tm_hour = minute_of_day / 60;
+	tm.tm_min = minute_of_day % 60;
 	tz = DetermineTimeZoneOffset(&tm, tape_market_tz());
 	if (tm2timestamp(&tm, 0, &tz, &result) != 0)
 		ereport(ERROR,

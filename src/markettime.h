@@ -26,6 +26,7 @@
 
 extern DateADT market_date_of(TimestampTz ts);
 extern TimestampTz market_midnight(DateADT date);
+extern TimestampTz market_time(DateADT date, int minute_of_day);
 extern int	market_day_of_week(DateADT date);
 extern char *date_to_iso(DateADT date);
 

@@ -5,8 +5,9 @@
  *
  * Loaded from shared_preload_libraries, tape reserves the shared memory of
  * the polygon_fdw rate limiter, so every backend of the cluster shares each
- * API key's requests_per_minute.  Loaded on demand it works the same, with a
- * limit per session.
+ * API key's requests_per_minute, and of the progress slots that the
+ * tape.progress view shows.  Loaded on demand it works the same, with a
+ * limit per session and progress in NOTICEs only.
  *
  * Copyright (c) 2026, tape developers
  *
@@ -16,6 +17,7 @@
  *-------------------------------------------------------------------------
  */
 #include "tape.h"
+#include "progress.h"
 
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -40,6 +42,13 @@ PG_FUNCTION_INFO_V1(tape_version);
 void
 _PG_init(void)
 {
+	DefineCustomIntVariable("tape.progress_interval",
+							"Seconds between the progress NOTICEs of long operations.",
+							"0 turns the NOTICEs off; the tape.progress view is updated regardless.",
+							&tape_progress_interval,
+							10, 0, 86400,
+							PGC_USERSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("tape");
 
 	if (!process_shared_preload_libraries_in_progress)
@@ -57,6 +66,7 @@ tape_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	polygon_ratelimit_shmem_request();
+	progress_shmem_request();
 }
 
 static void
@@ -65,6 +75,7 @@ tape_shmem_startup(void)
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 	polygon_ratelimit_shmem_startup();
+	progress_shmem_startup();
 }
 
 /*

@@ -582,6 +582,14 @@ class Handler(BaseHTTPRequestHandler):
             headers["Content-Encoding"] = "gzip"
         cut = int(spec["cut"]) if faulty and spec.get("cut") else None
 
+        # logged before the response goes out, so a client that has its
+        # answer always finds the request in the log
+        entry = {"t": round(started, 6), "tag": tag, "path": redacted, "status": code,
+                 "auth": auth, "bytes": plain_len, "ms": round((time.time() - started) * 1000, 1)}
+        with STATE_LOCK:
+            if LOG:
+                LOG.write(json.dumps(entry) + "\n")
+                LOG.flush()
         self.send_response(code)
         for k, v in headers.items():
             self.send_header(k, v)
@@ -597,12 +605,6 @@ class Handler(BaseHTTPRequestHandler):
         if cut is not None:
             self.close_connection = True
 
-        entry = {"t": round(started, 6), "tag": tag, "path": redacted, "status": code,
-                 "auth": auth, "bytes": plain_len, "ms": round((time.time() - started) * 1000, 1)}
-        with STATE_LOCK:
-            if LOG:
-                LOG.write(json.dumps(entry) + "\n")
-                LOG.flush()
 
     def fixture(self, name):
         name = os.path.basename(name)

@@ -1,0 +1,108 @@
+-- Stage-1 and the daily events E1-E11: every planted pattern is found on the
+-- right day with its capture window, and nothing on quiet days.
+\i test/regress/setup.sql
+\i test/regress/bars.sql
+
+-- 80 trading days per ticker (2025-04-25 .. 2025-08-20); patterns in the last weeks
+CREATE TABLE regress.day_bars AS
+SELECT * FROM regress.quiet_days('QUIET', '2025-04-25', '2025-08-20')
+UNION ALL SELECT * FROM regress.quiet_days('GAPUP', '2025-04-25', '2025-08-20')
+UNION ALL SELECT * FROM regress.quiet_days('VOLX', '2025-04-25', '2025-08-20')
+UNION ALL SELECT * FROM regress.quiet_days('SPIKE', '2025-04-25', '2025-08-20')
+UNION ALL SELECT * FROM regress.quiet_days('CRASH', '2025-04-25', '2025-08-20')
+UNION ALL SELECT * FROM regress.quiet_days('GAPDN', '2025-04-25', '2025-08-20')
+UNION ALL SELECT * FROM regress.quiet_days('PARA', '2025-04-25', '2025-08-20')
+UNION ALL SELECT * FROM regress.quiet_days('BOUNCE', '2025-04-25', '2025-08-20');
+SELECT count(*) AS day_bars, count(DISTINCT ticker) AS tickers FROM regress.day_bars;
+
+SELECT count(*) AS events_on_quiet_days FROM tape.detect_daily($$SELECT * FROM regress.day_bars WHERE ticker = 'QUIET'$$);
+
+-- a 15 % gap up on 4x volume, to a record high
+SELECT regress.plant_day('GAPUP', '2025-08-15', 11.50, 12.00, 11.40, 11.80, 4000000);
+-- 6x volume on an ordinary range
+SELECT regress.plant_day('VOLX', '2025-08-15', 10.00, 10.08, 9.92, 10.02, 6000000);
+-- an 18 % run above the open, given back
+SELECT regress.plant_day('SPIKE', '2025-08-15', 10.00, 11.80, 9.95, 10.20, 1000000);
+-- a 17 % fall below the open
+SELECT regress.plant_day('CRASH', '2025-08-15', 10.00, 10.05, 8.30, 9.00, 1000000);
+-- a 17 % gap down on 3x volume
+SELECT regress.plant_day('GAPDN', '2025-08-15', 8.30, 8.40, 8.10, 8.20, 3000000);
+-- four green days of +14 % on 2.5x volume (08-11 .. 08-14) after a flat day, a
+-- gap to 20.10 on 08-15 (above the universe's 20 USD ceiling), then the first red day
+SELECT regress.plant_day('PARA', '2025-08-08', 9.99, 10.05, 9.93, 9.99, 1000000);
+SELECT regress.plant_day('PARA', '2025-08-11', 9.99, 11.45, 9.95, 11.39, 2500000);
+SELECT regress.plant_day('PARA', '2025-08-12', 11.39, 13.05, 11.35, 12.98, 2500000);
+SELECT regress.plant_day('PARA', '2025-08-13', 12.98, 14.88, 12.95, 14.80, 2500000);
+SELECT regress.plant_day('PARA', '2025-08-14', 14.80, 16.95, 14.75, 16.87, 2500000);
+SELECT regress.plant_day('PARA', '2025-08-15', 18.00, 20.20, 17.95, 20.10, 2500000);
+SELECT regress.plant_day('PARA', '2025-08-18', 20.10, 20.20, 17.50, 17.60, 2000000);
+-- four red days down 35 %, then a green day on 3.5x volume
+SELECT regress.plant_day('BOUNCE', '2025-08-11', 10.01, 10.05, 8.95, 9.00, 1000000);
+SELECT regress.plant_day('BOUNCE', '2025-08-12', 9.00, 9.05, 7.95, 8.00, 1000000);
+SELECT regress.plant_day('BOUNCE', '2025-08-13', 8.00, 8.05, 6.95, 7.00, 1000000);
+SELECT regress.plant_day('BOUNCE', '2025-08-14', 7.00, 7.05, 6.45, 6.50, 1000000);
+SELECT regress.plant_day('BOUNCE', '2025-08-15', 6.50, 7.30, 6.45, 7.20, 3500000);
+-- the days after a planted day are quiet again (no gap from the planted close)
+UPDATE regress.day_bars SET open = 10, close = 10, high = 10.1, low = 9.9
+ WHERE ticker IN ('GAPUP', 'VOLX', 'SPIKE', 'CRASH', 'GAPDN') AND day > '2025-08-15';
+UPDATE regress.day_bars SET open = 17.6, close = 17.6, high = 17.7, low = 17.5 WHERE ticker = 'PARA' AND day > '2025-08-18';
+UPDATE regress.day_bars SET open = 7.2, close = 7.2, high = 7.3, low = 7.1 WHERE ticker = 'BOUNCE' AND day > '2025-08-15';
+
+CREATE TABLE regress.planted_days (ticker text, trading_day date, event_type text, direction text);
+INSERT INTO regress.planted_days VALUES
+  ('GAPUP', '2025-08-15', 'stage1', 'up'), ('GAPUP', '2025-08-15', 'E2_gap_up', 'up'),
+  ('GAPUP', '2025-08-15', 'E5_breakout_ath', 'up'),
+  ('VOLX', '2025-08-15', 'E1_volume_explosion', 'up'),
+  ('SPIKE', '2025-08-15', 'E3_intraday_price_spike', 'up'),
+  ('CRASH', '2025-08-15', 'E9_intraday_crash', 'down'),
+  ('GAPDN', '2025-08-15', 'stage1', 'down'), ('GAPDN', '2025-08-15', 'E8_violent_gap_down', 'down'),
+  ('PARA', '2025-08-11', 'stage1', 'up'), ('PARA', '2025-08-11', 'E5_breakout_ath', 'up'),
+  ('PARA', '2025-08-12', 'stage1', 'up'),
+  ('PARA', '2025-08-13', 'stage1', 'up'), ('PARA', '2025-08-13', 'E6_multiple_green_days', 'up'),
+  ('PARA', '2025-08-14', 'stage1', 'up'), ('PARA', '2025-08-14', 'E4_parabolic_move', 'up'),
+  ('PARA', '2025-08-18', 'E7_first_red_day', 'down'),
+  ('BOUNCE', '2025-08-15', 'stage1', 'up'), ('BOUNCE', '2025-08-15', 'E10_first_green_bounce', 'up'),
+  ('BOUNCE', '2025-08-15', 'E11_volume_bounce', 'up');
+
+CREATE TABLE regress.found_days AS SELECT * FROM tape.detect_daily('SELECT * FROM regress.day_bars');
+
+SELECT coalesce(p.ticker, f.ticker) AS ticker, coalesce(p.trading_day, f.trading_day) AS trading_day,
+       coalesce(p.event_type, f.event_type) AS event_type, coalesce(p.direction, f.direction) AS direction,
+       CASE WHEN p.ticker IS NULL THEN 'unexpected' WHEN f.ticker IS NULL THEN 'MISSED' ELSE 'found' END AS result
+  FROM regress.planted_days p
+  FULL JOIN regress.found_days f USING (ticker, trading_day, event_type, direction)
+ ORDER BY 1, 2, 3;
+
+-- the measures and capture windows (in trading days: 2025-08-15 is a Friday)
+SELECT ticker, trading_day, event_type, close, volume, round(dollar_volume::numeric) AS dollar_volume,
+       round(gap_pct::numeric, 2) AS gap_pct, round(change_pct::numeric, 2) AS change_pct,
+       round(rvol::numeric, 2) AS rvol, round(atr_pct::numeric, 2) AS atr_pct,
+       window_before, window_after, window_start, window_end
+  FROM regress.found_days ORDER BY ticker, trading_day, event_type;
+
+-- thresholds and windows are configuration; the day may come as day, date or ts (00:00 New York)
+SELECT ticker, trading_day, event_type, window_start, window_end
+  FROM tape.detect_daily($$SELECT * FROM regress.day_bars WHERE ticker = 'VOLX'$$,
+                         '{"E1_volume_explosion": {"min_rvol": 7, "window": 5}}');
+SELECT ticker, trading_day, event_type, window_start, window_end
+  FROM tape.detect_daily($$SELECT * FROM regress.day_bars WHERE ticker = 'VOLX'$$,
+                         '{"daily": {"E1_volume_explosion": {"window": 5}}}');
+SELECT count(*) FROM tape.detect_daily($$SELECT ticker, day AS date, open, high, low, close, volume
+                                           FROM regress.day_bars$$);
+SELECT count(*) FROM tape.detect_daily($$SELECT ticker, (day::timestamp AT TIME ZONE 'America/New_York') AS ts,
+                                                open, high, low, close, volume FROM regress.day_bars$$);
+-- the price filter of the universe (0.5 to 20): PARA closes above 20 on 08-15, which hid its events
+SELECT count(*) FROM tape.detect_daily($$SELECT * FROM regress.day_bars WHERE ticker = 'PARA'$$,
+                                       '{"filters": {"max_price": 1000}}');
+
+SELECT * FROM tape.detect_daily('SELECT ticker, open, high, low, close, volume FROM regress.day_bars');  -- ERROR
+SELECT * FROM tape.detect_daily('SELECT * FROM regress.day_bars', '{"E12_moon": {}}');  -- ERROR
+SELECT * FROM tape.detect_daily('SELECT * FROM regress.day_bars', '{"atr_pct_percentile": 101}');  -- ERROR
+
+-- on the mock's demo universe, through polygon_fdw
+SELECT regress.make_server('mock');
+SELECT ticker, trading_day, event_type, direction, round(rvol::numeric, 1) AS rvol, window_start, window_end
+  FROM tape.detect_daily($$SELECT * FROM mock.bars WHERE ticker IN ('ACME', 'BOLT') AND timespan = 'day'
+                           AND ts >= '2025-06-02' AND ts < '2025-10-08'$$)
+ WHERE trading_day >= '2025-09-01'
+ ORDER BY ticker, trading_day, event_type;

@@ -1,0 +1,23 @@
+
+-- progress of long operations, seen from any session
+
+CREATE FUNCTION tape.operations_in_progress(
+    OUT pid integer, OUT command text, OUT detail text, OUT unit text,
+    OUT done bigint, OUT total_estimate bigint, OUT percent double precision,
+    OUT per_second double precision, OUT started timestamptz, OUT updated timestamptz,
+    OUT time_left interval, OUT status text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'tape_progress'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION tape.operations_in_progress() IS 'the long tape operations running in every session (needs tape in shared_preload_libraries); see the view tape.progress';
+
+CREATE VIEW tape.progress AS
+SELECT p.pid, a.usename, a.datname, p.command, p.detail, p.unit, p.done, p.total_estimate,
+       round(p.percent::numeric, 1) AS percent, round(p.per_second::numeric) AS per_second,
+       p.started, date_trunc('second', clock_timestamp() - p.started) AS elapsed, p.updated, date_trunc('second', p.time_left) AS time_left,
+       p.status
+  FROM tape.operations_in_progress() p
+  LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = p.pid;
+
+COMMENT ON VIEW tape.progress IS 'one row per long tape operation under way in any session: what it is at, how far, how fast, how long to go';

@@ -1,0 +1,215 @@
+
+-- event detectors: configuration, result types, functions
+
+CREATE FUNCTION tape.default_config() RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN $json$
+{
+  "intraday": {
+    "baseline_bars": 20,
+    "filters": {
+      "min_price": 1.0,
+      "max_price": 500.0,
+      "min_day_dollar_volume": 500000,
+      "min_day_dollar_volume_bearish": 1000000,
+      "min_float": 5000000,
+      "min_float_bearish": 10000000,
+      "max_short_interest_pct": 40,
+      "max_days_to_cover": 5
+    },
+    "volume_spike": {
+      "enabled": true,
+      "rth": {"min_spike_x": 6.0, "min_volume": 10000, "min_dollar_volume": 50000},
+      "extended": {"min_spike_x": 8.0, "min_volume": 15000, "min_dollar_volume": 75000},
+      "down_min_red_bars": 2,
+      "down_min_drop_from_high_pct": 2.0
+    },
+    "vwap_break": {
+      "enabled": true,
+      "up": {"min_distance_pct": 0.6, "min_bars": 2, "min_volume_x": 2.0},
+      "down": {"min_distance_pct": 0.8, "min_bars": 3, "min_volume_x": 2.5, "failed_reclaim_lookback_bars": 10}
+    },
+    "price_momentum": {
+      "enabled": true,
+      "window_minutes": 5,
+      "up": {"min_change_pct": 3.0, "breakout_minutes": 20, "min_volume_x": 1.8},
+      "down": {"min_change_pct": 3.5, "breakdown_minutes": 20, "min_acceleration": 1.2}
+    },
+    "consolidation_break": {
+      "enabled": true,
+      "base_minutes": 30,
+      "min_base_bars": 10,
+      "max_range_atr": 0.5,
+      "atr_days": 14,
+      "min_breakout_pct": 1.0,
+      "min_volume_x": 2.0
+    },
+    "opening_range_break": {
+      "enabled": true,
+      "range_minutes": 15,
+      "min_breakout_pct": 0.5,
+      "min_volume_x": 1.8
+    },
+    "tape_speed": {
+      "enabled": true,
+      "min_transactions": 50,
+      "min_spike_x": 3.0
+    },
+    "flush": {
+      "enabled": true,
+      "min_drop_pct": 8.0,
+      "window_minutes": 15,
+      "min_volume_x": 4.0,
+      "min_red_bars": 3
+    },
+    "dedup": {"window_minutes": 10, "keep_both_within_pct": 10},
+    "score": {
+      "weights": {"volume_spike": 0.30, "price_change": 0.25, "volume_confirm": 0.20,
+                  "consecutive_bars": 0.15, "vwap_distance": 0.10},
+      "caps": {"spike_x": 20, "price_change_pct": 10, "dollar_volume": 1000000,
+               "consecutive_bars": 5, "vwap_distance_pct": 5}
+    }
+  },
+  "daily": {
+    "filters": {"min_price": 0.5, "max_price": 20.0},
+    "rvol_days": 20,
+    "atr_days": 14,
+    "atr_pct_percentile": 90,
+    "atr_pct_history_days": 252,
+    "atr_pct_min_history_days": 20,
+    "stage1": {"min_gap_pct": 5.0, "min_rvol": 2.0, "min_dollar_volume": 500000, "window": 2},
+    "E1_volume_explosion": {"enabled": true, "min_rvol": 5.0, "min_dollar_volume": 500000, "window": 2},
+    "E2_gap_up": {"enabled": true, "min_gap_pct": 10.0, "min_rvol": 2.0, "min_dollar_volume": 500000, "window": 2},
+    "E3_intraday_price_spike": {"enabled": true, "min_high_over_open_pct": 15.0, "min_dollar_volume": 500000, "window": 1},
+    "E4_parabolic_move": {"enabled": true, "days": 5, "min_change_pct": 50.0, "min_green_days": 3, "min_rvol": 2.0, "window": 3},
+    "E5_breakout_ath": {"enabled": true, "min_history_days": 60, "min_rvol": 1.5, "window": 2},
+    "E6_multiple_green_days": {"enabled": true, "min_days": 3, "window": 1},
+    "E7_first_red_day": {"enabled": true, "min_prior_green_days": 3, "min_run_pct": 20.0, "window": 2},
+    "E8_violent_gap_down": {"enabled": true, "max_gap_pct": -15.0, "min_rvol": 2.0, "window": 3},
+    "E9_intraday_crash": {"enabled": true, "max_low_under_open_pct": -15.0, "window": 1},
+    "E10_first_green_bounce": {"enabled": true, "min_prior_red_days": 3, "min_decline_pct": 20.0, "window": 3},
+    "E11_volume_bounce": {"enabled": true, "lookback_days": 20, "min_drawdown_pct": 30.0, "min_rvol": 3.0, "window": 3}
+  }
+}
+$json$::jsonb;
+
+COMMENT ON FUNCTION tape.default_config() IS 'every threshold of the intraday and daily detectors, with its default; pass a partial copy to override';
+
+CREATE FUNCTION tape.merge_config(base jsonb, override jsonb, path text DEFAULT '')
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    k text;
+    v jsonb;
+    result jsonb := base;
+    here text;
+BEGIN
+    IF override IS NULL THEN
+        RETURN base;
+    END IF;
+    IF pg_catalog.jsonb_typeof(override) <> 'object' THEN
+        RAISE EXCEPTION 'configuration % must be a JSON object', CASE WHEN path = '' THEN 'override' ELSE '"' || path || '"' END
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR k, v IN SELECT * FROM pg_catalog.jsonb_each(override) LOOP
+        here := CASE WHEN path = '' THEN k ELSE path || '.' || k END;
+        IF NOT base ? k THEN
+            RAISE EXCEPTION 'unrecognized configuration key "%"', here
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Valid keys here are: ' ||
+                             (SELECT pg_catalog.string_agg(key, ', ' ORDER BY key) FROM pg_catalog.jsonb_object_keys(base) AS key) || '.';
+        END IF;
+        IF pg_catalog.jsonb_typeof(base -> k) = 'object' THEN
+            result := pg_catalog.jsonb_set(result, ARRAY[k], tape.merge_config(base -> k, v, here));
+        ELSIF pg_catalog.jsonb_typeof(v) <> pg_catalog.jsonb_typeof(base -> k) THEN
+            RAISE EXCEPTION 'configuration key "%" must be a %, not %', here,
+                pg_catalog.jsonb_typeof(base -> k), pg_catalog.jsonb_typeof(v)
+                USING ERRCODE = 'invalid_parameter_value';
+        ELSE
+            result := pg_catalog.jsonb_set(result, ARRAY[k], v);
+        END IF;
+    END LOOP;
+    RETURN result;
+END
+$$;
+
+COMMENT ON FUNCTION tape.merge_config(jsonb, jsonb, text) IS 'deep-merge override into base, refusing keys base does not have and values of another JSON type';
+
+CREATE FUNCTION tape.detector_config(section text, config jsonb DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN tape.merge_config(tape.default_config() -> section,
+                         CASE WHEN config ? section THEN config -> section ELSE config END,
+                         section);
+
+COMMENT ON FUNCTION tape.detector_config(text, jsonb) IS 'the effective configuration of one detector section (intraday or daily): the defaults with config merged in; config may be the whole document or just the section';
+
+CREATE TYPE tape.intraday_event AS (
+    ticker text,
+    ts timestamptz,
+    trading_day date,
+    event_type text,
+    direction text,
+    session text,
+    score double precision,
+    close double precision,
+    volume double precision,
+    dollar_volume double precision,
+    spike_x double precision,
+    pct_change double precision,
+    level double precision,
+    vwap double precision,
+    vwap_distance_pct double precision,
+    consecutive_bars integer
+);
+
+COMMENT ON TYPE tape.intraday_event IS 'an event found by tape.detect_intraday() on 1-minute bars';
+
+CREATE TYPE tape.daily_event AS (
+    ticker text,
+    trading_day date,
+    event_type text,
+    direction text,
+    close double precision,
+    volume double precision,
+    dollar_volume double precision,
+    gap_pct double precision,
+    change_pct double precision,
+    rvol double precision,
+    atr_pct double precision,
+    window_before integer,
+    window_after integer,
+    window_start date,
+    window_end date
+);
+
+COMMENT ON TYPE tape.daily_event IS 'an event found by tape.detect_daily() on day bars, with its capture window in trading days';
+
+CREATE FUNCTION tape.detect_intraday_internal(bars_query text, config jsonb)
+RETURNS SETOF tape.intraday_event
+AS 'MODULE_PATHNAME', 'tape_detect_intraday'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tape.detect_intraday_internal(text, jsonb) IS 'the C detector behind tape.detect_intraday(); takes a complete, merged configuration';
+
+CREATE FUNCTION tape.detect_intraday(bars_query text, config jsonb DEFAULT NULL)
+RETURNS SETOF tape.intraday_event
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT * FROM tape.detect_intraday_internal(bars_query, tape.detector_config('intraday', config)) $$;
+
+COMMENT ON FUNCTION tape.detect_intraday(text, jsonb) IS 'the seven intraday detectors (volume_spike, vwap_break, price_momentum, consolidation_break, opening_range_break, tape_speed, flush) over the 1-minute bars bars_query returns, streaming one ticker-day at a time';
+
+CREATE FUNCTION tape.detect_daily_internal(bars_query text, config jsonb)
+RETURNS SETOF tape.daily_event
+AS 'MODULE_PATHNAME', 'tape_detect_daily'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tape.detect_daily_internal(text, jsonb) IS 'the C detector behind tape.detect_daily(); takes a complete, merged configuration';
+
+CREATE FUNCTION tape.detect_daily(bars_query text, config jsonb DEFAULT NULL)
+RETURNS SETOF tape.daily_event
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT * FROM tape.detect_daily_internal(bars_query, tape.detector_config('daily', config)) $$;
+
+COMMENT ON FUNCTION tape.detect_daily(text, jsonb) IS 'Stage-1 and the daily events E1-E11 over the day bars bars_query returns, each with its capture window';

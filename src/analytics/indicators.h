@@ -1,0 +1,147 @@
+/*-------------------------------------------------------------------------
+ *
+ * indicators.h
+ *		Pure C kernels of the indicators: true range, Wilder's ATR, the mean
+ *		of the previous N values.  The window functions and the detectors
+ *		share them; they know nothing of PostgreSQL.
+ *
+ * Copyright (c) 2026, tape developers
+ *
+ * IDENTIFICATION
+ *		src/analytics/indicators.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TAPE_INDICATORS_H
+#define TAPE_INDICATORS_H
+
+#include <math.h>
+#include <stdbool.h>
+
+/*
+ * True range of a bar: the largest of high - low, |high - previous close|
+ * and |low - previous close|; high - low for the first bar.
+ */
+static inline double
+true_range(double high, double low, double prev_close, bool has_prev)
+{
+	double		tr = high - low;
+
+	if (has_prev)
+	{
+		double		a = fabs(high - prev_close);
+		double		b = fabs(low - prev_close);
+
+		if (a > tr)
+			tr = a;
+		if (b > tr)
+			tr = b;
+	}
+	return tr;
+}
+
+/*
+ * Wilder's average true range over n bars: the mean of the first n true
+ * ranges, then ATR = (ATR_prev * (n - 1) + TR) / n.
+ */
+typedef struct WilderAtr
+{
+	int			n;				/* period */
+	int			count;			/* bars seen */
+	bool		has_prev;		/* prev_close is set */
+	double		prev_close;		/* close of the previous bar */
+	double		sum;			/* sum of the first n true ranges */
+	double		atr;			/* current value, once count >= n */
+} WilderAtr;
+
+static inline void
+wilder_atr_init(WilderAtr *a, int n)
+{
+	a->n = n;
+	a->count = 0;
+	a->has_prev = false;
+	a->prev_close = 0;
+	a->sum = 0;
+	a->atr = 0;
+}
+
+/* add a bar; returns true (and the ATR in *out) once n bars have been seen */
+static inline bool
+wilder_atr_add(WilderAtr *a, double high, double low, double close, double *out)
+{
+	double		tr = true_range(high, low, a->prev_close, a->has_prev);
+
+	a->prev_close = close;
+	a->has_prev = true;
+	a->count++;
+	if (a->count < a->n)
+	{
+		a->sum += tr;
+		return false;
+	}
+	if (a->count == a->n)
+		a->atr = (a->sum + tr) / a->n;
+	else
+		a->atr = (a->atr * (a->n - 1) + tr) / a->n;
+	*out = a->atr;
+	return true;
+}
+
+/*
+ * The mean of the last n values added (a ring).  The running sum is
+ * recomputed exactly every n additions, so rounding never accumulates.
+ */
+typedef struct RollingMean
+{
+	int			n;				/* window */
+	int			count;			/* values in the ring (<= n) */
+	int			head;			/* next slot to write */
+	int			since_exact;	/* additions since the sum was recomputed */
+	double		sum;			/* sum of the ring */
+	double		values[FLEXIBLE_ARRAY_MEMBER];
+} RollingMean;
+
+#define ROLLING_MEAN_SIZE(n) (offsetof(RollingMean, values) + sizeof(double) * (n))
+
+static inline void
+rolling_mean_init(RollingMean *r, int n)
+{
+	r->n = n;
+	r->count = 0;
+	r->head = 0;
+	r->since_exact = 0;
+	r->sum = 0;
+}
+
+static inline void
+rolling_mean_add(RollingMean *r, double v)
+{
+	if (r->count == r->n)
+		r->sum -= r->values[r->head];
+	else
+		r->count++;
+	r->values[r->head] = v;
+	r->sum += v;
+	r->head = (r->head + 1) % r->n;
+	if (++r->since_exact >= r->n)
+	{
+		double		exact = 0;
+
+		for (int i = 0; i < r->count; i++)
+			exact += r->values[i];
+		r->sum = exact;
+		r->since_exact = 0;
+	}
+}
+
+/* the mean, or false when fewer than n values have been added */
+static inline bool
+rolling_mean_full(const RollingMean *r, double *mean)
+{
+	if (r->count < r->n)
+		return false;
+	*mean = r->sum / r->n;
+	return true;
+}
+
+#endif							/* TAPE_INDICATORS_H */

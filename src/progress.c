@@ -1,0 +1,426 @@
+/*-------------------------------------------------------------------------
+ *
+ * progress.c
+ *		Progress of long operations.
+ *
+ * An operation (a detector sweep, later a refresh or a capture) calls
+ * progress_begin(), then progress_update() as it goes, then progress_end().
+ * Every tape.progress_interval seconds the backend sends a NOTICE with the
+ * counts, the rate and, when the total is known or estimated, the percent
+ * done and the time left.  With tape in shared_preload_libraries each
+ * backend also owns a slot in shared memory that the tape.progress view
+ * shows to every session; without it the NOTICEs still come.
+ *
+ * A slot is freed by progress_end() and, should the operation fail, by the
+ * abort of its (sub)transaction.
+ *
+ * Copyright (c) 2026, tape developers
+ *
+ * IDENTIFICATION
+ *		src/progress.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "progress.h"
+
+#include <math.h>
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/backendid.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#define PROGRESS_TEXT 64
+
+/* One backend's operation, as other sessions see it */
+typedef struct ProgressSlot
+{
+	slock_t		mutex;
+	int			pid;			/* 0 when free */
+	TimestampTz started;
+	TimestampTz updated;
+	int64		done;
+	double		total;			/* < 0: unknown */
+	int64		items;
+	int64		found;
+	char		command[PROGRESS_TEXT];
+	char		unit[PROGRESS_TEXT / 2];
+	char		items_label[PROGRESS_TEXT / 2];
+	char		found_label[PROGRESS_TEXT / 2];
+	char		detail[PROGRESS_TEXT];
+} ProgressSlot;
+
+typedef struct ProgressShared
+{
+	int			nslots;
+	ProgressSlot slots[FLEXIBLE_ARRAY_MEMBER];
+} ProgressShared;
+
+/* This backend's operation */
+typedef struct ProgressLocal
+{
+	bool		active;
+	const char *command;
+	const char *unit;
+	const char *items_label;
+	const char *found_label;
+	double		total;
+	TimestampTz started;
+	TimestampTz last_notice;
+	bool		noticed;		/* a NOTICE has been sent */
+	int64		done;
+	int64		items;
+	int64		found;
+} ProgressLocal;
+
+int			tape_progress_interval = 10;
+
+static ProgressShared *shared = NULL;
+static ProgressLocal local;
+static bool callbacks_registered = false;
+
+PG_FUNCTION_INFO_V1(tape_progress);
+
+static Size
+progress_shmem_size(void)
+{
+	return add_size(offsetof(ProgressShared, slots),
+					mul_size(MaxBackends, sizeof(ProgressSlot)));
+}
+
+/*
+ * progress_shmem_request
+ *		Ask for a slot per backend (from shmem_request_hook).
+ */
+void
+progress_shmem_request(void)
+{
+	RequestAddinShmemSpace(progress_shmem_size());
+}
+
+/*
+ * progress_shmem_startup
+ *		Attach to (or create) the slots (from shmem_startup_hook).
+ */
+void
+progress_shmem_startup(void)
+{
+	bool		found;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	shared = ShmemInitStruct("tape progress", progress_shmem_size(), &found);
+	if (!found)
+	{
+		shared->nslots = MaxBackends;
+		for (int i = 0; i < MaxBackends; i++)
+		{
+			SpinLockInit(&shared->slots[i].mutex);
+			shared->slots[i].pid = 0;
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* this backend's slot, or NULL */
+static ProgressSlot *
+my_slot(void)
+{
+	if (shared == NULL || MyBackendId == InvalidBackendId || MyBackendId > shared->nslots)
+		return NULL;
+	return &shared->slots[MyBackendId - 1];
+}
+
+static void
+release_slot(void)
+{
+	ProgressSlot *slot = my_slot();
+
+	local.active = false;
+	if (slot == NULL)
+		return;
+	SpinLockAcquire(&slot->mutex);
+	slot->pid = 0;
+	SpinLockRelease(&slot->mutex);
+}
+
+static void
+progress_xact_callback(XactEvent event, void *arg)
+{
+	if (local.active && (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT))
+		release_slot();
+}
+
+static void
+progress_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	if (local.active && event == SUBXACT_EVENT_ABORT_SUB)
+		release_slot();
+}
+
+/* n with thousands separators */
+static void
+append_count(StringInfo buf, double n)
+{
+	char		digits[32];
+	int			len,
+				lead;
+
+	snprintf(digits, sizeof(digits), "%.0f", fabs(n));
+	len = strlen(digits);
+	if (n < 0)
+		appendStringInfoChar(buf, '-');
+	lead = len % 3 == 0 ? 3 : len % 3;
+	appendBinaryStringInfo(buf, digits, lead);
+	for (int i = lead; i < len; i += 3)
+	{
+		appendStringInfoChar(buf, ',');
+		appendBinaryStringInfo(buf, digits + i, 3);
+	}
+}
+
+/* a duration as "42 s", "3 min 20 s" or "2 h 05 min" */
+static void
+append_duration(StringInfo buf, double seconds)
+{
+	long		s = (long) (seconds + 0.5);
+
+	if (s < 60)
+		appendStringInfo(buf, "%ld s", s);
+	else if (s < 3600)
+		appendStringInfo(buf, "%ld min %02ld s", s / 60, s % 60);
+	else
+		appendStringInfo(buf, "%ld h %02ld min", s / 3600, (s % 3600) / 60);
+}
+
+static double
+seconds_between(TimestampTz from, TimestampTz to)
+{
+	return (double) (to - from) / USECS_PER_SEC;
+}
+
+/*
+ * describe
+ *		"1,234,567 of about 2,000,000 bars (62 %), 812 tickers, 95 events,
+ *		1,104,233 bars/s, about 7 s left" from the counts.
+ */
+static void
+describe(StringInfo buf, const char *unit, double total, int64 done,
+		 const char *items_label, int64 items, const char *found_label, int64 found,
+		 double elapsed, bool finished)
+{
+	double		rate = elapsed > 0 ? done / elapsed : 0;
+
+	append_count(buf, (double) done);
+	if (total >= 0 && !finished)
+	{
+		appendStringInfoString(buf, " of about ");
+		append_count(buf, Max(total, (double) done));
+	}
+	appendStringInfo(buf, " %s", unit);
+	if (total > 0 && !finished)
+		appendStringInfo(buf, " (%d %%)", (int) Min(99, floor(100.0 * done / total)));
+	if (items_label)
+	{
+		appendStringInfoString(buf, ", ");
+		append_count(buf, (double) items);
+		appendStringInfo(buf, " %s", items_label);
+	}
+	if (found_label)
+	{
+		appendStringInfoString(buf, ", ");
+		append_count(buf, (double) found);
+		appendStringInfo(buf, " %s", found_label);
+	}
+	if (elapsed > 0)
+	{
+		appendStringInfoString(buf, ", ");
+		append_count(buf, rate);
+		appendStringInfo(buf, " %s/s", unit);
+	}
+	if (finished)
+	{
+		appendStringInfoString(buf, ", in ");
+		append_duration(buf, elapsed);
+	}
+	else if (total > done && rate > 0)
+	{
+		appendStringInfoString(buf, ", about ");
+		append_duration(buf, (total - done) / rate);
+		appendStringInfoString(buf, " left");
+	}
+}
+
+void
+progress_begin(const char *command, const char *unit, double total,
+			   const char *items_label, const char *found_label)
+{
+	ProgressSlot *slot = my_slot();
+
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(progress_xact_callback, NULL);
+		RegisterSubXactCallback(progress_subxact_callback, NULL);
+		callbacks_registered = true;
+	}
+	memset(&local, 0, sizeof(local));
+	local.active = true;
+	local.command = command;
+	local.unit = unit;
+	local.items_label = items_label;
+	local.found_label = found_label;
+	local.total = total;
+	local.started = local.last_notice = GetCurrentTimestamp();
+
+	if (slot == NULL)
+		return;
+	SpinLockAcquire(&slot->mutex);
+	slot->pid = MyProcPid;
+	slot->started = slot->updated = local.started;
+	slot->done = slot->items = slot->found = 0;
+	slot->total = total;
+	strlcpy(slot->command, command, sizeof(slot->command));
+	strlcpy(slot->unit, unit, sizeof(slot->unit));
+	strlcpy(slot->items_label, items_label ? items_label : "", sizeof(slot->items_label));
+	strlcpy(slot->found_label, found_label ? found_label : "", sizeof(slot->found_label));
+	slot->detail[0] = '\0';
+	SpinLockRelease(&slot->mutex);
+}
+
+void
+progress_update(int64 done, int64 items, int64 found, const char *detail)
+{
+	ProgressSlot *slot = my_slot();
+	TimestampTz now;
+
+	if (!local.active)
+		return;
+	local.done = done;
+	local.items = items;
+	local.found = found;
+	now = GetCurrentTimestamp();
+
+	if (slot != NULL)
+	{
+		SpinLockAcquire(&slot->mutex);
+		slot->updated = now;
+		slot->done = done;
+		slot->items = items;
+		slot->found = found;
+		strlcpy(slot->detail, detail ? detail : "", sizeof(slot->detail));
+		SpinLockRelease(&slot->mutex);
+	}
+
+	if (tape_progress_interval > 0 &&
+		TimestampDifferenceExceeds(local.last_notice, now, tape_progress_interval * 1000))
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		describe(&buf, local.unit, local.total, done, local.items_label, items,
+				 local.found_label, found, seconds_between(local.started, now), false);
+		ereport(NOTICE,
+				(errmsg("%s: %s", local.command, buf.data),
+				 detail && detail[0] ? errdetail("At %s.", detail) : 0));
+		pfree(buf.data);
+		local.last_notice = now;
+		local.noticed = true;
+	}
+}
+
+void
+progress_end(void)
+{
+	if (!local.active)
+		return;
+	if (local.noticed)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		describe(&buf, local.unit, local.total, local.done, local.items_label, local.items,
+				 local.found_label, local.found,
+				 seconds_between(local.started, GetCurrentTimestamp()), true);
+		ereport(NOTICE, (errmsg("%s: done, %s", local.command, buf.data)));
+		pfree(buf.data);
+	}
+	release_slot();
+}
+
+/*
+ * tape_progress
+ *		tape.progress(): the operations under way in every session.
+ */
+Datum
+tape_progress(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	static bool warned = false;
+	TimestampTz now = GetCurrentTimestamp();
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (shared == NULL)
+	{
+		if (!warned)
+			ereport(NOTICE,
+					(errmsg("tape.progress shows other sessions only when tape is in shared_preload_libraries"),
+					 errhint("Add tape to shared_preload_libraries in postgresql.conf and restart the server.")));
+		warned = true;
+		return (Datum) 0;
+	}
+
+	for (int i = 0; i < shared->nslots; i++)
+	{
+		ProgressSlot copy;
+		Datum		values[12];
+		bool		nulls[12] = {0};
+		double		elapsed;
+		StringInfoData counts;
+
+		SpinLockAcquire(&shared->slots[i].mutex);
+		memcpy(&copy, &shared->slots[i], sizeof(copy));
+		SpinLockRelease(&shared->slots[i].mutex);
+		if (copy.pid == 0 || BackendPidGetProc(copy.pid) == NULL)
+			continue;
+
+		elapsed = seconds_between(copy.started, now);
+		values[0] = Int32GetDatum(copy.pid);
+		values[1] = CStringGetTextDatum(copy.command);
+		values[2] = CStringGetTextDatum(copy.detail);
+		nulls[2] = copy.detail[0] == '\0';
+		values[3] = CStringGetTextDatum(copy.unit);
+		values[4] = Int64GetDatum(copy.done);
+		values[5] = Int64GetDatum((int64) Max(copy.total, (double) copy.done));
+		nulls[5] = copy.total < 0;
+		values[6] = Float8GetDatum(Min(100.0, 100.0 * copy.done / copy.total));
+		nulls[6] = copy.total <= 0;
+		values[7] = Float8GetDatum(elapsed > 0 ? copy.done / elapsed : 0);
+		values[8] = TimestampTzGetDatum(copy.started);
+		values[9] = TimestampTzGetDatum(copy.updated);
+		nulls[10] = !(copy.total > copy.done && copy.done > 0 && elapsed > 0);
+		if (!nulls[10])
+		{
+			Interval   *eta = (Interval *) palloc0(sizeof(Interval));
+
+			eta->time = (int64) ((copy.total - copy.done) * elapsed / copy.done) * USECS_PER_SEC;
+			values[10] = IntervalPGetDatum(eta);
+		}
+		initStringInfo(&counts);
+		describe(&counts, copy.unit, copy.total, copy.done,
+				 copy.items_label[0] ? copy.items_label : NULL, copy.items,
+				 copy.found_label[0] ? copy.found_label : NULL, copy.found, elapsed, false);
+		values[11] = CStringGetTextDatum(counts.data);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

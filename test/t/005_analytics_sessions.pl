@@ -1,0 +1,88 @@
+
+# The analytics seen from other sessions: a detector sweep shows its progress
+# in tape.progress and in NOTICEs, stops at once when cancelled and frees its
+# progress slot; a change to tape.market_holidays reaches every session.
+
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time usleep);
+use TapeTest;
+
+my $node = new_node('analytics', preload => 1);
+
+# two million bars of 400 tickers, made on the fly (the sweep takes a few seconds)
+my $bars = "SELECT 'T' || (i % 400) AS ticker, '2025-03-03 09:30-05'::timestamptz + (i / 400) * interval '1 minute' AS ts, "
+  . "10 + sin(i) AS open, 10.2 AS high, 9.8 AS low, 10 + cos(i) AS close, 1000 AS volume "
+  . "FROM generate_series(1, 2000000) AS i";
+(my $quoted = $bars) =~ s/'/''/g;
+# and two million day bars: 400 tickers, 5000 days each
+(my $days = $quoted) =~ s/''2025-03-03 09:30-05''::timestamptz \+ \(i \/ 400\) \* interval ''1 minute'' AS ts/''2000-01-03''::date + i \/ 400 AS day/;
+
+# progress: the view shows the sweep while it runs, the NOTICEs tell the same
+my ($h, $out, $err) = background_psql($node, 'SET tape.progress_interval = 1',
+	"SELECT count(*) FROM tape.detect_intraday('$quoted')");
+my $row = '';
+my $t0 = time();
+while ($row eq '' && time() - $t0 < 30)
+{
+	$row = $node->safe_psql('postgres',
+		"SELECT command, unit, total_estimate, done > 0, done <= total_estimate, percent BETWEEN 0 AND 100, "
+		  . "per_second > 0, status ~ '^[0-9,]+ of about 2,000,000 bars \\([0-9]+ %\\), [0-9,]+ tickers, [0-9,]+ events' "
+		  . "FROM tape.progress WHERE done > 0");
+	usleep(100_000);
+}
+is($row, 'tape.detect_intraday|bars|2000000|t|t|t|t|t', 'tape.progress shows the running sweep with its counts');
+$h->finish;
+like($$err, qr/NOTICE:  tape.detect_intraday: [0-9,]+ of about 2,000,000 bars \([0-9]+ %\), [0-9,]+ tickers, [0-9,]+ events, [0-9,]+ bars\/s, about [0-9]+ s left/,
+	'a NOTICE reports the counts, the rate and the time left');
+like($$err, qr/NOTICE:  tape.detect_intraday: done, 2,000,000 bars, 400 tickers, [0-9,]+ events, [0-9,]+ bars\/s, in [0-9]+ s/,
+	'a closing NOTICE gives the totals');
+like($$out, qr/^[0-9]+$/, 'the sweep returns its events');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM tape.progress'), '0', 'the finished sweep leaves tape.progress');
+
+# cancel: the sweep stops within a second and frees its slot; the session goes on
+($h, $out, $err) = background_psql($node, "SELECT count(*) FROM tape.detect_daily('$days')",
+	"SELECT 'still alive'");
+$t0 = time();
+while ($node->safe_psql('postgres', 'SELECT count(*) FROM tape.progress WHERE done > 0') eq '0' && time() - $t0 < 30)
+{
+	usleep(50_000);
+}
+my $t1 = time();
+$node->safe_psql('postgres',
+	"SELECT pg_cancel_backend(pid) FROM tape.progress WHERE command = 'tape.detect_daily'");
+while ($$err !~ /canceling statement/ && time() - $t1 < 30)
+{
+	eval { $h->pump_nb };
+	usleep(10_000);
+}
+my $elapsed = time() - $t1;
+$h->finish;
+like($$err, qr/canceling statement due to user request/, 'a running sweep can be cancelled');
+cmp_ok($elapsed, '<', 1.5, sprintf('it ends %.2f s after the cancel', $elapsed));
+like($$out, qr/still alive/, 'the session goes on working');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM tape.progress'), '0', 'the cancelled sweep freed its slot');
+
+# statement_timeout ends a sweep the same way
+my ($ret, $stdout, $stderr) = $node->psql('postgres',
+	"SET statement_timeout = '500ms'; SELECT count(*) FROM tape.detect_intraday('$quoted')");
+like($stderr, qr/canceling statement due to statement timeout/, 'statement_timeout ends a sweep');
+
+# a holiday added in one session is seen by another at its next statement
+my ($hh, $hout, $herr) = background_psql($node,
+	"SELECT tape.is_trading_day('2025-10-14')",
+	"SELECT pg_sleep(2)",
+	"SELECT tape.is_trading_day('2025-10-14'), tape.add_trading_days('2025-10-13', 1)");
+usleep(800_000);    # the first statement has loaded the calendar
+$node->safe_psql('postgres',
+	"INSERT INTO tape.market_holidays (day, status, name) VALUES ('2025-10-14', 'closed', 'Test closing')");
+$hh->finish;
+is($$hout, "t\n\nf|2025-10-15\n", 'another session sees the new closing at its next statement')
+  or diag($$herr);
+$node->safe_psql('postgres', "DELETE FROM tape.market_holidays WHERE day = '2025-10-14'");
+
+$node->stop;
+done_testing();
