@@ -72,6 +72,9 @@ endif
 
 include $(PGXS)
 
+# PGXS tracks no header dependencies: rebuild every object when any header changes
+$(OBJS): $(wildcard src/*.h src/*/*.h)
+
 # after PGXS, which resets it
 PROVE_FLAGS = -I $(CURDIR)/test/perl
 

@@ -2,13 +2,14 @@
 # Benchmarks of tape, each against a baseline measured in the same run.
 # Needs a running PostgreSQL with tape installed (PGHOST/PGPORT), python3 and psql.
 #
-#   TAPE_BENCH_SCALE=small|full (default full: 40 pages, 2 M bars)
+#   TAPE_BENCH_SCALE=small|full (default full: 40 pages of 2 M bars to decode;
+#   2 M minute bars of 120 tickers x 20 days for the analytics)
 set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
 case $scale in
-    small) pages=4 reps=1 ;;
-    full) pages=40 reps=3 ;;
+    small) pages=4 reps=1 tickers=10 days=5 areps=1 ;;
+    full) pages=40 reps=3 tickers=120 days=20 areps=5 ;;
     *) echo "TAPE_BENCH_SCALE must be small or full" >&2; exit 2 ;;
 esac
 key=${TAPE_API_KEY:-bench-key-not-secret}
@@ -35,3 +36,8 @@ echo "== bench/decode.sql: polygon_fdw vs json(b)_to_recordset vs COPY"
 psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key" -v out="$out" \
     -v pages="$pages" -v reps="$reps" -v rows="$rows" -v json_bytes="$json_bytes" -v json_mb="$json_mb" \
     -f bench/decode.sql
+
+echo "== bench/analytics.sql: window functions and detectors in C vs plain SQL"
+psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v tickers="$tickers" -v days="$days" -v reps="$areps" \
+    -v work_mem="'${TAPE_BENCH_WORK_MEM:-256MB}'" \
+    -f bench/analytics.sql

@@ -25,6 +25,8 @@ SELECT count(*) AS differences FROM (
   (SELECT day, status, close_time, name FROM tape.market_holidays
    EXCEPT ALL SELECT day, status, close_time, name FROM tape.nyse_holidays(2000, 2030))) d;
 SELECT count(*) FROM tape.nyse_holidays(2031, 2035);
+-- Martin Luther King Jr. Day closes the NYSE from 1998 on
+SELECT day, name FROM tape.nyse_holidays(1997, 1998) WHERE name LIKE 'Martin%';
 SELECT * FROM tape.nyse_holidays(1850, 1900);  -- ERROR
 
 -- trading days: weekends, holidays and early closes

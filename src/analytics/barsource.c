@@ -25,6 +25,7 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -147,9 +148,12 @@ barsource_open(BarSource *src, const char *fname, const char *query, bool daily,
 		if (!src->present[c] && !value_columns[c].optional)
 			missing_column(src, value_columns[c].name);
 		if (src->present[c])
+		{
 			appendStringInfo(&sql, ", %s::float8", quote_identifier(value_columns[c].name));
+			src->attno[c] = 2 + src->natts++;
+		}
 		else
-			appendStringInfoString(&sql, ", NULL::float8");
+			src->attno[c] = -1;
 	}
 	appendStringInfo(&sql, " FROM (%s) AS bars ORDER BY 1, 2", query);
 	SPI_freetuptable(SPI_tuptable);
@@ -183,8 +187,8 @@ barsource_next(BarSource *src, BarRow *row)
 {
 	HeapTuple	tup;
 	TupleDesc	desc;
-	bool		isnull;
-	Datum		d;
+	Datum		values[2 + BC_NVALUES];
+	bool		nulls[2 + BC_NVALUES];
 	text	   *t;
 	int			len;
 
@@ -208,30 +212,31 @@ barsource_next(BarSource *src, BarRow *row)
 		}
 		tup = src->batch->vals[src->pos++];
 		desc = src->batch->tupdesc;
+		/* one pass over the tuple: attribute by attribute would rescan its NULLs */
+		heap_deform_tuple(tup, desc, values, nulls);
 
-		d = SPI_getbinval(tup, desc, 1, &isnull);
-		if (isnull)
+		if (nulls[0])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("the bars query of %s returned a row without a ticker", src->fname)));
-		t = DatumGetTextPP(d);
+		t = DatumGetTextPP(values[0]);
 		len = VARSIZE_ANY_EXHDR(t);
 
-		d = SPI_getbinval(tup, desc, 2, &isnull);
-		if (isnull)
+		if (nulls[1])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("the bars query of %s returned a row of ticker \"%.*s\" without %s",
 							src->fname, len, VARDATA_ANY(t), src->daily ? "a day" : "a ts")));
 		if (src->daily)
-			row->day = DatumGetDateADT(d);
+			row->day = DatumGetDateADT(values[1]);
 		else
-			row->ts = DatumGetTimestampTz(d);
+			row->ts = DatumGetTimestampTz(values[1]);
 
 		for (int c = 0; c < BC_NVALUES; c++)
 		{
-			d = SPI_getbinval(tup, desc, c + 3, &isnull);
-			row->v[c] = isnull ? NAN : DatumGetFloat8(d);
+			int			a = src->attno[c];
+
+			row->v[c] = (a < 0 || nulls[a]) ? NAN : DatumGetFloat8(values[a]);
 		}
 
 		/* keep the ticker, and refuse two bars of one ticker at one time */

@@ -53,6 +53,8 @@ typedef struct BarSource
 	const char *fname;			/* calling function, for messages */
 	bool		daily;			/* rows are day bars keyed by day */
 	bool		present[BC_NVALUES];	/* optional columns the query has */
+	int			attno[BC_NVALUES];	/* 0-based column in the cursor, or -1 */
+	int			natts;			/* value columns in the cursor */
 	Portal		portal;			/* cursor over the wrapped query */
 	SPITupleTable *batch;		/* current batch of rows */
 	uint64		pos;			/* next row of the batch */

@@ -187,7 +187,8 @@ nyse_rules_for_year(int y, NyseHoliday *out)
 	else if (w != 6)
 		ADD(make_date_adt(y, 1, 1), false, "New Year's Day");
 
-	ADD(nth_weekday(y, 1, 1, 3), false, "Martin Luther King Jr. Day");
+	if (y >= 1998)				/* the NYSE first closed for it in 1998 */
+		ADD(nth_weekday(y, 1, 1, 3), false, "Martin Luther King Jr. Day");
 	ADD(nth_weekday(y, 2, 1, 3), false, "Washington's Birthday");
 	ADD(easter_sunday(y) - 2, false, "Good Friday");
 	ADD(last_weekday(y, 5, 1), false, "Memorial Day");
