@@ -78,3 +78,39 @@ SELECT * FROM polygon.bars
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM polygon.bars
  WHERE ticker IN ('BOLT', 'ACME') AND ts >= '2025-10-01' AND ts < '2025-10-03';
+
+-- 9. The trading calendar: sessions in New York time, holidays and early closes built in.
+SELECT ts, tape.session_of(ts) AS session, tape.trading_day(ts) AS trading_day
+  FROM unnest(ARRAY['2025-11-28 09:29', '2025-11-28 12:59', '2025-11-28 13:00', '2025-11-27 10:00']::timestamptz[]) AS ts;
+SELECT * FROM tape.market_holidays WHERE day BETWEEN '2025-11-01' AND '2025-12-31';
+
+-- 10. RTH-anchored VWAP and relative volume around the spike, computed by C window functions
+--     over the whole day (04:00-20:00), shown from 12:15.
+SELECT * FROM (
+  SELECT ts, close, volume,
+         round(tape.rth_vwap(ts, tape.bar_price(high, low, close, vwap), volume) OVER w::numeric, 4) AS rth_vwap,
+         round(tape.rvol(volume, 20) OVER w::numeric, 2) AS rvol20
+    FROM polygon.bars
+   WHERE ticker = 'ACME' AND ts >= '2025-10-02 04:00' AND ts < '2025-10-02 20:00'
+  WINDOW w AS (PARTITION BY ticker ORDER BY ts)) b
+ WHERE ts BETWEEN '2025-10-02 12:15' AND '2025-10-02 12:24';
+
+-- 11. The intraday detectors over two weeks of ACME minute bars fetched through polygon_fdw:
+--     the events of the spike day (tape_speed left out: it fires often on the demo's tape).
+SELECT ts::time AS time, event_type, direction, session, round(score::numeric, 1) AS score, close,
+       round(spike_x::numeric, 1) AS spike_x, round(pct_change::numeric, 2) AS pct_change
+  FROM tape.detect_intraday($$SELECT * FROM polygon.bars
+                              WHERE ticker = 'ACME' AND ts >= '2025-09-22' AND ts < '2025-10-03'$$,
+                            '{"tape_speed": {"enabled": false}}')
+ WHERE trading_day = '2025-10-02'
+ ORDER BY ts, event_type;
+
+-- 12. Stage-1 and the daily events E1-E11 over the day bars of the active demo universe,
+--     each with its capture window in trading days.
+SELECT ticker, trading_day, event_type, direction, close, round(change_pct::numeric, 1) AS change_pct,
+       round(rvol::numeric, 1) AS rvol, window_start, window_end
+  FROM tape.detect_daily($$SELECT * FROM polygon.bars
+                           WHERE ticker IN ('ACME', 'BOLT', 'CRWN', 'DYNX', 'FLUX') AND timespan = 'day'
+                             AND ts >= '2025-05-01' AND ts < '2025-10-08'$$)
+ WHERE trading_day >= '2025-09-01'
+ ORDER BY trading_day, ticker, event_type;
