@@ -175,3 +175,13 @@ SELECT * FROM tape.detect_intraday('SELECT * FROM regress.minute_bars', '{"basel
 
 -- the defaults, as documented
 SELECT jsonb_pretty(tape.default_config() -> 'intraday' -> 'volume_spike');
+
+-- on the mock's demo universe, through polygon_fdw: ACME's news spike of 2025-10-02 at 12:20
+SELECT regress.make_server('mock');
+SELECT ticker, ts, event_type, direction, session, round(score::numeric, 1) AS score,
+       round(spike_x::numeric, 1) AS spike_x, round(pct_change::numeric, 2) AS pct_change
+  FROM tape.detect_intraday($$SELECT * FROM mock.bars
+                              WHERE ticker = 'ACME' AND ts >= '2025-09-22' AND ts < '2025-10-03'$$,
+                            '{"tape_speed": {"enabled": false}}')
+ WHERE trading_day = '2025-10-02'
+ ORDER BY ts, event_type;

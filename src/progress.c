@@ -49,6 +49,8 @@ typedef struct ProgressSlot
 	int			pid;			/* 0 when free */
 	TimestampTz started;
 	TimestampTz updated;
+	TimestampTz first_at;		/* when the first unit was done (0: not yet) */
+	int64		first_done;		/* units done then */
 	int64		done;
 	double		total;			/* < 0: unknown */
 	int64		items;
@@ -77,6 +79,8 @@ typedef struct ProgressLocal
 	double		total;
 	TimestampTz started;
 	TimestampTz last_notice;
+	TimestampTz first_at;		/* when the first unit was done (0: not yet) */
+	int64		first_done;
 	bool		noticed;		/* a NOTICE has been sent */
 	int64		done;
 	int64		items;
@@ -210,17 +214,37 @@ seconds_between(TimestampTz from, TimestampTz to)
 }
 
 /*
+ * current_rate
+ *		Units per second since the first unit was done: the time before it
+ *		(planning, a sort, the first page) says nothing about the pace of
+ *		the rest.  0 while there is not a second of it yet.
+ */
+static double
+current_rate(TimestampTz first_at, int64 first_done, int64 done, TimestampTz now)
+{
+	double		span;
+
+	if (first_at == 0)
+		return 0;
+	span = seconds_between(first_at, now);
+	if (span < 1.0 || done <= first_done)
+		return 0;
+	return (done - first_done) / span;
+}
+
+/*
  * describe
  *		"1,234,567 of about 2,000,000 bars (62 %), 812 tickers, 95 events,
- *		1,104,233 bars/s, about 7 s left" from the counts.
+ *		1,104,233 bars/s, about 7 s left" from the counts; when finished,
+ *		"2,000,000 bars, ..., 1,104,233 bars/s, in 2 s" with the overall rate.
  */
 static void
 describe(StringInfo buf, const char *unit, double total, int64 done,
 		 const char *items_label, int64 items, const char *found_label, int64 found,
-		 double elapsed, bool finished)
+		 double rate, double elapsed, bool finished)
 {
-	double		rate = elapsed > 0 ? done / elapsed : 0;
-
+	if (finished)
+		rate = elapsed > 0 ? done / elapsed : 0;
 	append_count(buf, (double) done);
 	if (total >= 0 && !finished)
 	{
@@ -242,7 +266,7 @@ describe(StringInfo buf, const char *unit, double total, int64 done,
 		append_count(buf, (double) found);
 		appendStringInfo(buf, " %s", found_label);
 	}
-	if (elapsed > 0)
+	if (rate > 0)
 	{
 		appendStringInfoString(buf, ", ");
 		append_count(buf, rate);
@@ -288,6 +312,8 @@ progress_begin(const char *command, const char *unit, double total,
 	slot->pid = MyProcPid;
 	slot->started = slot->updated = local.started;
 	slot->done = slot->items = slot->found = 0;
+	slot->first_at = 0;
+	slot->first_done = 0;
 	slot->total = total;
 	strlcpy(slot->command, command, sizeof(slot->command));
 	strlcpy(slot->unit, unit, sizeof(slot->unit));
@@ -309,11 +335,18 @@ progress_update(int64 done, int64 items, int64 found, const char *detail)
 	local.items = items;
 	local.found = found;
 	now = GetCurrentTimestamp();
+	if (local.first_at == 0 && done > 0)
+	{
+		local.first_at = now;
+		local.first_done = done;
+	}
 
 	if (slot != NULL)
 	{
 		SpinLockAcquire(&slot->mutex);
 		slot->updated = now;
+		slot->first_at = local.first_at;
+		slot->first_done = local.first_done;
 		slot->done = done;
 		slot->items = items;
 		slot->found = found;
@@ -328,7 +361,9 @@ progress_update(int64 done, int64 items, int64 found, const char *detail)
 
 		initStringInfo(&buf);
 		describe(&buf, local.unit, local.total, done, local.items_label, items,
-				 local.found_label, found, seconds_between(local.started, now), false);
+				 local.found_label, found,
+				 current_rate(local.first_at, local.first_done, done, now),
+				 seconds_between(local.started, now), false);
 		ereport(NOTICE,
 				(errmsg("%s: %s", local.command, buf.data),
 				 detail && detail[0] ? errdetail("At %s.", detail) : 0));
@@ -349,7 +384,7 @@ progress_end(void)
 
 		initStringInfo(&buf);
 		describe(&buf, local.unit, local.total, local.done, local.items_label, local.items,
-				 local.found_label, local.found,
+				 local.found_label, local.found, 0,
 				 seconds_between(local.started, GetCurrentTimestamp()), true);
 		ereport(NOTICE, (errmsg("%s: done, %s", local.command, buf.data)));
 		pfree(buf.data);
@@ -384,7 +419,8 @@ tape_progress(PG_FUNCTION_ARGS)
 		ProgressSlot copy;
 		Datum		values[12];
 		bool		nulls[12] = {0};
-		double		elapsed;
+		double		elapsed,
+					rate;
 		StringInfoData counts;
 
 		SpinLockAcquire(&shared->slots[i].mutex);
@@ -394,6 +430,7 @@ tape_progress(PG_FUNCTION_ARGS)
 			continue;
 
 		elapsed = seconds_between(copy.started, now);
+		rate = current_rate(copy.first_at, copy.first_done, copy.done, now);
 		values[0] = Int32GetDatum(copy.pid);
 		values[1] = CStringGetTextDatum(copy.command);
 		values[2] = CStringGetTextDatum(copy.detail);
@@ -404,21 +441,22 @@ tape_progress(PG_FUNCTION_ARGS)
 		nulls[5] = copy.total < 0;
 		values[6] = Float8GetDatum(Min(100.0, 100.0 * copy.done / copy.total));
 		nulls[6] = copy.total <= 0;
-		values[7] = Float8GetDatum(elapsed > 0 ? copy.done / elapsed : 0);
+		values[7] = Float8GetDatum(rate);
+		nulls[7] = rate <= 0;
 		values[8] = TimestampTzGetDatum(copy.started);
 		values[9] = TimestampTzGetDatum(copy.updated);
-		nulls[10] = !(copy.total > copy.done && copy.done > 0 && elapsed > 0);
+		nulls[10] = !(copy.total > copy.done && rate > 0);
 		if (!nulls[10])
 		{
 			Interval   *eta = (Interval *) palloc0(sizeof(Interval));
 
-			eta->time = (int64) ((copy.total - copy.done) * elapsed / copy.done) * USECS_PER_SEC;
+			eta->time = (int64) ((copy.total - copy.done) / rate * USECS_PER_SEC);
 			values[10] = IntervalPGetDatum(eta);
 		}
 		initStringInfo(&counts);
 		describe(&counts, copy.unit, copy.total, copy.done,
 				 copy.items_label[0] ? copy.items_label : NULL, copy.items,
-				 copy.found_label[0] ? copy.found_label : NULL, copy.found, elapsed, false);
+				 copy.found_label[0] ? copy.found_label : NULL, copy.found, rate, elapsed, false);
 		values[11] = CStringGetTextDatum(counts.data);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
