@@ -33,7 +33,8 @@
 #include "utils/portal.h"
 #include "utils/timestamp.h"
 
-#define BATCH_ROWS 10000
+#define BATCH_ROWS 10000		/* rows fetched from the cursor at a time */
+#define PROGRESS_EVERY 1024	/* rows between progress updates (a power of 2) */
 
 /* names of the value columns, in BarColumn order; NULL = required */
 static const struct
@@ -200,9 +201,6 @@ barsource_next(BarSource *src, BarRow *row)
 				SPI_freetuptable(src->batch);
 			src->batch = NULL;
 			CHECK_FOR_INTERRUPTS();
-			progress_update(src->rows, src->tickers,
-							src->found ? tuplestore_tuple_count(src->found) : 0,
-							src->has_prev ? src->prev_ticker : NULL);
 			SPI_cursor_fetch(src->portal, true, BATCH_ROWS);
 			if (SPI_processed == 0)
 				return false;
@@ -266,7 +264,9 @@ barsource_next(BarSource *src, BarRow *row)
 		src->prev_ts = row->ts;
 		src->prev_day = row->day;
 		row->ticker = src->prev_ticker;
-		src->rows++;
+		if ((++src->rows & (PROGRESS_EVERY - 1)) == 0)
+			progress_update(src->rows, src->tickers,
+							src->found ? tuplestore_tuple_count(src->found) : 0, src->prev_ticker);
 
 		/* a bar without prices cannot be judged: skip it */
 		if (isnan(row->v[BC_OPEN]) || isnan(row->v[BC_HIGH]) ||
