@@ -16,7 +16,12 @@ SELECT tape.version();
 CREATE SERVER polygon FOREIGN DATA WRAPPER polygon_fdw
   OPTIONS (base_url :'mock_url', requests_per_minute '0');
 \set ECHO none
+-- the statement holding the key is kept out of the server log, even if it fails
+SET log_statement = 'none';
+SET log_min_error_statement = 'panic';
 CREATE USER MAPPING FOR CURRENT_USER SERVER polygon OPTIONS (api_key :'api_key');
+RESET log_min_error_statement;
+RESET log_statement;
 \set ECHO queries
 CREATE SCHEMA polygon;
 IMPORT FOREIGN SCHEMA polygon FROM SERVER polygon INTO polygon;
