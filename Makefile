@@ -42,6 +42,7 @@ REGRESS = \
 	bars \
 	bars_pushdown \
 	tickers \
+	ticks \
 	errors \
 	secrets \
 	calendar \

@@ -46,15 +46,25 @@
 /* Unix epoch (1970-01-01) in PostgreSQL microseconds (since 2000-01-01) */
 #define UNIX_EPOCH_US	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
 
+/*
+ * NBBO sizes are in shares from 2025-11-03 00:00 New York (05:00 UTC) on, in
+ * round lots of 100 shares before (SEC market data infrastructure rules).
+ */
+#define QUOTE_SIZES_IN_SHARES_NS	INT64CONST(1762146000000000000)
+#define SHARES_PER_ROUND_LOT		100.0
+
 static const double exact_powers_of_ten[] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
 };
 
+static void init_field(PolygonDecoder *dec, const PolygonColumn *col, TupleDesc tupdesc,
+					   const bool *wanted);
 static DecodeField *find_field(PolygonDecoder *dec, const char *key, int keylen);
 static void decode_element(JsonScanner *s, PolygonDecoder *dec, Datum *values, bool *isnull);
 static Datum convert_value(JsonScanner *s, DecodeField *f, const JsonValue *v, bool *isnull);
 static Datum canonical_value(JsonScanner *s, DecodeField *f, const JsonValue *v);
+static Datum quote_size_value(DecodeField *f, const JsonValue *v, bool in_lots, bool *isnull);
 static void wrong_type(DecodeField *f, const JsonValue *v, const char *expected) pg_attribute_noreturn();
 static bool parse_int64(const char *p, int len, int64 *result);
 static double parse_double(const char *p, int len);
@@ -78,50 +88,108 @@ polygon_decoder_create(const PolygonEndpoint *ep, TupleDesc tupdesc, const bool 
 	PolygonDecoder *dec = palloc0(sizeof(PolygonDecoder));
 
 	dec->fields = palloc0(sizeof(DecodeField) * ep->ncolumns);
-	for (int c = 0; c < ep->ncolumns; c++)
+	dec->sip_field = -1;
+
+	/* fields with distinct keys first, in column order; then the aliases */
+	for (int pass = 0; pass < 2; pass++)
 	{
-		const PolygonColumn *col = &ep->columns[c];
-		DecodeField *f;
-
-		if (col->source != PCS_RESULT)
-			continue;
-		f = &dec->fields[dec->nfields++];
-		f->key = col->field;
-		f->keylen = strlen(col->field);
-		f->column = col;
-		f->attidx = -1;
-		for (int i = 0; i < tupdesc->natts; i++)
+		for (int c = 0; c < ep->ncolumns; c++)
 		{
-			Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+			const PolygonColumn *col = &ep->columns[c];
+			int			first = -1;
 
-			if (!att->attisdropped && wanted[i] &&
-				strcmp(NameStr(att->attname), col->name) == 0)
+			if (col->source != PCS_RESULT)
+				continue;
+			for (int i = 0; i < dec->nfields && first < 0; i++)
 			{
-				f->attidx = i;
-				f->canonical = (att->atttypid == col->typid);
-				if (!f->canonical)
-				{
-					Oid			infunc;
-					Oid			outfunc;
-					bool		isvarlena;
-					char		category;
-					bool		preferred;
+				if (strcmp(dec->fields[i].key, col->field) == 0)
+					first = i;
+			}
+			if (pass == 0 && first < 0)
+				init_field(dec, col, tupdesc, wanted);
+			else if (pass == 1 && first >= 0 && dec->fields[first].column != col)
+			{
+				bool		known = false;
 
-					getTypeInputInfo(att->atttypid, &infunc, &f->in_ioparam);
-					fmgr_info(infunc, &f->in_func);
-					f->in_typmod = att->atttypmod;
-					getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
-					fmgr_info(outfunc, &f->out_func);
-					get_type_category_preferred(att->atttypid, &category, &preferred);
-					/* numbers and strings read the JSON text itself (exact) */
-					f->raw_text = (category == TYPCATEGORY_NUMERIC ||
-								   category == TYPCATEGORY_STRING ||
-								   att->atttypid == JSONOID || att->atttypid == JSONBOID);
+				/* already chained? */
+				for (int i = first; i >= 0; i = dec->fields[i].alias)
+				{
+					if (dec->fields[i].column == col)
+						known = true;
+				}
+				if (!known)
+				{
+					int			last = first;
+
+					while (dec->fields[last].alias >= 0)
+						last = dec->fields[last].alias;
+					dec->fields[last].alias = dec->nfields;
+					init_field(dec, col, tupdesc, wanted);
 				}
 			}
 		}
+		if (pass == 0)
+			dec->nkeys = dec->nfields;
 	}
+
+	/* quote sizes are judged by the element's sip_timestamp */
+	for (int i = 0; i < dec->nfields; i++)
+	{
+		if (dec->fields[i].column->kind == PVK_QUOTE_SIZE && dec->fields[i].attidx >= 0)
+			dec->has_quote_sizes = true;
+		if (i < dec->nkeys && strcmp(dec->fields[i].key, "sip_timestamp") == 0)
+			dec->sip_field = i;
+	}
+	if (!dec->has_quote_sizes)
+		dec->sip_field = -1;
 	return dec;
+}
+
+/*
+ * init_field
+ *		Add the field of column col, mapped onto its attribute of tupdesc.
+ */
+static void
+init_field(PolygonDecoder *dec, const PolygonColumn *col, TupleDesc tupdesc, const bool *wanted)
+{
+	DecodeField *f = &dec->fields[dec->nfields++];
+
+	f->key = col->field;
+	f->keylen = strlen(col->field);
+	f->column = col;
+	f->attidx = -1;
+	f->alias = -1;
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped && wanted[i] &&
+			strcmp(NameStr(att->attname), col->name) == 0)
+		{
+			f->attidx = i;
+			f->canonical = (att->atttypid == col->typid);
+			if (!f->canonical)
+			{
+				Oid			infunc;
+				Oid			outfunc;
+				bool		isvarlena;
+				char		category;
+				bool		preferred;
+
+				getTypeInputInfo(att->atttypid, &infunc, &f->in_ioparam);
+				fmgr_info(infunc, &f->in_func);
+				f->in_typmod = att->atttypmod;
+				getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
+				fmgr_info(outfunc, &f->out_func);
+				get_type_category_preferred(att->atttypid, &category, &preferred);
+				/* numbers and strings read the JSON text itself (exact) */
+				f->raw_text = (col->kind != PVK_QUOTE_SIZE &&
+							   (category == TYPCATEGORY_NUMERIC ||
+								category == TYPCATEGORY_STRING ||
+								att->atttypid == JSONOID || att->atttypid == JSONBOID));
+			}
+		}
+	}
 }
 
 /*
@@ -242,7 +310,7 @@ find_field(PolygonDecoder *dec, const char *key, int keylen)
 {
 	DecodeField *f;
 
-	if (dec->guess < dec->nfields)
+	if (dec->guess < dec->nkeys)
 	{
 		f = &dec->fields[dec->guess];
 		if (f->keylen == keylen && memcmp(f->key, key, keylen) == 0)
@@ -251,7 +319,7 @@ find_field(PolygonDecoder *dec, const char *key, int keylen)
 			return f;
 		}
 	}
-	for (int i = 0; i < dec->nfields; i++)
+	for (int i = 0; i < dec->nkeys; i++)
 	{
 		f = &dec->fields[i];
 		if (f->keylen == keylen && memcmp(f->key, key, keylen) == 0)
@@ -275,11 +343,15 @@ decode_element(JsonScanner *s, PolygonDecoder *dec, Datum *values, bool *isnull)
 	bool		first = true;
 	JsonValue	v;
 
+	bool		sip_known = false;
+	int64		sip_ns = 0;
+
 	for (int i = 0; i < dec->nfields; i++)
 	{
 		DecodeField *f = &dec->fields[i];
 
 		f->seen = false;
+		f->has_pending = false;
 		if (f->attidx >= 0)
 		{
 			values[f->attidx] = (Datum) 0;
@@ -297,10 +369,40 @@ decode_element(JsonScanner *s, PolygonDecoder *dec, Datum *values, bool *isnull)
 		json_read_value(s, &v, false);
 		if (f == NULL)
 			continue;
-		f->seen = true;
-		if (f->attidx < 0)
-			continue;
-		values[f->attidx] = convert_value(s, f, &v, &isnull[f->attidx]);
+		if (dec->sip_field >= 0 && f == &dec->fields[dec->sip_field] && v.type == JV_NUMBER)
+			sip_known = parse_int64(v.start, v.len, &sip_ns);
+		/* the field and every alias of its key */
+		for (;;)
+		{
+			f->seen = true;
+			if (f->attidx >= 0)
+			{
+				if (f->column->kind == PVK_QUOTE_SIZE && v.type != JV_NULL)
+				{
+					f->pending = v;
+					f->has_pending = true;
+				}
+				else
+					values[f->attidx] = convert_value(s, f, &v, &isnull[f->attidx]);
+			}
+			if (f->alias < 0)
+				break;
+			f = &dec->fields[f->alias];
+		}
+	}
+
+	/* NBBO sizes: round lots of 100 shares before 2025-11-03, shares since */
+	if (dec->has_quote_sizes)
+	{
+		for (int i = 0; i < dec->nfields; i++)
+		{
+			DecodeField *f = &dec->fields[i];
+
+			if (f->has_pending)
+				values[f->attidx] = quote_size_value(f, &f->pending,
+													 sip_known && sip_ns < QUOTE_SIZES_IN_SHARES_NS,
+													 &isnull[f->attidx]);
+		}
 	}
 
 	for (int i = 0; i < dec->nfields; i++)
@@ -360,6 +462,28 @@ convert_value(JsonScanner *s, DecodeField *f, const JsonValue *v, bool *isnull)
 }
 
 /*
+ * quote_size_value
+ *		An NBBO size in shares, from a value in round lots when in_lots.
+ */
+static Datum
+quote_size_value(DecodeField *f, const JsonValue *v, bool in_lots, bool *isnull)
+{
+	double		shares;
+
+	if (v->type != JV_NUMBER)
+		wrong_type(f, v, "a number");
+	shares = parse_double(v->start, v->len);
+	if (in_lots)
+		shares *= SHARES_PER_ROUND_LOT;
+	*isnull = false;
+	if (f->canonical)
+		return Float8GetDatum(shares);
+	return InputFunctionCall(&f->in_func,
+							 OutputFunctionCall(&f->out_func, Float8GetDatum(shares)),
+							 f->in_ioparam, f->in_typmod);
+}
+
+/*
  * canonical_value
  *		The value of v as the column's own type.
  */
@@ -385,6 +509,7 @@ canonical_value(JsonScanner *s, DecodeField *f, const JsonValue *v)
 			return make_text(v->start, v->len);
 
 		case PVK_FLOAT8:
+		case PVK_QUOTE_SIZE:	/* as sent; decode_element converts lots */
 			if (v->type != JV_NUMBER)
 				wrong_type(f, v, "a number");
 			return Float8GetDatum(parse_double(v->start, v->len));

@@ -35,13 +35,22 @@ typedef struct DecodeField
 	int32		in_typmod;
 	FmgrInfo	out_func;		/* canonical type output, when not canonical */
 	bool		seen;			/* present in the current element */
+	int			alias;			/* next field fed by the same key, or -1 */
+	JsonValue	pending;		/* PVK_QUOTE_SIZE: the value, converted after
+								 * the element's sip_timestamp is known */
+	bool		has_pending;
 } DecodeField;
 
 typedef struct PolygonDecoder
 {
 	DecodeField *fields;		/* every result column of the endpoint */
 	int			nfields;
+	int			nkeys;			/* fields[0 .. nkeys-1] have distinct keys; the
+								 * rest are aliases reached through .alias */
 	int			guess;			/* index of the key expected next */
+	int			sip_field;		/* field of "sip_timestamp" when quote sizes
+								 * need it, else -1 */
+	bool		has_quote_sizes;	/* some wanted field is PVK_QUOTE_SIZE */
 	int64		element;		/* 1-based element number in the page, for messages */
 } PolygonDecoder;
 

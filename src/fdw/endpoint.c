@@ -55,6 +55,10 @@
 #define T_DATE		"date", DATEOID, PVK_DATE
 #define T_TS_MS		"timestamp with time zone", TIMESTAMPTZOID, PVK_TS_MS
 #define T_TS_TEXT	"timestamp with time zone", TIMESTAMPTZOID, PVK_TS_TEXT
+#define T_TS_NS		"timestamp with time zone", TIMESTAMPTZOID, PVK_TS_NS
+#define T_INT4_ARR	"integer[]", INT4ARRAYOID, PVK_INT4_ARRAY
+#define T_TEXT_ARR	"text[]", TEXTARRAYOID, PVK_TEXT_ARRAY
+#define T_QSIZE		"double precision", FLOAT8OID, PVK_QUOTE_SIZE
 #define T_JSONB		"jsonb", JSONBOID, PVK_JSONB
 
 /* The fields of an aggregate bar, the same in every aggregates endpoint */
@@ -190,6 +194,72 @@ static const PolygonParam ticker_details_params[] = {
 	{"date", "date", PPE_DATE, PPF_EQ, NULL},
 };
 
+/*
+ * trades: /v3/trades/{ticker}
+ *
+ * Every trade of one ticker, oldest first.  ts is sip_timestamp as a
+ * timestamptz (floored to the microsecond); the nanosecond times are also
+ * kept exact as bigint.  size is double precision: the API omits it on some
+ * trades and sends fractions from 2026-02-23.  exchange 4 is any FINRA TRF
+ * (trf_id tells which); id is unique only per (exchange, trf_id).
+ */
+/* the ticker and the times of a trade or a quote */
+#define TICK_TIME_COLUMNS \
+	REQ("ticker", T_TEXT), \
+	RES_NN("ts", T_TS_NS, "sip_timestamp"), \
+	RES_NN("sip_timestamp", T_INT8, "sip_timestamp"), \
+	RES("participant_timestamp", T_INT8, "participant_timestamp"), \
+	RES("trf_timestamp", T_INT8, "trf_timestamp")
+
+static const PolygonColumn trades_columns[] = {
+	TICK_TIME_COLUMNS,
+	RES("price", T_FLOAT8, "price"),
+	RES("size", T_FLOAT8, "size"),
+	RES("exchange", T_INT4, "exchange"),
+	RES("trf_id", T_INT4, "trf_id"),
+	RES("tape", T_INT4, "tape"),
+	RES("conditions", T_INT4_ARR, "conditions"),
+	RES("correction", T_INT4, "correction"),
+	RES("id", T_TEXT, "id"),
+	RES("sequence_number", T_INT8, "sequence_number"),
+};
+
+/* conditions on ts and on sip_timestamp merge into one nanosecond range */
+#define TICK_PARAMS \
+	{"ticker", "ticker", PPE_TEXT, PPF_EQ | PPF_IN | PPF_REQUIRED | PPF_PATH, NULL}, \
+	{"ts", "timestamp", PPE_NS_RANGE, PPF_EQ | PPF_RANGE, NULL}, \
+	{"sip_timestamp", "timestamp", PPE_NS_RANGE, PPF_EQ | PPF_RANGE, NULL}
+
+static const PolygonParam trades_params[] = {
+	TICK_PARAMS,
+};
+
+/*
+ * quotes: /v3/quotes/{ticker}
+ *
+ * The NBBO of one ticker, oldest first.  Sizes are in shares: the API sent
+ * round lots (of 100 shares) before 2025-11-03 and shares since, and the
+ * decoder converts the older ones.  A one-sided quote has 0 price and size
+ * on its empty side.
+ */
+static const PolygonColumn quotes_columns[] = {
+	TICK_TIME_COLUMNS,
+	RES("bid_price", T_FLOAT8, "bid_price"),
+	RES("bid_size", T_QSIZE, "bid_size"),
+	RES("bid_exchange", T_INT4, "bid_exchange"),
+	RES("ask_price", T_FLOAT8, "ask_price"),
+	RES("ask_size", T_QSIZE, "ask_size"),
+	RES("ask_exchange", T_INT4, "ask_exchange"),
+	RES("conditions", T_INT4_ARR, "conditions"),
+	RES("indicators", T_INT4_ARR, "indicators"),
+	RES("sequence_number", T_INT8, "sequence_number"),
+	RES("tape", T_INT4, "tape"),
+};
+
+static const PolygonParam quotes_params[] = {
+	TICK_PARAMS,
+};
+
 #define ENDPOINT_COLUMNS(c) c, (int) lengthof(c)
 
 static const PolygonEndpoint endpoints[] = {
@@ -204,7 +274,8 @@ static const PolygonEndpoint endpoints[] = {
 		{"ticker", "ts", NULL},
 		PEST_AGGS,
 		true,
-		true
+		true,
+		0
 	},
 	{
 		"grouped_daily",
@@ -217,7 +288,8 @@ static const PolygonEndpoint endpoints[] = {
 		{NULL},
 		PEST_GROUPED,
 		true,
-		true
+		true,
+		0
 	},
 	{
 		"tickers",
@@ -230,7 +302,8 @@ static const PolygonEndpoint endpoints[] = {
 		{NULL},
 		PEST_LIST,
 		true,
-		false
+		false,
+		0
 	},
 	{
 		"ticker_details",
@@ -243,7 +316,36 @@ static const PolygonEndpoint endpoints[] = {
 		{NULL},
 		PEST_ONE,
 		false,
-		false
+		false,
+		0
+	},
+	{
+		"trades",
+		"every trade of one or more tickers in a time range, oldest first",
+		"/v3/trades/{ticker}",
+		"order=asc&sort=timestamp&limit=50000",
+		PRS_ARRAY,
+		ENDPOINT_COLUMNS(trades_columns),
+		ENDPOINT_COLUMNS(trades_params),
+		{"ticker", "ts", NULL},
+		PEST_TICKS,
+		true,
+		false,
+		20000.0
+	},
+	{
+		"quotes",
+		"the NBBO quotes of one or more tickers in a time range, oldest first, sizes in shares",
+		"/v3/quotes/{ticker}",
+		"order=asc&sort=timestamp&limit=50000",
+		PRS_ARRAY,
+		ENDPOINT_COLUMNS(quotes_columns),
+		ENDPOINT_COLUMNS(quotes_params),
+		{"ticker", "ts", NULL},
+		PEST_TICKS,
+		true,
+		false,
+		60000.0
 	},
 };
 

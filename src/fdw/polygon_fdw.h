@@ -39,6 +39,8 @@ typedef enum PolygonValueKind
 	PVK_DATE,					/* "YYYY-MM-DD" -> date */
 	PVK_TS_MS,					/* Unix milliseconds -> timestamptz */
 	PVK_TS_NS,					/* Unix nanoseconds -> timestamptz (floor to us) */
+	PVK_QUOTE_SIZE,				/* NBBO size -> shares (round lots of 100 before
+								 * 2025-11-03, judged by the row's sip_timestamp) */
 	PVK_TS_TEXT,				/* RFC 3339 string -> timestamptz */
 	PVK_INT4_ARRAY,				/* [1,2] -> integer[] */
 	PVK_TEXT_ARRAY,				/* ["a","b"] -> text[] */
@@ -76,6 +78,9 @@ typedef enum PolygonParamEncoding
 	PPE_BOOL,					/* true / false */
 	PPE_DATE,					/* YYYY-MM-DD */
 	PPE_AGGS_RANGE,				/* ts range -> {from}/{to} of the aggregates path */
+	PPE_NS_RANGE,				/* ts (timestamptz) or a bigint ns column -> the
+								 * name.gte / name.lte query parameters, exact to
+								 * the nanosecond; params of the same name merge */
 	PPE_DATE_EACH				/* date set or range -> one request per weekday */
 } PolygonParamEncoding;
 
@@ -111,6 +116,7 @@ typedef enum PolygonResultsShape
 typedef enum PolygonEstimate
 {
 	PEST_AGGS,					/* trading days x bars per day of the timespan */
+	PEST_TICKS,					/* est_per_day x the days of the time range */
 	PEST_GROUPED,				/* every listed stock, per date */
 	PEST_LIST,					/* a reference list */
 	PEST_ONE					/* one row per request */
@@ -131,6 +137,7 @@ typedef struct PolygonEndpoint
 	PolygonEstimate estimate;	/* row estimate kind */
 	bool		not_found_is_empty; /* 404 means no rows (lists) */
 	bool		check_adjusted; /* verify "adjusted" of every page */
+	double		est_per_day;	/* PEST_TICKS: rows per ticker and trading day */
 } PolygonEndpoint;
 
 /*

@@ -88,6 +88,11 @@ static Var *strip_to_var(Node *node, Index varno);
 static char *canonical_text(const PolygonParam *param, Oid type, Datum value);
 static void add_to_set(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv);
 static void add_bound(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv);
+static void add_ns_bound(ParamState *ps, PolygonCondValue *cv, bool lower, bool upper,
+						 bool incl);
+static int	ns_range_primary(const PolygonEndpoint *ep, int p);
+static bool ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
+					 bool planning, StringInfo query, double *est_rows);
 static int64 bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite);
 static List *param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 						   Oid sort_collation);
@@ -306,10 +311,17 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 	}
 
 	/* values we can write exactly into the request */
-	if (param->encoding == PPE_AGGS_RANGE)
+	if (param->encoding == PPE_AGGS_RANGE ||
+		(param->encoding == PPE_NS_RANGE && coltype == TIMESTAMPTZOID))
 	{
 		if (cond->op == PPO_IN ||
 			(valtype != TIMESTAMPTZOID && valtype != TIMESTAMPOID && valtype != DATEOID))
+			return false;
+	}
+	else if (param->encoding == PPE_NS_RANGE)
+	{
+		if (cond->op == PPO_IN || coltype != INT8OID ||
+			(valtype != INT8OID && valtype != INT4OID && valtype != INT2OID))
 			return false;
 	}
 	else if (valtype != coltype)
@@ -368,6 +380,7 @@ canonical_text(const PolygonParam *param, Oid type, Datum value)
 			return date_to_iso(DatumGetDateADT(value));
 
 		case PPE_AGGS_RANGE:
+		case PPE_NS_RANGE:
 			break;
 	}
 	elog(ERROR, "parameter \"%s\" takes no single value", param->name);
@@ -488,6 +501,92 @@ bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite)
 }
 
 /*
+ * add_ns_bound
+ *		Narrow a nanosecond range (kept as inclusive bounds) by a comparison
+ *		on ts or on a bigint nanosecond column.
+ *
+ * ts is the nanosecond time floored to the microsecond, so ts >= X means
+ * ns >= X * 1000 and ts <= X means ns <= X * 1000 + 999.
+ */
+static void
+add_ns_bound(ParamState *ps, PolygonCondValue *cv, bool lower, bool upper, bool incl)
+{
+	int64		lo;
+	int64		hi;
+
+	if (cv->type == INT8OID || cv->type == INT4OID || cv->type == INT2OID)
+	{
+		int64		n = cv->type == INT8OID ? DatumGetInt64(cv->value) :
+		cv->type == INT4OID ? DatumGetInt32(cv->value) : DatumGetInt16(cv->value);
+
+		/* exclusive bounds become inclusive ones, if they can */
+		if ((lower && !incl && n == PG_INT64_MAX) || (upper && !incl && n == PG_INT64_MIN))
+		{
+			ps->empty = true;
+			return;
+		}
+		lo = incl ? n : n + 1;
+		hi = incl ? n : n - 1;
+	}
+	else
+	{
+		int			infinite;
+		TimestampTz ts;
+		int64		us;
+
+		ts = (TimestampTz) bound_value(&(PolygonParam) {.encoding = PPE_AGGS_RANGE},
+									   cv->type, cv->value, &infinite);
+		if ((infinite > 0 && lower) || (infinite < 0 && upper))
+		{
+			ps->empty = true;
+			return;
+		}
+		if (infinite != 0)
+			return;				/* ts > -infinity, ts < +infinity: no bound */
+		us = ts + TAPE_UNIX_EPOCH_US;
+		if (!incl)
+			us += lower ? 1 : -1;	/* ts > X is ts >= X + 1 us */
+		/* beyond the nanosecond range of int64 (years 1677 to 2262) */
+		if (us >= PG_INT64_MAX / 1000 - 1)
+		{
+			if (lower)
+			{
+				ps->empty = true;
+				return;
+			}
+			upper = false;
+		}
+		if (us <= PG_INT64_MIN / 1000 + 1)
+		{
+			if (upper)
+			{
+				ps->empty = true;
+				return;
+			}
+			lower = false;
+		}
+		lo = us * 1000;
+		hi = us * 1000 + 999;
+	}
+
+	if (lower && (!ps->has_lower || lo > ps->lower))
+	{
+		ps->has_lower = true;
+		ps->lower = lo;
+		ps->lower_incl = true;
+	}
+	if (upper && (!ps->has_upper || hi < ps->upper))
+	{
+		ps->has_upper = true;
+		ps->upper = hi;
+		ps->upper_incl = true;
+	}
+	if (ps->has_lower && ps->has_upper && !ps->lower_unknown && !ps->upper_unknown &&
+		ps->lower > ps->upper)
+		ps->empty = true;
+}
+
+/*
  * add_bound
  *		Narrow the range of a parameter by a comparison.
  */
@@ -511,6 +610,11 @@ add_bound(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv)
 	if (cv->isnull)
 	{
 		ps->empty = true;
+		return;
+	}
+	if (param->encoding == PPE_NS_RANGE)
+	{
+		add_ns_bound(ps, cv, lower, upper, incl);
 		return;
 	}
 	v = bound_value(param, cv->type, cv->value, &infinite);
@@ -675,6 +779,69 @@ empty_range:
 }
 
 /*
+ * ns_range_primary
+ *		The first nanosecond-range parameter of the same API name as p: the
+ *		one whose state holds the merged range.
+ */
+static int
+ns_range_primary(const PolygonEndpoint *ep, int p)
+{
+	for (int i = 0; i < p; i++)
+	{
+		if (ep->params[i].encoding == PPE_NS_RANGE &&
+			strcmp(ep->params[i].name, ep->params[p].name) == 0)
+			return i;
+	}
+	return p;
+}
+
+/*
+ * ns_range
+ *		Append name.gte / name.lte of a nanosecond range to query, and
+ *		estimate its rows.  Returns false when there is nothing to fetch (the
+ *		range starts in the future).
+ */
+static bool
+ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
+		 bool planning, StringInfo query, double *est_rows)
+{
+	int64		now_ns = (GetCurrentTimestamp() + TAPE_UNIX_EPOCH_US) * 1000;
+	int64		lo;
+	int64		hi;
+	double		seconds;
+
+	if (!ps->has_lower && !planning)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
+				 errmsg("a lower bound on ts is required for %s", ep->name),
+				 errdetail("Without one the whole history of the ticker would be downloaded."),
+				 errhint("Add a condition such as ts >= '2024-01-02 09:30' (and ts < ... for an end).")));
+
+	if (!ps->has_lower || ps->lower_unknown || ps->upper_unknown)
+	{
+		/* planning: assume a capture window of 15 minutes */
+		appendStringInfo(query, "%s%s.gte={?}&%s.lte={?}", query->len ? "&" : "",
+						 param->name, param->name);
+		*est_rows = Max(1.0, ep->est_per_day * 15.0 / (16.0 * 60.0));
+		return true;
+	}
+	lo = Max(ps->lower, 0);
+	hi = ps->has_upper ? ps->upper : now_ns;
+	if (lo > now_ns || lo > hi)
+		return false;			/* nothing has happened yet */
+	appendStringInfo(query, "%s%s.gte=" INT64_FORMAT "&%s.lte=" INT64_FORMAT,
+					 query->len ? "&" : "", param->name, lo, param->name, hi);
+
+	/* a whole day for a range of a day or more, else its share of 16 hours */
+	seconds = ((double) Min(hi, now_ns) - (double) lo) / 1e9;
+	if (seconds >= 86400.0)
+		*est_rows = ceil(seconds / 86400.0 * 252.0 / 365.0) * ep->est_per_day;
+	else
+		*est_rows = Max(1.0, ep->est_per_day * Min(1.0, seconds / (16.0 * 3600.0)));
+	return true;
+}
+
+/*
  * param_choices
  *		The values parameter p takes across the requests, as a List of Choice.
  *		NIL means no request can satisfy the conditions.
@@ -691,9 +858,9 @@ param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 	if (ps->empty)
 		return NIL;
 
-	if (param->encoding == PPE_AGGS_RANGE)
+	if (param->encoding == PPE_AGGS_RANGE || param->encoding == PPE_NS_RANGE)
 	{
-		/* rendered per request, once the timespan is known */
+		/* rendered per request (aggregates: once the timespan is known) */
 		c = palloc0(sizeof(Choice));
 		return list_make1(c);
 	}
@@ -834,6 +1001,8 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 			aggs_param = p;
 			continue;
 		}
+		if (param->encoding == PPE_NS_RANGE)
+			continue;
 		if (c->text == NULL || strcmp(c->text, "?") == 0)
 			continue;
 		if (param->encoding == PPE_TIMESPAN)
@@ -906,6 +1075,13 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 
 		if (param->flags & PPF_PATH)
 			continue;
+		if (param->encoding == PPE_NS_RANGE)
+		{
+			if (ns_range_primary(ep, p) == p &&
+				!ns_range(ep, param, &states[p], planning, &query, &est))
+				return NULL;
+			continue;
+		}
 		if (c->text != NULL)
 		{
 			appendStringInfo(&query, "%s%s=", query.len ? "&" : "", param->name);
@@ -925,6 +1101,9 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 	{
 		case PEST_AGGS:
 			req->est_rows = est >= 0 ? est : 960.0;
+			break;
+		case PEST_TICKS:
+			req->est_rows = est >= 0 ? est : ep->est_per_day;
 			break;
 		case PEST_GROUPED:
 			req->est_rows = 12000.0;
@@ -961,17 +1140,20 @@ polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals, int nv
 	for (int i = 0; i < nvals; i++)
 	{
 		PolygonCondValue *cv = &vals[i];
-		const PolygonParam *param = &ep->params[cv->param];
+		int			p = cv->param;
+		const PolygonParam *param = &ep->params[p];
 
+		if (param->encoding == PPE_NS_RANGE)
+			p = ns_range_primary(ep, p);	/* ts and sip_timestamp: one range */
 		if (cv->op == PPO_EQ || cv->op == PPO_IN)
 		{
-			if (param->encoding == PPE_AGGS_RANGE)
-				add_bound(&states[cv->param], param, cv);
+			if (param->encoding == PPE_AGGS_RANGE || param->encoding == PPE_NS_RANGE)
+				add_bound(&states[p], param, cv);
 			else
-				add_to_set(&states[cv->param], param, cv);
+				add_to_set(&states[p], param, cv);
 		}
 		else
-			add_bound(&states[cv->param], param, cv);
+			add_bound(&states[p], param, cv);
 	}
 
 	*ordered = true;

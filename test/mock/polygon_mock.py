@@ -86,6 +86,16 @@ FIXTURE_ROUTES = [
      "v3_quotes_AAPL_page2_last.json"),
 ]
 
+# Trades and quotes recorded newest first (the API's default order).  Asked for
+# order=asc, the mock serves the same rows oldest first: the pages in reverse
+# order, each reversed, chained by a cursor of its own, and filtered by the
+# timestamp range like the real API.
+TICK_FIXTURES = {
+    ("trades", "AAPL"): ["v3_trades_AAPL_limit_2.json"],
+    ("trades", "AAA"): ["v3_trades_AAA_timestamp_2022-04-20_limit_5_page1_with_next_url.json"],
+    ("quotes", "AAPL"): ["v3_quotes_AAPL_page1_with_next_url.json", "v3_quotes_AAPL_page2_last.json"],
+}
+
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -378,6 +388,36 @@ def ticker_details(ticker, q):
     return {"request_id": request_id("details", ticker, q.get("date")), "results": r, "status": "OK"}
 
 
+def tick_fixture(kind, ticker, q, spec, prefix, load):
+    """A recorded trades or quotes answer (see TICK_FIXTURES), or None."""
+    files = TICK_FIXTURES.get((kind, ticker))
+    if files is None or q.get("order", "desc") != "asc":
+        return None
+    page = int(q.get("cursor", "fixture-0").split("-")[1]) if q.get("cursor", "").startswith("fixture-") else 0
+    lo, hi = None, None
+    for op in ("gte", "gt", "lte", "lt"):
+        v = q.get("timestamp." + op)
+        if v is not None:
+            v = parse_ns(v)
+            if op == "gte":
+                lo = v
+            elif op == "gt":
+                lo = v + 1
+            elif op == "lte":
+                hi = v
+            else:
+                hi = v - 1
+    body = json.loads(load(files[len(files) - 1 - page]))
+    rows = [r for r in reversed(body.get("results") or [])
+            if (lo is None or r["sip_timestamp"] >= lo) and (hi is None or r["sip_timestamp"] <= hi)]
+    out = {"results": rows, "status": body["status"], "request_id": body.get("request_id")}
+    if page + 1 < len(files):
+        cq = dict(q)
+        cq["cursor"] = "fixture-%d" % (page + 1)
+        out["next_url"] = next_url(prefix, "/v3/%s/%s" % (kind, ticker), cq, spec)
+    return out
+
+
 def ticks(kind, ticker, q, spec, prefix):
     """Trades or quotes: timestamp filters in ns (or dates), order desc by default."""
     if "cursor" in q:
@@ -626,10 +666,12 @@ class Handler(BaseHTTPRequestHandler):
             return tickers_list(q, spec, prefix)
         if len(parts) == 4 and parts[:3] == ["v3", "reference", "tickers"]:
             return ticker_details(parts[3], q)
-        if len(parts) == 3 and parts[:2] == ["v3", "trades"]:
-            return ticks("trades", parts[2], q, spec, prefix)
-        if len(parts) == 3 and parts[:2] == ["v3", "quotes"]:
-            return ticks("quotes", parts[2], q, spec, prefix)
+        if len(parts) == 3 and parts[:2] in (["v3", "trades"], ["v3", "quotes"]):
+            kind = parts[1]
+            recorded = tick_fixture(kind, parts[2], q, spec, prefix, self.fixture)
+            if recorded is not None:
+                return recorded
+            return ticks(kind, parts[2], q, spec, prefix)
         raise ApiError(404, "NOT_FOUND", "Not found: %s" % path, "message")
 
     def control(self, path):

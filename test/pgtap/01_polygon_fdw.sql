@@ -12,7 +12,7 @@ CREATE EXTENSION IF NOT EXISTS tape;
 SET timezone = 'America/New_York';
 
 BEGIN;
-SELECT plan(54);
+SELECT plan(60);
 
 -- the extension and its functions
 SELECT has_extension('tape', 'tape', 'extension tape is installed in schema tape');
@@ -33,7 +33,7 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER tap_mock OPTIONS (api_key :'api_key'
 CREATE SCHEMA p;
 IMPORT FOREIGN SCHEMA polygon FROM SERVER tap_mock INTO p;
 
-SELECT foreign_tables_are('p', ARRAY['bars', 'grouped_daily', 'tickers', 'ticker_details'],
+SELECT foreign_tables_are('p', ARRAY['bars', 'grouped_daily', 'tickers', 'ticker_details', 'trades', 'quotes'],
                           'IMPORT FOREIGN SCHEMA polygon creates the foreign tables');
 SELECT columns_are('p', 'bars', ARRAY['ticker', 'timespan', 'multiplier', 'ts', 'open', 'high', 'low', 'close',
                                       'volume', 'vwap', 'transactions', 'otc', 'adjusted']);
@@ -53,6 +53,12 @@ SELECT col_is_null('p', 'tickers', 'cik', 'tickers.cik may be null');
 SELECT col_type_is('p', 'ticker_details', 'address', 'jsonb', 'ticker_details.address is jsonb');
 SELECT col_type_is('p', 'ticker_details', 'market_cap', 'double precision', 'ticker_details.market_cap is double precision');
 SELECT col_type_is('p', 'ticker_details', 'list_date', 'date', 'ticker_details.list_date is date');
+SELECT col_type_is('p', 'trades', 'sip_timestamp', 'bigint', 'trades.sip_timestamp is bigint (exact nanoseconds)');
+SELECT col_type_is('p', 'trades', 'size', 'double precision', 'trades.size is double precision (fractional shares)');
+SELECT col_is_null('p', 'trades', 'size', 'trades.size may be null');
+SELECT col_type_is('p', 'trades', 'conditions', 'integer[]', 'trades.conditions is integer[]');
+SELECT col_not_null('p', 'quotes', 'ts', 'quotes.ts is never null');
+SELECT col_type_is('p', 'quotes', 'bid_size', 'double precision', 'quotes.bid_size is double precision');
 
 -- behaviour
 SELECT results_eq($$SELECT ticker FROM p.tickers WHERE NOT active$$, ARRAY['EVTX'],
