@@ -43,6 +43,7 @@ REGRESS = \
 	bars_pushdown \
 	tickers \
 	ticks \
+	reference \
 	errors \
 	secrets \
 	calendar \

@@ -2,14 +2,9 @@
 -- bodies, nanosecond times exact, time conditions pushed down to the exact
 -- nanosecond, NBBO sizes in shares in both eras, rows oldest first.
 \i test/regress/setup.sql
-\set fixdir `pwd`/test/fixtures/polygon
+\i test/regress/fixtures.sql
 SELECT regress.make_server('mock');
 
--- the recorded bodies, as SQL sees them
-CREATE FUNCTION regress.fixture_rows(p_file text) RETURNS SETOF jsonb LANGUAGE sql AS $$
-  SELECT jsonb_array_elements(pg_read_file(current_setting('regress.fixdir') || '/' || p_file)::jsonb -> 'results')
-$$;
-SELECT set_config('regress.fixdir', :'fixdir', false) IS NOT NULL AS fixdir_set;
 
 -- trades of AAPL (v3_trades_AAPL_limit_2.json): every column equals the body
 SELECT ticker, ts, sip_timestamp, participant_timestamp, trf_timestamp, price, size, exchange, trf_id,

@@ -60,6 +60,9 @@ static const double exact_powers_of_ten[] = {
 
 static void init_field(PolygonDecoder *dec, const PolygonColumn *col, TupleDesc tupdesc,
 					   const bool *wanted);
+static int	field_key_length(const char *field);
+static bool nested_value(JsonScanner *parent, const JsonValue *v, const char *path,
+						 JsonValue *out);
 static DecodeField *find_field(PolygonDecoder *dec, const char *key, int keylen);
 static void decode_element(JsonScanner *s, PolygonDecoder *dec, Datum *values, bool *isnull);
 static Datum convert_value(JsonScanner *s, DecodeField *f, const JsonValue *v, bool *isnull);
@@ -102,7 +105,8 @@ polygon_decoder_create(const PolygonEndpoint *ep, TupleDesc tupdesc, const bool 
 				continue;
 			for (int i = 0; i < dec->nfields && first < 0; i++)
 			{
-				if (strcmp(dec->fields[i].key, col->field) == 0)
+				if (dec->fields[i].keylen == field_key_length(col->field) &&
+					strncmp(dec->fields[i].key, col->field, dec->fields[i].keylen) == 0)
 					first = i;
 			}
 			if (pass == 0 && first < 0)
@@ -155,7 +159,8 @@ init_field(PolygonDecoder *dec, const PolygonColumn *col, TupleDesc tupdesc, con
 	DecodeField *f = &dec->fields[dec->nfields++];
 
 	f->key = col->field;
-	f->keylen = strlen(col->field);
+	f->keylen = field_key_length(col->field);
+	f->subpath = col->field[f->keylen] == '.' ? col->field + f->keylen + 1 : NULL;
 	f->column = col;
 	f->attidx = -1;
 	f->alias = -1;
@@ -193,6 +198,58 @@ init_field(PolygonDecoder *dec, const PolygonColumn *col, TupleDesc tupdesc, con
 }
 
 /*
+ * field_key_length
+ *		Length of the element key of a column's field: "a" of "a.b.c".
+ */
+static int
+field_key_length(const char *field)
+{
+	const char *dot = strchr(field, '.');
+
+	return dot ? (int) (dot - field) : (int) strlen(field);
+}
+
+/*
+ * nested_value
+ *		The value at path ("b.c") inside the object v, read in place; false
+ *		if a step is missing or not an object.
+ */
+static bool
+nested_value(JsonScanner *parent, const JsonValue *v, const char *path, JsonValue *out)
+{
+	JsonScanner sub;
+	const char *dot = strchr(path, '.');
+	int			seglen = dot ? (int) (dot - path) : (int) strlen(path);
+	const char *key;
+	int			keylen;
+	bool		first = true;
+
+	if (v->type != JV_OBJECT)
+		return false;
+	sub = *parent;
+	sub.p = v->start;
+	sub.end = v->start + v->len;
+	json_begin_object(&sub);
+	while (json_next_member(&sub, first, &key, &keylen))
+	{
+		JsonValue	member;
+
+		first = false;
+		json_read_value(&sub, &member, false);
+		if (keylen == seglen && memcmp(key, path, seglen) == 0)
+		{
+			if (dot == NULL)
+			{
+				*out = member;
+				return true;
+			}
+			return nested_value(parent, &member, dot + 1, out);
+		}
+	}
+	return false;
+}
+
+/*
  * polygon_page_open
  *		Read the envelope of a page and find its rows.
  *
@@ -221,6 +278,17 @@ polygon_page_open(PolygonPage *page, const char *body, size_t len)
 				 errmsg("invalid JSON in Polygon response"),
 				 errdetail("Expected a JSON object at byte 0 of %lld, found an HTML page.",
 						   (long long) len)));
+
+	/* a bare array (market holidays): the document is the rows */
+	if (s->p < s->end && *s->p == '[')
+	{
+		page->results_start = s->p;
+		json_read_value(s, &v, false);
+		json_expect_end(s);
+		page->results_type = JV_ARRAY;
+		s->p = page->results_start;
+		return;
+	}
 
 	json_begin_object(s);
 	while (json_next_member(s, first, &key, &keylen))
@@ -377,7 +445,15 @@ decode_element(JsonScanner *s, PolygonDecoder *dec, Datum *values, bool *isnull)
 			f->seen = true;
 			if (f->attidx >= 0)
 			{
-				if (f->column->kind == PVK_QUOTE_SIZE && v.type != JV_NULL)
+				JsonValue	nested;
+
+				if (f->subpath)
+				{
+					/* a value inside an object: absent is NULL */
+					if (nested_value(s, &v, f->subpath, &nested))
+						values[f->attidx] = convert_value(s, f, &nested, &isnull[f->attidx]);
+				}
+				else if (f->column->kind == PVK_QUOTE_SIZE && v.type != JV_NULL)
 				{
 					f->pending = v;
 					f->has_pending = true;

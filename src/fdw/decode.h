@@ -24,8 +24,9 @@
  */
 typedef struct DecodeField
 {
-	const char *key;			/* JSON key */
+	const char *key;			/* JSON key of the result element */
 	int			keylen;
+	const char *subpath;		/* "a.b" below that key for a nested value, or NULL */
 	const PolygonColumn *column;	/* the endpoint's column */
 	int			attidx;			/* tuple attribute index, or -1 if not wanted */
 	bool		canonical;		/* attribute type is the column's own type */

@@ -260,7 +260,251 @@ static const PolygonParam quotes_params[] = {
 	TICK_PARAMS,
 };
 
+/*
+ * splits: /v3/reference/splits
+ *
+ * A 2-for-1 split has split_from 1 and split_to 2; split_from > split_to is
+ * a reverse split.
+ */
+static const PolygonColumn splits_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	RES_NN("execution_date", T_DATE, "execution_date"),
+	RES("split_from", T_FLOAT8, "split_from"),
+	RES("split_to", T_FLOAT8, "split_to"),
+	RES("id", T_TEXT, "id"),
+};
+
+static const PolygonParam splits_params[] = {
+	{"ticker", "ticker", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
+	{"execution_date", "execution_date", PPE_DATE_RANGE, PPF_EQ | PPF_RANGE, NULL},
+};
+
+/*
+ * dividends: /v3/reference/dividends
+ */
+static const PolygonColumn dividends_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	RES_NN("ex_dividend_date", T_DATE, "ex_dividend_date"),
+	RES("cash_amount", T_FLOAT8, "cash_amount"),
+	RES("currency", T_TEXT, "currency"),
+	RES("declaration_date", T_DATE, "declaration_date"),
+	RES("record_date", T_DATE, "record_date"),
+	RES("pay_date", T_DATE, "pay_date"),
+	RES("dividend_type", T_TEXT, "dividend_type"),
+	RES("frequency", T_INT4, "frequency"),
+	RES("id", T_TEXT, "id"),
+};
+
+static const PolygonParam dividends_params[] = {
+	{"ticker", "ticker", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
+	{"ex_dividend_date", "ex_dividend_date", PPE_DATE_RANGE, PPF_EQ | PPF_RANGE, NULL},
+	{"record_date", "record_date", PPE_DATE_RANGE, PPF_EQ | PPF_RANGE, NULL},
+	{"declaration_date", "declaration_date", PPE_DATE_RANGE, PPF_EQ | PPF_RANGE, NULL},
+	{"pay_date", "pay_date", PPE_DATE_RANGE, PPF_EQ | PPF_RANGE, NULL},
+	{"dividend_type", "dividend_type", PPE_TEXT, PPF_EQ, NULL},
+};
+
+/*
+ * stock_splits: /stocks/v1/splits (Massive)
+ *
+ * The splits with their kind and the factor that adjusts earlier prices.
+ */
+static const PolygonColumn stock_splits_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	RES_NN("execution_date", T_DATE, "execution_date"),
+	RES("split_from", T_FLOAT8, "split_from"),
+	RES("split_to", T_FLOAT8, "split_to"),
+	RES("adjustment_type", T_TEXT, "adjustment_type"),
+	RES("historical_adjustment_factor", T_FLOAT8, "historical_adjustment_factor"),
+	RES("id", T_TEXT, "id"),
+};
+
+static const PolygonParam stock_splits_params[] = {
+	{"ticker", "ticker", PPE_TEXT_ANY_OF, PPF_EQ | PPF_IN, NULL},
+	{"execution_date", "execution_date", PPE_DATE_RANGE, PPF_EQ | PPF_RANGE, NULL},
+	{"adjustment_type", "adjustment_type", PPE_TEXT_ANY_OF, PPF_EQ | PPF_IN, NULL},
+};
+
+/*
+ * stock_dividends: /stocks/v1/dividends (Massive)
+ */
+static const PolygonColumn stock_dividends_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	RES_NN("ex_dividend_date", T_DATE, "ex_dividend_date"),
+	RES("cash_amount", T_FLOAT8, "cash_amount"),
+	RES("split_adjusted_cash_amount", T_FLOAT8, "split_adjusted_cash_amount"),
+	RES("currency", T_TEXT, "currency"),
+	RES("declaration_date", T_DATE, "declaration_date"),
+	RES("record_date", T_DATE, "record_date"),
+	RES("pay_date", T_DATE, "pay_date"),
+	RES("distribution_type", T_TEXT, "distribution_type"),
+	RES("frequency", T_INT4, "frequency"),
+	RES("historical_adjustment_factor", T_FLOAT8, "historical_adjustment_factor"),
+	RES("id", T_TEXT, "id"),
+};
+
+static const PolygonParam stock_dividends_params[] = {
+	{"ticker", "ticker", PPE_TEXT_ANY_OF, PPF_EQ | PPF_IN, NULL},
+	{"ex_dividend_date", "ex_dividend_date", PPE_DATE_RANGE, PPF_EQ | PPF_RANGE, NULL},
+	{"distribution_type", "distribution_type", PPE_TEXT_ANY_OF, PPF_EQ | PPF_IN, NULL},
+};
+
+/*
+ * short_interest: /stocks/v1/short-interest
+ *
+ * Short interest reported twice a month (FINRA settlement dates).  Share
+ * counts are double precision like every volume.
+ */
+static const PolygonColumn short_interest_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	RES_NN("settlement_date", T_DATE, "settlement_date"),
+	RES("short_interest", T_FLOAT8, "short_interest"),
+	RES("avg_daily_volume", T_FLOAT8, "avg_daily_volume"),
+	RES("days_to_cover", T_FLOAT8, "days_to_cover"),
+};
+
+static const PolygonParam short_interest_params[] = {
+	{"ticker", "ticker", PPE_TEXT_ANY_OF, PPF_EQ | PPF_IN, NULL},
+	{"settlement_date", "settlement_date", PPE_DATE_RANGE, PPF_EQ | PPF_RANGE, NULL},
+};
+
+/*
+ * short_volume: /stocks/v1/short-volume
+ *
+ * Daily short sale volume by venue.  The specification typed these as
+ * int64 in 2025 and double since: double precision takes both.
+ */
+static const PolygonColumn short_volume_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	RES_NN("date", T_DATE, "date"),
+	RES("short_volume", T_FLOAT8, "short_volume"),
+	RES("short_volume_ratio", T_FLOAT8, "short_volume_ratio"),
+	RES("total_volume", T_FLOAT8, "total_volume"),
+	RES("exempt_volume", T_FLOAT8, "exempt_volume"),
+	RES("non_exempt_volume", T_FLOAT8, "non_exempt_volume"),
+	RES("adf_short_volume", T_FLOAT8, "adf_short_volume"),
+	RES("adf_short_volume_exempt", T_FLOAT8, "adf_short_volume_exempt"),
+	RES("nasdaq_carteret_short_volume", T_FLOAT8, "nasdaq_carteret_short_volume"),
+	RES("nasdaq_carteret_short_volume_exempt", T_FLOAT8, "nasdaq_carteret_short_volume_exempt"),
+	RES("nasdaq_chicago_short_volume", T_FLOAT8, "nasdaq_chicago_short_volume"),
+	RES("nasdaq_chicago_short_volume_exempt", T_FLOAT8, "nasdaq_chicago_short_volume_exempt"),
+	RES("nyse_short_volume", T_FLOAT8, "nyse_short_volume"),
+	RES("nyse_short_volume_exempt", T_FLOAT8, "nyse_short_volume_exempt"),
+};
+
+static const PolygonParam short_volume_params[] = {
+	{"ticker", "ticker", PPE_TEXT_ANY_OF, PPF_EQ | PPF_IN, NULL},
+	{"date", "date", PPE_DATE_RANGE, PPF_EQ | PPF_RANGE, NULL},
+};
+
+/*
+ * news: /v2/reference/news
+ *
+ * ticker is the ticker asked for (NULL without one); tickers lists every
+ * ticker the article names.
+ */
+static const PolygonColumn news_columns[] = {
+	REQ_NULL("ticker", T_TEXT),
+	RES_NN("published_utc", T_TS_TEXT, "published_utc"),
+	RES_NN("id", T_TEXT, "id"),
+	RES("title", T_TEXT, "title"),
+	RES("author", T_TEXT, "author"),
+	RES("description", T_TEXT, "description"),
+	RES("article_url", T_TEXT, "article_url"),
+	RES("amp_url", T_TEXT, "amp_url"),
+	RES("image_url", T_TEXT, "image_url"),
+	RES("tickers", T_TEXT_ARR, "tickers"),
+	RES("keywords", T_TEXT_ARR, "keywords"),
+	RES("publisher_name", T_TEXT, "publisher.name"),
+	RES("publisher", T_JSONB, "publisher"),
+	RES("insights", T_JSONB, "insights"),
+};
+
+static const PolygonParam news_params[] = {
+	{"ticker", "ticker", PPE_TEXT, PPF_EQ | PPF_IN, NULL},
+	{"published_utc", "published_utc", PPE_TS_TEXT_RANGE, PPF_EQ | PPF_RANGE, NULL},
+};
+
+/*
+ * exchanges: /v3/reference/exchanges
+ *
+ * id is not unique: 4 is every FINRA TRF and the ADF.
+ */
+static const PolygonColumn exchanges_columns[] = {
+	RES_NN("id", T_INT4, "id"),
+	RES("type", T_TEXT, "type"),
+	RES("asset_class", T_TEXT, "asset_class"),
+	RES("locale", T_TEXT, "locale"),
+	RES("name", T_TEXT, "name"),
+	RES("acronym", T_TEXT, "acronym"),
+	RES("mic", T_TEXT, "mic"),
+	RES("operating_mic", T_TEXT, "operating_mic"),
+	RES("participant_id", T_TEXT, "participant_id"),
+	RES("url", T_TEXT, "url"),
+};
+
+static const PolygonParam exchanges_params[] = {
+	{"asset_class", "asset_class", PPE_TEXT, PPF_EQ, NULL},
+	{"locale", "locale", PPE_TEXT, PPF_EQ, NULL},
+};
+
+/*
+ * conditions: /v3/reference/conditions
+ *
+ * The trade and quote condition codes, with the update rules that decide
+ * which trades count toward a bar's high/low, open/close and volume, for the
+ * consolidated tape and for the market center.
+ */
+static const PolygonColumn conditions_columns[] = {
+	RES_NN("id", T_INT4, "id"),
+	RES("type", T_TEXT, "type"),
+	RES("name", T_TEXT, "name"),
+	RES("abbreviation", T_TEXT, "abbreviation"),
+	RES("description", T_TEXT, "description"),
+	RES("asset_class", T_TEXT, "asset_class"),
+	RES("data_types", T_TEXT_ARR, "data_types"),
+	RES("exchange", T_INT4, "exchange"),
+	RES("legacy", T_BOOL, "legacy"),
+	RES("sip_mapping", T_JSONB, "sip_mapping"),
+	RES("updates_high_low", T_BOOL, "update_rules.consolidated.updates_high_low"),
+	RES("updates_open_close", T_BOOL, "update_rules.consolidated.updates_open_close"),
+	RES("updates_volume", T_BOOL, "update_rules.consolidated.updates_volume"),
+	RES("market_center_updates_high_low", T_BOOL, "update_rules.market_center.updates_high_low"),
+	RES("market_center_updates_open_close", T_BOOL, "update_rules.market_center.updates_open_close"),
+	RES("market_center_updates_volume", T_BOOL, "update_rules.market_center.updates_volume"),
+	RES("update_rules", T_JSONB, "update_rules"),
+};
+
+static const PolygonParam conditions_params[] = {
+	{"asset_class", "asset_class", PPE_TEXT, PPF_EQ, NULL},
+	{"id", "id", PPE_POSITIVE_INT, PPF_EQ, NULL},
+	{"type", "type", PPE_TEXT, PPF_EQ, NULL},
+};
+
+/*
+ * market_holidays: /v1/marketstatus/upcoming
+ *
+ * The upcoming closings and early closes of each exchange (a bare array).
+ * open and close are given on early-close days only.
+ */
+static const PolygonColumn market_holidays_columns[] = {
+	RES_NN("date", T_DATE, "date"),
+	RES_NN("exchange", T_TEXT, "exchange"),
+	RES("name", T_TEXT, "name"),
+	RES("status", T_TEXT, "status"),
+	RES("open", T_TS_TEXT, "open"),
+	RES("close", T_TS_TEXT, "close"),
+};
+
 #define ENDPOINT_COLUMNS(c) c, (int) lengthof(c)
+
+/* a reference list: paged, 404 means no rows, sorted by (col1, col2) when given */
+#define REFERENCE_ENDPOINT(name, description, path, query, table, sort1, sort2) \
+	{ \
+		name, description, path, query, PRS_ARRAY, \
+		ENDPOINT_COLUMNS(table##_columns), ENDPOINT_COLUMNS(table##_params), \
+		{sort1, sort2, NULL}, PEST_LIST, true, false, 0 \
+	}
 
 static const PolygonEndpoint endpoints[] = {
 	{
@@ -346,6 +590,47 @@ static const PolygonEndpoint endpoints[] = {
 		true,
 		false,
 		60000.0
+	},
+	REFERENCE_ENDPOINT("splits", "stock splits and reverse splits, from /v3/reference/splits",
+					   "/v3/reference/splits", "order=asc&sort=execution_date&limit=1000",
+					   splits, "ticker", "execution_date"),
+	REFERENCE_ENDPOINT("dividends", "cash dividends, from /v3/reference/dividends",
+					   "/v3/reference/dividends", "order=asc&sort=ex_dividend_date&limit=1000",
+					   dividends, "ticker", "ex_dividend_date"),
+	REFERENCE_ENDPOINT("stock_splits", "splits with their adjustment type and historical adjustment factor (Massive /stocks/v1)",
+					   "/stocks/v1/splits", "sort=execution_date.asc&limit=5000",
+					   stock_splits, NULL, NULL),
+	REFERENCE_ENDPOINT("stock_dividends", "dividends with distribution type and historical adjustment factor (Massive /stocks/v1)",
+					   "/stocks/v1/dividends", "sort=ex_dividend_date.asc&limit=5000",
+					   stock_dividends, NULL, NULL),
+	REFERENCE_ENDPOINT("short_interest", "short interest per FINRA settlement date",
+					   "/stocks/v1/short-interest", "sort=settlement_date.asc&limit=50000",
+					   short_interest, NULL, NULL),
+	REFERENCE_ENDPOINT("short_volume", "daily short sale volume by venue",
+					   "/stocks/v1/short-volume", "sort=date.asc&limit=50000",
+					   short_volume, NULL, NULL),
+	REFERENCE_ENDPOINT("news", "news articles, with the tickers they name and sentiment insights",
+					   "/v2/reference/news", "order=asc&sort=published_utc&limit=1000",
+					   news, "ticker", "published_utc"),
+	REFERENCE_ENDPOINT("exchanges", "exchanges, TRFs and SIPs with their ids",
+					   "/v3/reference/exchanges", NULL,
+					   exchanges, NULL, NULL),
+	REFERENCE_ENDPOINT("conditions", "trade and quote condition codes with their update rules",
+					   "/v3/reference/conditions", "limit=1000",
+					   conditions, NULL, NULL),
+	{
+		"market_holidays",
+		"upcoming market closings and early closes per exchange",
+		"/v1/marketstatus/upcoming",
+		NULL,
+		PRS_BARE_ARRAY,
+		ENDPOINT_COLUMNS(market_holidays_columns),
+		NULL, 0,
+		{NULL},
+		PEST_LIST,
+		false,
+		false,
+		0
 	},
 };
 

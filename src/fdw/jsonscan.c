@@ -573,7 +573,9 @@ json_string_value(const JsonValue *v, int *len)
 								 errdetail("\\u0000 cannot be converted to text.")));
 					if (cp >= 0xD800 && cp <= 0xDFFF)
 						cp = 0xFFFD;	/* lone surrogate */
-					o = (char *) unicode_to_utf8(cp, (unsigned char *) o);
+					/* unicode_to_utf8() returns where it wrote, not where it ended */
+					unicode_to_utf8(cp, (unsigned char *) o);
+					o += pg_utf_mblen((unsigned char *) o);
 					p += 6;
 					continue;
 				}

@@ -81,7 +81,12 @@ typedef enum PolygonParamEncoding
 	PPE_NS_RANGE,				/* ts (timestamptz) or a bigint ns column -> the
 								 * name.gte / name.lte query parameters, exact to
 								 * the nanosecond; params of the same name merge */
-	PPE_DATE_EACH				/* date set or range -> one request per weekday */
+	PPE_DATE_EACH,				/* date set or range -> one request per weekday */
+	PPE_DATE_RANGE,				/* date = or range -> name= or name.gte / name.lte */
+	PPE_TS_TEXT_RANGE,			/* timestamptz range -> name.gte / name.lte as RFC
+								 * 3339 UTC, widened to whole seconds */
+	PPE_TEXT_ANY_OF				/* text = or IN -> name= or one request with
+								 * name.any_of=a,b,c */
 } PolygonParamEncoding;
 
 /* Flags of a PolygonParam */
@@ -107,7 +112,8 @@ typedef struct PolygonParam
 typedef enum PolygonResultsShape
 {
 	PRS_ARRAY,					/* {"results": [ {...}, ... ], ...} */
-	PRS_OBJECT					/* {"results": {...}, ...}: one row */
+	PRS_OBJECT,					/* {"results": {...}, ...}: one row */
+	PRS_BARE_ARRAY				/* [ {...}, ... ]: no envelope */
 } PolygonResultsShape;
 
 /*

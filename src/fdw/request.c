@@ -70,6 +70,7 @@ typedef struct ParamState
 typedef struct Choice
 {
 	char	   *text;			/* what goes in the path or query, or NULL */
+	bool		any_of;			/* text is a comma list for name.any_of */
 } Choice;
 
 static const char *const timespans[] = {
@@ -91,6 +92,9 @@ static void add_bound(ParamState *ps, const PolygonParam *param, PolygonCondValu
 static void add_ns_bound(ParamState *ps, PolygonCondValue *cv, bool lower, bool upper,
 						 bool incl);
 static int	ns_range_primary(const PolygonEndpoint *ep, int p);
+static bool is_range_encoding(PolygonParamEncoding e);
+static bool text_range(const PolygonParam *param, ParamState *ps, StringInfo query);
+static char *rfc3339_seconds(TimestampTz ts, bool round_up);
 static bool ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
 					 bool planning, StringInfo query, double *est_rows);
 static int64 bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite);
@@ -311,7 +315,7 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 	}
 
 	/* values we can write exactly into the request */
-	if (param->encoding == PPE_AGGS_RANGE ||
+	if (param->encoding == PPE_AGGS_RANGE || param->encoding == PPE_TS_TEXT_RANGE ||
 		(param->encoding == PPE_NS_RANGE && coltype == TIMESTAMPTZOID))
 	{
 		if (cond->op == PPO_IN ||
@@ -344,6 +348,7 @@ canonical_text(const PolygonParam *param, Oid type, Datum value)
 	switch (param->encoding)
 	{
 		case PPE_TEXT:
+		case PPE_TEXT_ANY_OF:
 			return TextDatumGetCString(value);
 
 		case PPE_TIMESPAN:
@@ -381,6 +386,8 @@ canonical_text(const PolygonParam *param, Oid type, Datum value)
 
 		case PPE_AGGS_RANGE:
 		case PPE_NS_RANGE:
+		case PPE_DATE_RANGE:
+		case PPE_TS_TEXT_RANGE:
 			break;
 	}
 	elog(ERROR, "parameter \"%s\" takes no single value", param->name);
@@ -472,7 +479,7 @@ static int64
 bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite)
 {
 	*infinite = 0;
-	if (param->encoding == PPE_AGGS_RANGE)
+	if (param->encoding == PPE_AGGS_RANGE || param->encoding == PPE_TS_TEXT_RANGE)
 	{
 		TimestampTz ts;
 
@@ -841,6 +848,91 @@ ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
 	return true;
 }
 
+/* parameters whose conditions make a range rather than a set of values */
+static bool
+is_range_encoding(PolygonParamEncoding e)
+{
+	return e == PPE_AGGS_RANGE || e == PPE_NS_RANGE || e == PPE_DATE_RANGE ||
+		e == PPE_TS_TEXT_RANGE;
+}
+
+/*
+ * text_range
+ *		Append name= (one date) or name.gte / name.lte of a date or time
+ *		range to query.  Times go as RFC 3339 UTC whole seconds, widened
+ *		outwards: the local filter keeps the exact bounds.  Returns false
+ *		when the range is empty.
+ */
+static bool
+text_range(const PolygonParam *param, ParamState *ps, StringInfo query)
+{
+	const char *sep = query->len ? "&" : "";
+
+	if (ps->lower_unknown || ps->upper_unknown)
+	{
+		if (ps->has_lower)
+			appendStringInfo(query, "%s%s.gte={?}", sep, param->name);
+		if (ps->has_upper)
+			appendStringInfo(query, "%s%s.lte={?}", ps->has_lower || query->len ? "&" : "",
+							 param->name);
+		return true;
+	}
+	if (param->encoding == PPE_DATE_RANGE)
+	{
+		DateADT		lo = ps->has_lower ? (ps->lower_incl ? ps->lower : ps->lower + 1) : 0;
+		DateADT		hi = ps->has_upper ? (ps->upper_incl ? ps->upper : ps->upper - 1) : 0;
+
+		if (ps->has_lower && ps->has_upper && lo > hi)
+			return false;
+		if (ps->has_lower && ps->has_upper && lo == hi)
+			appendStringInfo(query, "%s%s=%s", sep, param->name, date_to_iso(lo));
+		else
+		{
+			if (ps->has_lower)
+				appendStringInfo(query, "%s%s.gte=%s", sep, param->name, date_to_iso(lo));
+			if (ps->has_upper)
+				appendStringInfo(query, "%s%s.lte=%s", query->len ? "&" : "", param->name,
+								 date_to_iso(hi));
+		}
+		return true;
+	}
+	else
+	{
+		if (ps->has_lower && ps->has_upper &&
+			(ps->lower > ps->upper || (ps->lower == ps->upper && !(ps->lower_incl && ps->upper_incl))))
+			return false;
+		if (ps->has_lower)
+			appendStringInfo(query, "%s%s.gte=%s", sep, param->name,
+							 rfc3339_seconds(ps->lower, false));
+		if (ps->has_upper)
+			appendStringInfo(query, "%s%s.lte=%s", query->len ? "&" : "", param->name,
+							 rfc3339_seconds(ps->upper, true));
+		return true;
+	}
+}
+
+/*
+ * rfc3339_seconds
+ *		"2025-10-02T16:20:00Z" of a timestamptz, rounded down (or up) to the
+ *		second.
+ */
+static char *
+rfc3339_seconds(TimestampTz ts, bool round_up)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	TimestampTz t = ts - (ts % USECS_PER_SEC + USECS_PER_SEC) % USECS_PER_SEC;
+
+	if (round_up && t != ts)
+		t += USECS_PER_SEC;
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year, tm.tm_mon, tm.tm_mday,
+					tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 /*
  * param_choices
  *		The values parameter p takes across the requests, as a List of Choice.
@@ -858,7 +950,7 @@ param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 	if (ps->empty)
 		return NIL;
 
-	if (param->encoding == PPE_AGGS_RANGE || param->encoding == PPE_NS_RANGE)
+	if (is_range_encoding(param->encoding))
 	{
 		/* rendered per request (aggregates: once the timespan is known) */
 		c = palloc0(sizeof(Choice));
@@ -945,6 +1037,20 @@ param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 			c->text = lfirst(lc);
 			choices = lappend(choices, c);
 		}
+		/* one request for every value: name.any_of=a,b,c */
+		if (param->encoding == PPE_TEXT_ANY_OF && list_length(choices) > 1 &&
+			!ps->set_unknown)
+		{
+			StringInfoData list;
+
+			initStringInfo(&list);
+			foreach(lc, choices)
+				appendStringInfo(&list, "%s%s", list.len ? "," : "", ((Choice *) lfirst(lc))->text);
+			c = palloc0(sizeof(Choice));
+			c->text = list.data;
+			c->any_of = true;
+			choices = list_make1(c);
+		}
 	}
 	else if (param->flags & PPF_BOTH_IF_ABSENT)
 	{
@@ -1001,7 +1107,7 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 			aggs_param = p;
 			continue;
 		}
-		if (param->encoding == PPE_NS_RANGE)
+		if (is_range_encoding(param->encoding))
 			continue;
 		if (c->text == NULL || strcmp(c->text, "?") == 0)
 			continue;
@@ -1082,9 +1188,16 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 				return NULL;
 			continue;
 		}
+		if (param->encoding == PPE_DATE_RANGE || param->encoding == PPE_TS_TEXT_RANGE)
+		{
+			if (!text_range(param, &states[p], &query))
+				return NULL;
+			continue;
+		}
 		if (c->text != NULL)
 		{
-			appendStringInfo(&query, "%s%s=", query.len ? "&" : "", param->name);
+			appendStringInfo(&query, "%s%s%s=", query.len ? "&" : "", param->name,
+							 c->any_of ? ".any_of" : "");
 			if (strcmp(c->text, "?") == 0)
 				appendStringInfoString(&query, "{?}");
 			else
@@ -1109,7 +1222,17 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 			req->est_rows = 12000.0;
 			break;
 		case PEST_LIST:
-			req->est_rows = states[0].has_set ? 1.0 : 5000.0;
+			req->est_rows = 5000.0;
+			if (ep->nparams > 0 && states[0].has_set)
+			{
+				Choice	   *first = list_nth(choices[0], pick[0]);
+				int			n = 1;
+
+				if (first->any_of)
+					for (const char *t = first->text; *t; t++)
+						n += (*t == ',');
+				req->est_rows = 10.0 * n;
+			}
 			break;
 		case PEST_ONE:
 			req->est_rows = 1.0;
@@ -1147,7 +1270,7 @@ polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals, int nv
 			p = ns_range_primary(ep, p);	/* ts and sip_timestamp: one range */
 		if (cv->op == PPO_EQ || cv->op == PPO_IN)
 		{
-			if (param->encoding == PPE_AGGS_RANGE || param->encoding == PPE_NS_RANGE)
+			if (is_range_encoding(param->encoding))
 				add_bound(&states[p], param, cv);
 			else
 				add_to_set(&states[p], param, cv);
@@ -1165,6 +1288,11 @@ polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals, int nv
 		if (p > 0 && (list_length(choices[p]) > 1 || states[p].set_many_unknown))
 			*ordered = false;
 	}
+	/* rows sort by the first column only when each request has one value of it */
+	if (ep->sort_columns[0] && ep->nparams > 0 &&
+		strcmp(ep->params[0].column, ep->sort_columns[0]) == 0 &&
+		(!states[0].has_set || ep->params[0].encoding == PPE_TEXT_ANY_OF))
+		*ordered = false;
 
 	/* every combination, the first parameter varying slowest */
 	for (;;)

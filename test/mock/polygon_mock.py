@@ -48,6 +48,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference  # noqa: E402
 import universe as U  # noqa: E402
 
 STATE_LOCK = threading.Lock()
@@ -666,6 +667,9 @@ class Handler(BaseHTTPRequestHandler):
             return tickers_list(q, spec, prefix)
         if len(parts) == 4 and parts[:3] == ["v3", "reference", "tickers"]:
             return ticker_details(parts[3], q)
+        ref = reference.reference(path, q, spec, prefix, self.fixture, next_url)
+        if ref is not None:
+            return ref
         if len(parts) == 3 and parts[:2] in (["v3", "trades"], ["v3", "quotes"]):
             kind = parts[1]
             recorded = tick_fixture(kind, parts[2], q, spec, prefix, self.fixture)

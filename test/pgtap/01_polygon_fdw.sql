@@ -12,7 +12,7 @@ CREATE EXTENSION IF NOT EXISTS tape;
 SET timezone = 'America/New_York';
 
 BEGIN;
-SELECT plan(60);
+SELECT plan(65);
 
 -- the extension and its functions
 SELECT has_extension('tape', 'tape', 'extension tape is installed in schema tape');
@@ -33,7 +33,9 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER tap_mock OPTIONS (api_key :'api_key'
 CREATE SCHEMA p;
 IMPORT FOREIGN SCHEMA polygon FROM SERVER tap_mock INTO p;
 
-SELECT foreign_tables_are('p', ARRAY['bars', 'grouped_daily', 'tickers', 'ticker_details', 'trades', 'quotes'],
+SELECT foreign_tables_are('p', ARRAY['bars', 'grouped_daily', 'tickers', 'ticker_details', 'trades', 'quotes',
+                                'splits', 'dividends', 'stock_splits', 'stock_dividends', 'short_interest',
+                                'short_volume', 'news', 'exchanges', 'conditions', 'market_holidays'],
                           'IMPORT FOREIGN SCHEMA polygon creates the foreign tables');
 SELECT columns_are('p', 'bars', ARRAY['ticker', 'timespan', 'multiplier', 'ts', 'open', 'high', 'low', 'close',
                                       'volume', 'vwap', 'transactions', 'otc', 'adjusted']);
@@ -59,6 +61,11 @@ SELECT col_is_null('p', 'trades', 'size', 'trades.size may be null');
 SELECT col_type_is('p', 'trades', 'conditions', 'integer[]', 'trades.conditions is integer[]');
 SELECT col_not_null('p', 'quotes', 'ts', 'quotes.ts is never null');
 SELECT col_type_is('p', 'quotes', 'bid_size', 'double precision', 'quotes.bid_size is double precision');
+SELECT col_type_is('p', 'short_volume', 'short_volume', 'double precision', 'short_volume.short_volume is double precision');
+SELECT col_type_is('p', 'news', 'tickers', 'text[]', 'news.tickers is text[]');
+SELECT col_type_is('p', 'news', 'insights', 'jsonb', 'news.insights is jsonb');
+SELECT col_type_is('p', 'conditions', 'updates_volume', 'boolean', 'conditions.updates_volume is boolean');
+SELECT col_not_null('p', 'market_holidays', 'date', 'market_holidays.date is never null');
 
 -- behaviour
 SELECT results_eq($$SELECT ticker FROM p.tickers WHERE NOT active$$, ARRAY['EVTX'],
