@@ -44,6 +44,7 @@ REGRESS = \
 	tickers \
 	ticks \
 	reference \
+	windows_join \
 	errors \
 	secrets \
 	calendar \

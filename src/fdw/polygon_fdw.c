@@ -118,6 +118,7 @@ typedef struct PolygonScanState
 	int			seen_cap;
 
 	MemoryContext scan_cxt;		/* lives as long as the scan */
+	MemoryContext req_cxt;		/* the request series, reset on rescan */
 	MemoryContext page_cxt;		/* current page body, reset per page */
 	StringInfoData body;		/* current page body */
 	PolygonPage page;			/* current page */
@@ -153,7 +154,9 @@ static PolygonCondValue *plan_values(PlannerInfo *root, List *conds, int *n);
 static List *sort_pathkeys(PlannerInfo *root, RelOptInfo *baserel, Oid relid,
 						   const PolygonEndpoint *ep);
 static Oid	column_collation(Oid relid, const char *colname);
+static List *not_pushed(List *clauses, List *conds);
 static List *build_scan_requests(ForeignScanState *node, PolygonScanState *st);
+static List *template_requests(ForeignScanState *node, PolygonScanState *st);
 static void start_request(PolygonScanState *st, PolygonRequest *req);
 static void fetch_page(PolygonScanState *st, const char *url, const char *path);
 static void check_page(PolygonScanState *st);
@@ -294,7 +297,6 @@ polygonGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
 	List	   *requests;
 	ListCell   *lc;
 	int			nvals;
-	int			i = 0;
 
 	info->ep = table_endpoint(foreigntableid);
 	check_table_columns(foreigntableid, info->ep);
@@ -313,20 +315,7 @@ polygonGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
 		info->rows += ((PolygonRequest *) lfirst(lc))->est_rows;
 
 	/* conditions that only filter locally still reduce the row count */
-	foreach(lc, baserel->baserestrictinfo)
-	{
-		bool		pushed = false;
-		ListCell   *lc2;
-
-		foreach(lc2, info->conds)
-		{
-			if (((PolygonCond *) lfirst(lc2))->clause == i)
-				pushed = true;
-		}
-		if (!pushed)
-			local_only = lappend(local_only, lfirst(lc));
-		i++;
-	}
+	local_only = not_pushed(baserel->baserestrictinfo, info->conds);
 	baserel->rows = clamp_row_est(info->rows *
 								  clauselist_selectivity(root, local_only, baserel->relid,
 														 JOIN_INNER, NULL));
@@ -378,20 +367,42 @@ sort_pathkeys(PlannerInfo *root, RelOptInfo *baserel, Oid relid, const PolygonEn
 }
 
 /*
- * polygonGetForeignPaths
- *		One path: the requests the conditions allow, in the endpoint's order.
+ * not_pushed
+ *		The members of clauses that no condition of conds pushes down: they
+ *		only filter locally.
  */
-static void
-polygonGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+static List *
+not_pushed(List *clauses, List *conds)
 {
-	PolygonRelInfo *info = (PolygonRelInfo *) baserel->fdw_private;
-	const PolygonEndpoint *ep = info->ep;
-	List	   *pathkeys = NIL;
-	double		pages;
-	Cost		startup_cost;
-	Cost		total_cost;
+	List	   *local = NIL;
+	ListCell   *lc;
+	int			i = 0;
 
-	/* a required parameter must come from a condition */
+	foreach(lc, clauses)
+	{
+		bool		pushed = false;
+		ListCell   *lc2;
+
+		foreach(lc2, conds)
+		{
+			if (((PolygonCond *) lfirst(lc2))->clause == i)
+				pushed = true;
+		}
+		if (!pushed)
+			local = lappend(local, lfirst(lc));
+		i++;
+	}
+	return local;
+}
+
+/*
+ * required_params_met
+ *		Whether conds give every required parameter of ep a value; if not,
+ *		the index of the first one missing goes to *missing.
+ */
+static bool
+required_params_met(const PolygonEndpoint *ep, List *conds, int *missing)
+{
 	for (int p = 0; p < ep->nparams; p++)
 	{
 		bool		found = false;
@@ -399,37 +410,214 @@ polygonGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 
 		if (!(ep->params[p].flags & PPF_REQUIRED))
 			continue;
-		foreach(lc, info->conds)
+		foreach(lc, conds)
 		{
 			if (((PolygonCond *) lfirst(lc))->param == p)
 				found = true;
 		}
 		if (!found)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
-					 errmsg("a condition on %s is required to scan foreign table \"%s\"",
-							ep->params[p].column, get_rel_name(foreigntableid)),
-					 errdetail("Endpoint \"%s\" needs the %s in each request.",
-							   ep->name, ep->params[p].column),
-					 (ep->params[p].flags & PPF_RANGE)
-					 ? errhint("Add WHERE %s = ..., %s IN (...) or a range such as %s BETWEEN ... AND ....",
-							   ep->params[p].column, ep->params[p].column, ep->params[p].column)
-					 : errhint("Add WHERE %s = ... or WHERE %s IN (...).",
-							   ep->params[p].column, ep->params[p].column)));
+		{
+			*missing = p;
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * scan_estimate
+ *		Requests, rows and costs of a scan with conds: the whole scan, or one
+ *		outer row of a parameterized scan.
+ */
+static void
+scan_estimate(PlannerInfo *root, RelOptInfo *baserel, PolygonRelInfo *info, List *conds,
+			  List *local_only, int *nrequests, double *rows, bool *ordered,
+			  Cost *startup_cost, Cost *total_cost)
+{
+	PolygonCondValue *vals;
+	List	   *requests;
+	ListCell   *lc;
+	int			nvals;
+	double		fetched = 0;
+	double		pages;
+	QualCost	local_cost;
+
+	vals = plan_values(root, conds, &nvals);
+	requests = polygon_build_requests(info->ep, vals, nvals, info->sort_collation, true, ordered);
+	foreach(lc, requests)
+		fetched += ((PolygonRequest *) lfirst(lc))->est_rows;
+	*nrequests = list_length(requests);
+	*rows = clamp_row_est(fetched * clauselist_selectivity(root, local_only, baserel->relid,
+														   JOIN_INNER, NULL));
+
+	cost_qual_eval(&local_cost, local_only, root);
+	pages = Max(*nrequests, ceil(fetched / PAGE_ROWS));
+	*startup_cost = *nrequests > 0 ? REQUEST_COST : 0;
+	*total_cost = *startup_cost + Max(0, pages - 1) * REQUEST_COST +
+		fetched * (ROW_DECODE_COST + baserel->baserestrictcost.per_tuple + local_cost.per_tuple);
+}
+
+/*
+ * ec_member_is_column
+ *		Callback of generate_implied_equalities_for_column: the member is
+ *		the column arg points to.
+ */
+static bool
+ec_member_is_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+					EquivalenceMember *em, void *arg)
+{
+	Expr	   *expr = em->em_expr;
+
+	while (expr && IsA(expr, RelabelType))
+		expr = ((RelabelType *) expr)->arg;
+	return IsA(expr, Var) && ((Var *) expr)->varno == (int) rel->relid &&
+		((Var *) expr)->varattno == *(AttrNumber *) arg && ((Var *) expr)->varlevelsup == 0;
+}
+
+/*
+ * join_conditions
+ *		The join clauses that could feed a request parameter from an outer
+ *		row: movable clauses of joininfo, and the equalities the planner
+ *		keeps in equivalence classes (t.ticker = m.ticker).
+ */
+static List *
+join_conditions(PlannerInfo *root, RelOptInfo *baserel, PolygonRelInfo *info, Oid relid)
+{
+	List	   *found = NIL;
+	ListCell   *lc;
+
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *rinfo = lfirst(lc);
+
+		if (join_clause_is_movable_to(rinfo, baserel) &&
+			!bms_overlap(rinfo->clause_relids, baserel->lateral_referencers) &&
+			polygon_classify_conditions(root, baserel, info->ep, relid,
+										list_make1(rinfo->clause)) != NIL)
+			found = lappend(found, rinfo);
 	}
 
-	if (info->ordered && ep->sort_columns[0])
-		pathkeys = sort_pathkeys(root, baserel, foreigntableid, ep);
+	for (int p = 0; p < info->ep->nparams; p++)
+	{
+		AttrNumber	attnum;
 
-	pages = Max(info->nrequests, ceil(info->rows / PAGE_ROWS));
-	startup_cost = info->nrequests > 0 ? REQUEST_COST : 0;
-	total_cost = startup_cost + Max(0, pages - 1) * REQUEST_COST +
-		info->rows * ROW_DECODE_COST + baserel->baserestrictcost.per_tuple * info->rows;
+		if (!(info->ep->params[p].flags & (PPF_EQ | PPF_IN)) || !baserel->has_eclass_joins)
+			continue;
+		attnum = get_attnum(relid, info->ep->params[p].column);
+		if (attnum == InvalidAttrNumber)
+			continue;
+		foreach(lc, generate_implied_equalities_for_column(root, baserel, ec_member_is_column,
+														   &attnum, baserel->lateral_referencers))
+		{
+			RestrictInfo *rinfo = lfirst(lc);
 
-	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup_cost, total_cost, pathkeys,
-									 NULL, NULL, NIL));
+			if (polygon_classify_conditions(root, baserel, info->ep, relid,
+											list_make1(rinfo->clause)) != NIL)
+				found = lappend(found, rinfo);
+		}
+	}
+	return found;
+}
+
+/*
+ * polygonGetForeignPaths
+ *		The scan with the table's own conditions, and scans parameterized by
+ *		the relations whose rows can give request parameters (a manifest of
+ *		windows joined to trades: one request series per window).
+ */
+static void
+polygonGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	PolygonRelInfo *info = (PolygonRelInfo *) baserel->fdw_private;
+	const PolygonEndpoint *ep = info->ep;
+	List	   *pathkeys = NIL;
+	List	   *outer_sets = NIL;
+	ListCell   *lc;
+	int			missing = -1;
+	bool		base_ok;
+	bool		any_path = false;
+
+	/* the plain scan, when the table's own conditions give every required parameter */
+	base_ok = required_params_met(ep, info->conds, &missing);
+	if (base_ok)
+	{
+		Cost		startup_cost;
+		Cost		total_cost;
+		int			nrequests;
+		double		rows;
+		bool		ordered;
+
+		scan_estimate(root, baserel, info, info->conds, NIL, &nrequests, &rows, &ordered,
+					  &startup_cost, &total_cost);
+		if (info->ordered && ep->sort_columns[0])
+			pathkeys = sort_pathkeys(root, baserel, foreigntableid, ep);
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+										 startup_cost, total_cost, pathkeys,
+										 baserel->lateral_relids, NULL, NIL));
+		any_path = true;
+	}
+
+	/* one parameterized scan per set of outer relations that can feed parameters */
+	foreach(lc, join_conditions(root, baserel, info, foreigntableid))
+	{
+		RestrictInfo *rinfo = lfirst(lc);
+		Relids		outer = bms_union(bms_difference(rinfo->clause_relids, baserel->relids),
+									  baserel->lateral_relids);
+		ListCell   *lc2;
+		bool		seen = false;
+
+		foreach(lc2, outer_sets)
+		{
+			if (bms_equal(lfirst(lc2), outer))
+				seen = true;
+		}
+		if (!seen)
+			outer_sets = lappend(outer_sets, outer);
+	}
+	foreach(lc, outer_sets)
+	{
+		Relids		outer = lfirst(lc);
+		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, outer);
+		List	   *clauses = NIL;
+		List	   *conds;
+		ListCell   *lc2;
+		Cost		startup_cost;
+		Cost		total_cost;
+		int			nrequests;
+		double		rows;
+		bool		ordered;
+
+		foreach(lc2, baserel->baserestrictinfo)
+			clauses = lappend(clauses, ((RestrictInfo *) lfirst(lc2))->clause);
+		foreach(lc2, ppi->ppi_clauses)
+			clauses = lappend(clauses, ((RestrictInfo *) lfirst(lc2))->clause);
+		conds = polygon_classify_conditions(root, baserel, ep, foreigntableid, clauses);
+		if (!required_params_met(ep, conds, &missing))
+			continue;
+
+		scan_estimate(root, baserel, info, conds, not_pushed(clauses, conds), &nrequests, &rows, &ordered,
+					  &startup_cost, &total_cost);
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, rows, startup_cost, total_cost,
+										 NIL, outer, NULL, NIL));
+		any_path = true;
+	}
+
+	if (!any_path)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED),
+				 errmsg("a condition on %s is required to scan foreign table \"%s\"",
+						ep->params[missing].column, get_rel_name(foreigntableid)),
+				 errdetail("Endpoint \"%s\" needs the %s in each request.",
+						   ep->name, ep->params[missing].column),
+				 (ep->params[missing].flags & PPF_RANGE)
+				 ? errhint("Add WHERE %s = ..., %s IN (...) or a range such as %s BETWEEN ... AND ....",
+						   ep->params[missing].column, ep->params[missing].column,
+						   ep->params[missing].column)
+				 : errhint("Add WHERE %s = ... or WHERE %s IN (...), or join on %s.",
+						   ep->params[missing].column, ep->params[missing].column,
+						   ep->params[missing].column)));
 }
 
 /*
@@ -537,6 +725,8 @@ polygonBeginForeignScan(ForeignScanState *node, int eflags)
 	st->scan_cxt = CurrentMemoryContext;
 	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt, "polygon_fdw page",
 										 ALLOCSET_DEFAULT_SIZES);
+	st->req_cxt = AllocSetContextCreate(estate->es_query_cxt, "polygon_fdw requests",
+										ALLOCSET_SMALL_SIZES);
 	st->ep = polygon_find_endpoint(strVal(list_nth(plan->fdw_private, FdwScanPrivateEndpoint)));
 	if (st->ep == NULL)
 		elog(ERROR, "polygon_fdw plan names an unknown endpoint");
@@ -628,7 +818,7 @@ build_scan_requests(ForeignScanState *node, PolygonScanState *st)
 		vals[i].known = true;
 		vals[i].value = ExecEvalExpr(st->cond_state[i], econtext, &vals[i].isnull);
 	}
-	MemoryContextSwitchTo(st->scan_cxt);
+	MemoryContextSwitchTo(st->req_cxt);
 	requests = polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation,
 									  false, &ordered);
 	MemoryContextSwitchTo(old);
@@ -639,13 +829,44 @@ build_scan_requests(ForeignScanState *node, PolygonScanState *st)
 }
 
 /*
+ * template_requests
+ *		The requests of a parameterized scan with the outer row's values
+ *		left as {?}, for EXPLAIN: the values that need no outer row are
+ *		evaluated, the others are unknown as at planning time.
+ */
+static List *
+template_requests(ForeignScanState *node, PolygonScanState *st)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	PolygonCondValue *vals = palloc0(sizeof(PolygonCondValue) * Max(1, st->ncond));
+	bool		ordered;
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, plan->fdw_exprs)
+	{
+		vals[i].param = st->cond_param[i];
+		vals[i].op = st->cond_op[i];
+		vals[i].type = st->cond_type[i];
+		if (!contains_exec_param_walker(lfirst(lc), NULL))
+		{
+			vals[i].known = true;
+			vals[i].value = ExecEvalExpr(st->cond_state[i], econtext, &vals[i].isnull);
+		}
+		i++;
+	}
+	return polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation, true, &ordered);
+}
+
+/*
  * start_request
  *		Begin a request series: fetch its first page.
  */
 static void
 start_request(PolygonScanState *st, PolygonRequest *req)
 {
-	MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+	MemoryContext old = MemoryContextSwitchTo(st->req_cxt);
 	char	   *url;
 	char	   *path;
 
@@ -900,6 +1121,7 @@ polygonReScanForeignScan(ForeignScanState *node)
 	st->requests = NIL;
 	st->current = NULL;
 	MemoryContextReset(st->page_cxt);
+	MemoryContextReset(st->req_cxt);	/* each outer row's requests, not all of them */
 }
 
 /*
@@ -934,8 +1156,11 @@ polygonExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 	ExplainPropertyText("Endpoint", psprintf("%s (GET %s)", st->ep->name, st->ep->path), es);
 
-	/* the conditions written into requests, as the Filter shows them */
-	set_deparse_context_plan(es->deparse_cxt, (Plan *) plan, NIL);
+	/*
+	 * The conditions written into requests, as the Filter shows them:
+	 * EXPLAIN has just set the deparse context for this plan and its
+	 * ancestors, so outer values show as the columns they come from.
+	 */
 	for (int i = 0; i < st->ncond; i++)
 	{
 		Node	   *clause = list_nth(plan->scan.plan.qual, list_nth_int(cond_ints, 3 * i + 2));
@@ -947,7 +1172,21 @@ polygonExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 	if (st->has_exec_params && !st->started)
 	{
-		ExplainPropertyText("Requests", "built for each outer row", es);
+		List	   *templates = template_requests(node, st);
+		ListCell   *lc;
+		int			n = 0;
+
+		initStringInfo(&buf);
+		foreach(lc, templates)
+		{
+			if (n < EXPLAIN_REQUESTS)
+				appendStringInfo(&buf, "%sGET %s", n > 0 ? "; " : "",
+								 polygon_redact_url(((PolygonRequest *) lfirst(lc))->path));
+			n++;
+		}
+		ExplainPropertyInteger("Planned Requests per Outer Row", NULL, n, es);
+		if (n > 0)
+			ExplainPropertyText("Request Template", buf.data, es);
 	}
 	else
 	{
@@ -965,9 +1204,18 @@ polygonExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		}
 		if (n > EXPLAIN_REQUESTS)
 			appendStringInfo(&buf, "; ... (%d more)", n - EXPLAIN_REQUESTS);
-		ExplainPropertyInteger("Planned Requests", NULL, n, es);
-		if (n > 0)
-			ExplainPropertyText("Requests", buf.data, es);
+		if (st->has_exec_params)
+		{
+			ExplainPropertyInteger("Requests of the Last Outer Row", NULL, n, es);
+			if (n > 0)
+				ExplainPropertyText("Last Requests", buf.data, es);
+		}
+		else
+		{
+			ExplainPropertyInteger("Planned Requests", NULL, n, es);
+			if (n > 0)
+				ExplainPropertyText("Requests", buf.data, es);
+		}
 	}
 
 	if (es->analyze)

@@ -6,7 +6,9 @@
  * Planning (polygon_classify_conditions) finds the conditions that an
  * endpoint parameter can take: "column op value" where op is =, IN, <, <=,
  * >, >= as the parameter allows, and value does not depend on the scanned
- * row and is not volatile.  Every condition stays a local filter too, so a
+ * row and is not volatile.  The value may come from another relation: in a
+ * join, the scan is then parameterized by that relation's current row and
+ * makes the requests of each outer row (one window of trades per event).  Every condition stays a local filter too, so a
  * pushed-down condition only ever narrows what is fetched, never what is
  * returned.
  *
@@ -83,8 +85,8 @@ static const double bars_per_day[] = {
 };
 
 static Oid	btree_family_of(Oid typid);
-static bool classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno,
-							Expr *clause, PolygonCond *cond);
+static bool classify_clause(PlannerInfo *root, const PolygonEndpoint *ep, Oid relid,
+							Index varno, Expr *clause, PolygonCond *cond);
 static Var *strip_to_var(Node *node, Index varno);
 static char *canonical_text(const PolygonParam *param, Oid type, Datum value);
 static void add_to_set(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv);
@@ -177,7 +179,7 @@ polygon_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
 	{
 		PolygonCond cond;
 
-		if (classify_clause(ep, relid, baserel->relid, (Expr *) lfirst(lc), &cond))
+		if (classify_clause(root, ep, relid, baserel->relid, (Expr *) lfirst(lc), &cond))
 		{
 			PolygonCond *c = palloc(sizeof(PolygonCond));
 
@@ -195,8 +197,8 @@ polygon_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
  *		Whether clause pushes down, and how.
  */
 static bool
-classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
-				PolygonCond *cond)
+classify_clause(PlannerInfo *root, const PolygonEndpoint *ep, Oid relid, Index varno,
+				Expr *clause, PolygonCond *cond)
 {
 	Var		   *var = NULL;
 	Node	   *other = NULL;
@@ -267,8 +269,13 @@ classify_clause(const PolygonEndpoint *ep, Oid relid, Index varno, Expr *clause,
 	else
 		return false;
 
-	/* the value must be computable before the scan starts */
-	if (contain_var_clause(other) || contain_volatile_functions(other))
+	/*
+	 * The value must be computable before the scan starts: it may use other
+	 * relations (a join clause of a parameterized scan: their current row
+	 * is a parameter then), never this one, and nothing volatile.
+	 */
+	if (bms_is_member((int) varno, pull_varnos(root, other)) ||
+		contain_volatile_functions(other))
 		return false;
 
 	/* the column as the operator sees it (varchar is compared as text) */
