@@ -18,6 +18,7 @@ OBJS = \
 	src/analytics/detect_intraday.o \
 	src/analytics/windows.o \
 	src/fdw/apierror.o \
+	src/fdw/cache.o \
 	src/fdw/connection.o \
 	src/fdw/decode.o \
 	src/fdw/endpoint.o \
@@ -45,6 +46,7 @@ REGRESS = \
 	ticks \
 	reference \
 	windows_join \
+	request_cache \
 	errors \
 	secrets \
 	calendar \

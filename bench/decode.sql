@@ -17,7 +17,7 @@ DROP SERVER IF EXISTS bench_polygon CASCADE;
 CREATE SCHEMA bench;
 
 CREATE SERVER bench_polygon FOREIGN DATA WRAPPER polygon_fdw
-  OPTIONS (base_url :'bench_url', requests_per_minute '0');
+  OPTIONS (base_url :'bench_url', requests_per_minute '0', cache 'false');
 CREATE USER MAPPING FOR CURRENT_USER SERVER bench_polygon OPTIONS (api_key :'api_key');
 IMPORT FOREIGN SCHEMA polygon LIMIT TO (bars) FROM SERVER bench_polygon INTO bench;
 

@@ -31,6 +31,7 @@ typedef enum PolygonOptionKind
 	POK_URL,					/* http:// or https:// base URL */
 	POK_INT,					/* integer within [min, max] */
 	POK_SECRET,					/* never echoed back */
+	POK_BOOL,					/* true / false / on / off ... */
 	POK_ENDPOINT				/* a row of the endpoint table */
 } PolygonOptionKind;
 
@@ -53,6 +54,7 @@ static const PolygonOption polygon_options[] = {
 	{"max_pages", ForeignServerRelationId, POK_INT, 1, 100000000, "100000"},
 	{"retry_base_ms", ForeignServerRelationId, POK_INT, 0, 3600000, "1000"},
 	{"retry_max_ms", ForeignServerRelationId, POK_INT, 0, 3600000, "60000"},
+	{"cache", ForeignServerRelationId, POK_BOOL, 0, 0, "true"},
 	{"api_key", UserMappingRelationId, POK_SECRET, 0, 0, NULL},
 	{"endpoint", ForeignTableRelationId, POK_ENDPOINT, 0, 0, NULL},
 };
@@ -60,6 +62,7 @@ static const PolygonOption polygon_options[] = {
 static const PolygonOption *find_option(const char *name, Oid context);
 static void check_option_value(const PolygonOption *opt, const char *value);
 static int	option_int(const PolygonOption *opt, const char *value);
+static bool option_bool(const PolygonOption *opt, const char *value);
 
 PG_FUNCTION_INFO_V1(polygon_fdw_validator);
 
@@ -159,6 +162,23 @@ option_int(const PolygonOption *opt, const char *value)
 }
 
 /*
+ * option_bool
+ *		The boolean value of an option.
+ */
+static bool
+option_bool(const PolygonOption *opt, const char *value)
+{
+	bool		result;
+
+	if (!parse_bool(value, &result))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" requires a Boolean value", opt->name),
+				 errdetail("The value was \"%s\".", value)));
+	return result;
+}
+
+/*
  * check_option_value
  *		Reject a value the option cannot take.  Secrets are never echoed.
  */
@@ -183,6 +203,10 @@ check_option_value(const PolygonOption *opt, const char *value)
 						 errmsg("invalid value for option \"%s\"", opt->name),
 						 errdetail("The URL must not contain a query, a fragment, credentials or white space."),
 						 errhint("Put the API key in the api_key option of a user mapping.")));
+			break;
+
+		case POK_BOOL:
+			(void) option_bool(opt, value);
 			break;
 
 		case POK_SECRET:
@@ -258,6 +282,8 @@ polygon_get_server_options(Oid serverid, PolygonServerOptions *opts)
 			opts->retry_base_ms = option_int(opt, value);
 		else if (strcmp(opt->name, "retry_max_ms") == 0)
 			opts->retry_max_ms = option_int(opt, value);
+		else if (strcmp(opt->name, "cache") == 0)
+			opts->cache = option_bool(opt, value);
 		else
 			elog(ERROR, "server option \"%s\" is not handled", opt->name);
 	}

@@ -126,6 +126,7 @@ typedef struct PolygonScanState
 	char	   *page_path;		/* path of the current page, for messages */
 
 	PolygonHttpStats stats;		/* shown by EXPLAIN ANALYZE */
+	bool		page_from_cache;	/* the current page came from the cache */
 	bool		delayed_notice; /* DELAYED was reported */
 } PolygonScanState;
 
@@ -951,7 +952,16 @@ fetch_page(PolygonScanState *st, const char *url, const char *path)
 	MemoryContextSwitchTo(old);
 	st->page_open = false;
 
-	status = polygon_http_get(st->conn, url, &st->body, &st->stats, PHG_ALLOW_404);
+	/* a page of settled history may be in the request cache */
+	st->page_from_cache = false;
+	if (st->conn->opts.cache && st->current->settled && polygon_cache_lookup(path, &st->body))
+	{
+		status = 200;
+		st->page_from_cache = true;
+		st->stats.cache_hits++;
+	}
+	else
+		status = polygon_http_get(st->conn, url, &st->body, &st->stats, PHG_ALLOW_404);
 	st->series_pages++;
 
 	if (status == 404)
@@ -985,6 +995,10 @@ fetch_page(PolygonScanState *st, const char *url, const char *path)
 	}
 	MemoryContextSwitchTo(old);
 	st->page_open = true;
+
+	/* a complete, valid page of settled history is kept for next time */
+	if (st->conn->opts.cache && st->current->settled && !st->page_from_cache)
+		polygon_cache_store(st->ep->name, path, st->body.data, st->body.len);
 }
 
 /*
@@ -1225,6 +1239,7 @@ polygonExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Bytes", NULL, st->stats.bytes, es);
 		ExplainPropertyInteger("Retries", NULL, st->stats.retries, es);
 		ExplainPropertyInteger("HTTP 429", NULL, st->stats.status_429, es);
+		ExplainPropertyInteger("Cache Hits", NULL, st->stats.cache_hits, es);
 		if (es->timing)
 		{
 			ExplainPropertyFloat("Rate Limit Wait", "ms", st->stats.ratelimit_wait_ms, 1, es);

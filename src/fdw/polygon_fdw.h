@@ -159,6 +159,7 @@ typedef struct PolygonServerOptions
 	int			max_pages;		/* pages followed from one request */
 	int			retry_base_ms;	/* first back-off delay */
 	int			retry_max_ms;	/* back-off ceiling */
+	bool		cache;			/* keep and reuse pages of settled history */
 } PolygonServerOptions;
 
 /*
@@ -185,6 +186,7 @@ typedef struct PolygonHttpStats
 	int64		bytes;			/* body bytes received, after decompression */
 	int64		retries;		/* requests repeated after a failure */
 	int64		status_429;		/* 429 responses */
+	int64		cache_hits;		/* pages read from tape.request_cache */
 	double		ratelimit_wait_ms;	/* time waited for the rate limit */
 	double		backoff_wait_ms;	/* time waited between retries */
 } PolygonHttpStats;
@@ -234,6 +236,8 @@ typedef struct PolygonRequest
 	int			adjusted;		/* adjusted sent: -1 none, 0 false, 1 true */
 	char	   *subject;		/* first path parameter's value, for messages */
 	double		est_rows;		/* planner's estimate of its rows */
+	bool		settled;		/* covers only time before today (New York):
+								 * its pages may be cached */
 } PolygonRequest;
 
 /* Flags of polygon_http_get */
@@ -273,6 +277,11 @@ extern long polygon_http_get(PolygonConnection *conn, const char *path_and_query
 extern char *polygon_path_of_url(const char *url);
 extern void polygon_append_url_encoded(StringInfo buf, const char *s, bool path_segment);
 extern char *polygon_redact_url(const char *url);
+
+/* in cache.c */
+extern bool polygon_cache_lookup(const char *key, StringInfo body);
+extern void polygon_cache_store(const char *endpoint, const char *key, const char *body,
+								size_t len);
 
 /* in ratelimit.c */
 extern double polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute);

@@ -98,13 +98,14 @@ static bool is_range_encoding(PolygonParamEncoding e);
 static bool text_range(const PolygonParam *param, ParamState *ps, StringInfo query);
 static char *rfc3339_seconds(TimestampTz ts, bool round_up);
 static bool ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
-					 bool planning, StringInfo query, double *est_rows);
+					 bool planning, StringInfo query, double *est_rows, bool *settled);
 static int64 bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite);
 static List *param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 						   Oid sort_collation);
 static int	timespan_index(const char *timespan);
 static bool aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
-					   int multiplier, bool planning, char **from, char **to, double *est_rows);
+					   int multiplier, bool planning, char **from, char **to, double *est_rows,
+					   bool *settled);
 static PolygonRequest *render_request(const PolygonEndpoint *ep, List **choices, int *pick,
 									  ParamState *states, bool planning);
 
@@ -692,7 +693,8 @@ ceil_div(int64 a, int64 b)
  */
 static bool
 aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
-		   int multiplier, bool planning, char **from, char **to, double *est_rows)
+		   int multiplier, bool planning, char **from, char **to, double *est_rows,
+		   bool *settled)
 {
 	int			ti = timespan_index(timespan);
 	bool		intraday = (ti >= 0 && ti <= 2);
@@ -740,6 +742,7 @@ aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
 		if (from_ms > now_ms || from_ms > to_ms)
 			return false;		/* nothing has happened yet */
 		to_ms = Min(to_ms, now_ms);
+		*settled = to_ms < floor_div(market_midnight(market_date_of(now)) + TAPE_UNIX_EPOCH_US, 1000);
 		*from = psprintf(INT64_FORMAT, from_ms);
 		*to = psprintf(INT64_FORMAT, to_ms);
 		days = (double) (to_ms - from_ms + 1) / (1000.0 * 86400.0);
@@ -771,6 +774,7 @@ aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
 		if (from_d > today || from_d > to_d)
 			return false;
 		to_d = Min(to_d, today);
+		*settled = to_d < today;
 		*from = date_to_iso(from_d);
 		*to = date_to_iso(to_d);
 		days = to_d - from_d + 1;
@@ -817,7 +821,7 @@ ns_range_primary(const PolygonEndpoint *ep, int p)
  */
 static bool
 ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
-		 bool planning, StringInfo query, double *est_rows)
+		 bool planning, StringInfo query, double *est_rows, bool *settled)
 {
 	int64		now_ns = (GetCurrentTimestamp() + TAPE_UNIX_EPOCH_US) * 1000;
 	int64		lo;
@@ -845,6 +849,8 @@ ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
 		return false;			/* nothing has happened yet */
 	appendStringInfo(query, "%s%s.gte=" INT64_FORMAT "&%s.lte=" INT64_FORMAT,
 					 query->len ? "&" : "", param->name, lo, param->name, hi);
+	*settled = ps->has_upper &&
+		hi < (market_midnight(market_date_of(GetCurrentTimestamp())) + TAPE_UNIX_EPOCH_US) * 1000;
 
 	/* a whole day for a range of a day or more, else its share of 16 hours */
 	seconds = ((double) Min(hi, now_ns) - (double) lo) / 1e9;
@@ -1118,6 +1124,8 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 			continue;
 		if (c->text == NULL || strcmp(c->text, "?") == 0)
 			continue;
+		if (param->encoding == PPE_DATE_EACH)
+			req->settled = strcmp(c->text, date_to_iso(market_date_of(GetCurrentTimestamp()))) < 0;
 		if (param->encoding == PPE_TIMESPAN)
 			timespan = c->text;
 		else if (param->encoding == PPE_POSITIVE_INT)
@@ -1140,7 +1148,7 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 
 	if (aggs_param >= 0 &&
 		!aggs_range(&ep->params[aggs_param], &states[aggs_param], timespan, multiplier,
-					planning, &from, &to, &est))
+					planning, &from, &to, &est, &req->settled))
 		return NULL;
 
 	/* the path: fill the placeholders */
@@ -1191,7 +1199,7 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 		if (param->encoding == PPE_NS_RANGE)
 		{
 			if (ns_range_primary(ep, p) == p &&
-				!ns_range(ep, param, &states[p], planning, &query, &est))
+				!ns_range(ep, param, &states[p], planning, &query, &est, &req->settled))
 				return NULL;
 			continue;
 		}

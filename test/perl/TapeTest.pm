@@ -113,6 +113,8 @@ sub make_server
 	my $opts = "base_url '$url'";
 	$opts .= ", $options" if $options;
 	$opts .= ", requests_per_minute '0'" unless $opts =~ /requests_per_minute/;
+	# the tests count requests: the request cache is off unless asked for
+	$opts .= ", cache 'false'" unless $opts =~ /\bcache\b/;
 	# the key is set with statement logging off, as the docs advise
 	$node->safe_psql(
 		'postgres', qq{

@@ -20,7 +20,8 @@ LANGUAGE sql AS $$
     FROM regexp_split_to_table(pg_read_file(current_setting('regress.mock_log')), E'\n') WITH ORDINALITY AS l(line, n)
    WHERE line <> '' AND (line::jsonb)->>'tag' = p_tag ORDER BY n
 $$;
--- a server on the mock (with a fault spec, see polygon_mock.py), its key, and its tables in schema p_name
+-- a server on the mock (with a fault spec, see polygon_mock.py), its key, and its tables in schema p_name;
+-- the request cache is off unless p_options turns it on (tests count requests)
 CREATE OR REPLACE FUNCTION regress.make_server(p_name text, p_spec text DEFAULT NULL,
                                                p_options text DEFAULT '') RETURNS void
 LANGUAGE plpgsql AS $$
@@ -30,6 +31,7 @@ BEGIN
   EXECUTE format('DROP SERVER IF EXISTS %I CASCADE', p_name);
   EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER polygon_fdw OPTIONS (base_url %L, requests_per_minute %L%s)',
                  p_name, current_setting('regress.mock_url') || coalesce('/_f/' || p_spec, ''), '0',
+                 CASE WHEN p_options LIKE '%cache %' THEN '' ELSE ', cache ''false''' END ||
                  CASE WHEN p_options <> '' THEN ', ' || p_options ELSE '' END);
   EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (api_key %L)',
                  p_name, current_setting('regress.api_key'));
