@@ -20,6 +20,8 @@ the comma-separated spec to that request and to the pages that follow it
     truncate=N          send only the first N bytes of the body (Content-Length says N)
     cut=N               promise the whole body but close after N bytes
     malformed=1         corrupt the JSON of 200 bodies
+    mutate=1            fuzz: a different deterministic corruption of each 200 body of the
+                        tag (truncated, a byte replaced, deleted or inserted, a span repeated)
     html=1              answer 200 with an HTML page
     loop=1              next_url of every page points back to the first page
     nexthost=H          next_url on another host: other, port443, port443x2
@@ -41,6 +43,7 @@ import gzip
 import hashlib
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -481,6 +484,33 @@ def ticks(kind, ticker, q, spec, prefix):
     return body
 
 
+FUZZ_BYTES = b'"\\{}[],:-0123456789eE.+ntfu\x00\x01\x7f\xff\xc3\xe2'
+
+
+def mutate(body, seed):
+    """A deterministic corruption of body for the decoder fuzz test."""
+    rng = random.Random(hashlib.sha256(seed.encode()).digest())
+    if not body:
+        return body
+    op = rng.randrange(6)
+    pos = rng.randrange(len(body))
+    if op == 0:                         # cut short
+        return body[:pos]
+    if op == 1:                         # one byte replaced
+        return body[:pos] + bytes([rng.choice(FUZZ_BYTES)]) + body[pos + 1:]
+    if op == 2:                         # one byte deleted
+        return body[:pos] + body[pos + 1:]
+    if op == 3:                         # one byte inserted
+        return body[:pos] + bytes([rng.choice(FUZZ_BYTES)]) + body[pos:]
+    if op == 4:                         # a span repeated
+        n = rng.randrange(1, 64)
+        return body[:pos + n] + body[pos:]
+    out = bytearray(body)               # several bytes replaced
+    for _ in range(rng.randrange(2, 8)):
+        out[rng.randrange(len(out))] = rng.choice(FUZZ_BYTES)
+    return bytes(out)
+
+
 def next_url(prefix, path, query, spec):
     host = "https://api.massive.com"
     nh = spec.get("nexthost")
@@ -607,6 +637,8 @@ class Handler(BaseHTTPRequestHandler):
 
         if isinstance(body, (dict, list)):
             body = json.dumps(body, separators=(",", ":")).encode()
+        if code == 200 and faulty and spec.get("mutate"):
+            body = mutate(body, "%s|%d" % (tag, nth))
         if code == 200 and faulty and spec.get("malformed"):
             mid = body.find(b"},{", len(body) // 2)
             if mid < 0:
