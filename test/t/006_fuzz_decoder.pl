@@ -79,31 +79,22 @@ cmp_ok($node->safe_psql('postgres', "SELECT count(*) FROM fuzz_result WHERE sqls
 
 # the same session decodes 1,000 more corrupted pages without growing
 my $rss = q{SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'VmRSS:\s+(\d+)'))[1]::bigint};
-my $out = $node->safe_psql(
-	'postgres', qq{
+# a loop of n corrupted pages, errors swallowed
+my $pages = sub {
+	my ($n) = @_;
+	return qq{
 DO \$\$
 BEGIN
-  FOR r IN 1 .. 200 LOOP
+  FOR r IN 1 .. $n LOOP
     BEGIN
       PERFORM count(md5(x::text)) FROM (SELECT * FROM fz0.bars WHERE ticker = 'AAPL' AND ts >= '2023-07-31' AND ts < '2023-08-01') x;
     EXCEPTION WHEN OTHERS THEN NULL;
     END;
   END LOOP;
 END
-\$\$;
-$rss;
-DO \$\$
-BEGIN
-  FOR r IN 1 .. 1000 LOOP
-    BEGIN
-      PERFORM count(md5(x::text)) FROM (SELECT * FROM fz0.bars WHERE ticker = 'AAPL' AND ts >= '2023-07-31' AND ts < '2023-08-01') x;
-    EXCEPTION WHEN OTHERS THEN NULL;
-    END;
-  END LOOP;
-END
-\$\$;
-$rss;
-});
+\$\$;};
+};
+my $out = $node->safe_psql('postgres', $pages->(200) . "\n$rss;\n" . $pages->(1000) . "\n$rss;");
 my ($before, $after) = split /\n/, $out;
 cmp_ok($after - $before, '<', 4096, "resident memory grew by " . ($after - $before) . " kB over 1,000 corrupted pages");
 
