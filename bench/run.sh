@@ -8,8 +8,8 @@ set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
 case $scale in
-    small) pages=4 reps=1 tickers=10 days=5 areps=1 ;;
-    full) pages=40 reps=3 tickers=120 days=20 areps=5 ;;
+    small) pages=4 reps=1 tickers=10 days=5 areps=1 tpages=2 win_tickers=2 win_days=1 win_per_day=5 ;;
+    full) pages=40 reps=3 tickers=120 days=20 areps=5 tpages=20 win_tickers=5 win_days=10 win_per_day=20 ;;
     *) echo "TAPE_BENCH_SCALE must be small or full" >&2; exit 2 ;;
 esac
 key=${TAPE_API_KEY:-bench-key-not-secret}
@@ -22,15 +22,22 @@ rows=$(echo "$info" | sed 's/.*"rows": \([0-9]*\).*/\1/')
 json_bytes=$(echo "$info" | sed 's/.*"json_bytes": \([0-9]*\).*/\1/')
 json_mb=$(awk "BEGIN { printf \"%.1f\", $json_bytes / 1e6 }")
 
+echo "== generating $tpages pages of Polygon trades"
+tinfo=$(python3 bench/gen_trades_pages.py "$out" "$tpages")
+trows=$(echo "$tinfo" | sed 's/.*"rows": \([0-9]*\).*/\1/')
+tjson_bytes=$(echo "$tinfo" | sed 's/.*"json_bytes": \([0-9]*\).*/\1/')
+tjson_mb=$(awk "BEGIN { printf \"%.1f\", $tjson_bytes / 1e6 }")
+
 python3 test/mock/polygon_mock.py --port 0 --port-file "$out/mock.port" --api-key "$key" \
-    --bench-pages "$out/pages" >"$out/mock.out" 2>&1 &
+    --bench-pages "$out/pages" --log "$out/mock.log" >"$out/mock.out" 2>&1 &
 echo $! >"$out/mock.pid"
 i=0
 while [ ! -s "$out/mock.port" ]; do
     i=$((i + 1)); [ $i -gt 300 ] && { cat "$out/mock.out"; exit 1; }
     sleep 0.1
 done
-url="http://127.0.0.1:$(cat "$out/mock.port")/_f/bench=1,gzip=0"
+mock_url="http://127.0.0.1:$(cat "$out/mock.port")"
+url="$mock_url/_f/bench=1,gzip=0"
 
 echo "== bench/decode.sql: polygon_fdw vs json(b)_to_recordset vs COPY"
 psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key" -v out="$out" \
@@ -41,3 +48,10 @@ echo "== bench/analytics.sql: window functions and detectors in C vs plain SQL"
 psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v tickers="$tickers" -v days="$days" -v reps="$areps" \
     -v work_mem="'${TAPE_BENCH_WORK_MEM:-256MB}'" \
     -f bench/analytics.sql
+
+echo "== bench/trades.sql: trades decode vs COPY; join-driven windows vs whole days"
+psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key" -v out="$out" \
+    -v reps="$reps" -v trows="$trows" -v tpages="$tpages" -v tjson_bytes="$tjson_bytes" -v tjson_mb="$tjson_mb" \
+    -v win_url="$mock_url/_f/tag=bench_win" -v day_url="$mock_url/_f/tag=bench_day" -v mock_log="$out/mock.log" \
+    -v win_tickers="$win_tickers" -v win_days="$win_days" -v win_per_day="$win_per_day" \
+    -f bench/trades.sql

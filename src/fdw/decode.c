@@ -12,7 +12,10 @@
  *
  * Polygon sends the keys of every element in the same order, so the decoder
  * guesses that the next key is the one that followed the previous key last
- * time; a wrong guess costs one search of the endpoint's fields.
+ * time (and the first key, the one that came first last time), and checks
+ * the guess against the text without scanning the key; a wrong guess costs
+ * one scan and one search of the endpoint's fields.  Numbers are scanned
+ * once: an integer's value is computed on the way.
  *
  * Numbers: integers (including nanosecond timestamps) are read exactly from
  * their text, never through a double.  Decimals with at most 15 significant
@@ -164,6 +167,7 @@ init_field(PolygonDecoder *dec, const PolygonColumn *col, TupleDesc tupdesc, con
 	f->column = col;
 	f->attidx = -1;
 	f->alias = -1;
+	f->next_key = -1;
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
@@ -371,30 +375,17 @@ polygon_page_next(PolygonPage *page, PolygonDecoder *dec, TupleDesc tupdesc,
 
 /*
  * find_field
- *		The field of key, trying the predicted one first.
+ *		The field of key, when the predicted one was not it.
  */
 static DecodeField *
 find_field(PolygonDecoder *dec, const char *key, int keylen)
 {
-	DecodeField *f;
-
-	if (dec->guess < dec->nkeys)
-	{
-		f = &dec->fields[dec->guess];
-		if (f->keylen == keylen && memcmp(f->key, key, keylen) == 0)
-		{
-			dec->guess++;
-			return f;
-		}
-	}
 	for (int i = 0; i < dec->nkeys; i++)
 	{
-		f = &dec->fields[i];
+		DecodeField *f = &dec->fields[i];
+
 		if (f->keylen == keylen && memcmp(f->key, key, keylen) == 0)
-		{
-			dec->guess = i + 1;
 			return f;
-		}
 	}
 	return NULL;
 }
@@ -413,6 +404,7 @@ decode_element(JsonScanner *s, PolygonDecoder *dec, Datum *values, bool *isnull)
 
 	bool		sip_known = false;
 	int64		sip_ns = 0;
+	int			prev;
 
 	for (int i = 0; i < dec->nfields; i++)
 	{
@@ -426,19 +418,49 @@ decode_element(JsonScanner *s, PolygonDecoder *dec, Datum *values, bool *isnull)
 			isnull[f->attidx] = true;
 		}
 	}
-	dec->guess = 0;
+	dec->guess = dec->first_key;
+	prev = -1;
 
 	json_begin_object(s);
-	while (json_next_member(s, first, &key, &keylen))
+	for (;;)
 	{
-		DecodeField *f = find_field(dec, key, keylen);
+		DecodeField *f;
+		DecodeField *guess = dec->guess >= 0 ? &dec->fields[dec->guess] : NULL;
+		bool		matched;
+
+		if (!json_next_member_hint(s, first, guess ? guess->key : NULL, guess ? guess->keylen : 0,
+								   &key, &keylen, &matched))
+			break;
+		f = matched ? guess : find_field(dec, key, keylen);
+
+		/* learn the order of the keys: the next guess is what followed this key */
+		if (f != NULL)
+		{
+			int			idx = (int) (f - dec->fields);
+
+			if (prev < 0)
+				dec->first_key = idx;
+			else
+				dec->fields[prev].next_key = idx;
+			prev = idx;
+			dec->guess = f->next_key;
+		}
+		else
+		{
+			prev = -1;
+			dec->guess = -1;
+		}
 
 		first = false;
 		json_read_value(s, &v, false);
 		if (f == NULL)
 			continue;
 		if (dec->sip_field >= 0 && f == &dec->fields[dec->sip_field] && v.type == JV_NUMBER)
-			sip_known = parse_int64(v.start, v.len, &sip_ns);
+		{
+			sip_known = v.is_int || parse_int64(v.start, v.len, &sip_ns);
+			if (v.is_int)
+				sip_ns = v.int_value;
+		}
 		/* the field and every alias of its key */
 		for (;;)
 		{
@@ -489,7 +511,7 @@ decode_element(JsonScanner *s, PolygonDecoder *dec, Datum *values, bool *isnull)
 			continue;
 		if (f->column->kind == PVK_BOOL_PRESENT)
 		{
-			JsonValue	absent = {JV_FALSE, "false", 5, false};
+			JsonValue	absent = {JV_FALSE, "false", 5, false, false, 0};
 
 			values[f->attidx] = convert_value(s, f, &absent, &isnull[f->attidx]);
 		}
@@ -594,7 +616,9 @@ canonical_value(JsonScanner *s, DecodeField *f, const JsonValue *v)
 		case PVK_INT8:
 			if (v->type != JV_NUMBER)
 				wrong_type(f, v, "an integer");
-			if (!parse_int64(v->start, v->len, &i64))
+			if (v->is_int)
+				i64 = v->int_value;
+			else if (!parse_int64(v->start, v->len, &i64))
 			{
 				double		d = parse_double(v->start, v->len);
 
@@ -837,8 +861,10 @@ timestamptz_from_unix(DecodeField *f, const JsonValue *v, int64 div, int64 mul)
 
 	if (v->type != JV_NUMBER)
 		wrong_type(f, v, "a Unix timestamp");
-	if (parse_int64(v->start, v->len, &n))
+	if (v->is_int || parse_int64(v->start, v->len, &n))
 	{
+		if (v->is_int)
+			n = v->int_value;
 		if (div > 1)
 			us = (n >= 0) ? n / div : -((-n + div - 1) / div);
 		else
@@ -936,8 +962,11 @@ array_value(JsonScanner *parent, DecodeField *f, const JsonValue *v, Oid elemtyp
 		{
 			int64		i64;
 
-			if (e.type != JV_NUMBER || !parse_int64(e.start, e.len, &i64) ||
-				i64 < PG_INT32_MIN || i64 > PG_INT32_MAX)
+			if (e.type == JV_NUMBER && e.is_int)
+				i64 = e.int_value;
+			else if (e.type != JV_NUMBER || !parse_int64(e.start, e.len, &i64))
+				wrong_type(f, &e, "an array of integers");
+			if (i64 < PG_INT32_MIN || i64 > PG_INT32_MAX)
 				wrong_type(f, &e, "an array of integers");
 			elems[n++] = Int32GetDatum((int32) i64);
 		}

@@ -37,6 +37,7 @@ typedef struct DecodeField
 	FmgrInfo	out_func;		/* canonical type output, when not canonical */
 	bool		seen;			/* present in the current element */
 	int			alias;			/* next field fed by the same key, or -1 */
+	int			next_key;		/* the key that followed this one last time, or -1 */
 	JsonValue	pending;		/* PVK_QUOTE_SIZE: the value, converted after
 								 * the element's sip_timestamp is known */
 	bool		has_pending;
@@ -48,7 +49,8 @@ typedef struct PolygonDecoder
 	int			nfields;
 	int			nkeys;			/* fields[0 .. nkeys-1] have distinct keys; the
 								 * rest are aliases reached through .alias */
-	int			guess;			/* index of the key expected next */
+	int			guess;			/* index of the key expected next, or -1 */
+	int			first_key;		/* index of the first key of the last element */
 	int			sip_field;		/* field of "sip_timestamp" when quote sizes
 								 * need it, else -1 */
 	bool		has_quote_sizes;	/* some wanted field is PVK_QUOTE_SIZE */

@@ -128,6 +128,18 @@ json_begin_object(JsonScanner *s)
 	s->p++;
 }
 
+/* n bytes equal: keys are short, a loop beats a call to memcmp() */
+static inline bool
+same_bytes(const char *a, const char *b, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (a[i] != b[i])
+			return false;
+	}
+	return true;
+}
+
 /*
  * json_next_member
  *		Move to the next member of the current object and return its key.
@@ -137,6 +149,20 @@ json_begin_object(JsonScanner *s)
  */
 bool
 json_next_member(JsonScanner *s, bool first, const char **key, int *keylen)
+{
+	bool		matched;
+
+	return json_next_member_hint(s, first, NULL, 0, key, keylen, &matched);
+}
+
+/*
+ * json_next_member_hint
+ *		json_next_member(), faster when the key is hint (hintlen bytes, no
+ *		escapes): decoders know which key usually comes next.
+ */
+bool
+json_next_member_hint(JsonScanner *s, bool first, const char *hint, int hintlen,
+					  const char **key, int *keylen, bool *hint_matched)
 {
 	JsonValue	k;
 
@@ -155,7 +181,20 @@ json_next_member(JsonScanner *s, bool first, const char **key, int *keylen)
 	}
 	if (s->p >= s->end || *s->p != '"')
 		json_error(s, "a member name");
-	scan_string(s, &k);
+	if (hint != NULL && s->end - s->p > hintlen + 1 && s->p[hintlen + 1] == '"' &&
+		same_bytes(s->p + 1, hint, hintlen))
+	{
+		/* the key the caller expects: no need to scan it */
+		k.start = s->p + 1;
+		k.len = hintlen;
+		s->p += hintlen + 2;
+		*hint_matched = true;
+	}
+	else
+	{
+		scan_string(s, &k);
+		*hint_matched = false;
+	}
 	skip_ws(s);
 	if (s->p >= s->end || *s->p != ':')
 		json_error(s, "\":\"");
@@ -228,6 +267,7 @@ json_read_value(JsonScanner *s, JsonValue *v, bool validate)
 	if (s->p >= s->end)
 		json_error(s, "a value");
 	v->escaped = false;
+	v->is_int = false;
 	switch (*s->p)
 	{
 		case '"':
@@ -342,24 +382,37 @@ scan_number(JsonScanner *s, JsonValue *v)
 	const char *end = s->end;
 
 #define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+	bool		neg = false;
+	bool		integer = true;
+	uint64		acc = 0;
+	const char *digits;
+	int			ndigits;
+
 	v->type = JV_NUMBER;
 	v->start = q;
 	if (q < end && *q == '-')
+	{
+		neg = true;
 		q++;
+	}
+	digits = q;
 	if (q < end && *q == '0')
 		q++;
 	else if (q < end && IS_DIGIT(*q))
 	{
+		/* the integer value on the way: 19 digits never overflow a uint64 */
 		while (q < end && IS_DIGIT(*q))
-			q++;
+			acc = acc * 10 + (uint64) (*q++ - '0');
 	}
 	else
 	{
 		s->p = q;
 		json_error(s, q == v->start ? "a value" : "a digit");
 	}
+	ndigits = (int) (q - digits);
 	if (q < end && *q == '.')
 	{
+		integer = false;
 		q++;
 		if (q >= end || !IS_DIGIT(*q))
 		{
@@ -371,6 +424,7 @@ scan_number(JsonScanner *s, JsonValue *v)
 	}
 	if (q < end && (*q == 'e' || *q == 'E'))
 	{
+		integer = false;
 		q++;
 		if (q < end && (*q == '+' || *q == '-'))
 			q++;
@@ -385,6 +439,21 @@ scan_number(JsonScanner *s, JsonValue *v)
 #undef IS_DIGIT
 	v->len = (int) (q - v->start);
 	s->p = q;
+
+	/* an integer: no fraction, no exponent, at most 19 digits, in range */
+	if (integer && ndigits <= 19)
+	{
+		if (!neg && acc <= (uint64) PG_INT64_MAX)
+		{
+			v->is_int = true;
+			v->int_value = (int64) acc;
+		}
+		else if (neg && acc <= (uint64) PG_INT64_MAX + 1)
+		{
+			v->is_int = true;
+			v->int_value = (acc == (uint64) PG_INT64_MAX + 1) ? PG_INT64_MIN : -(int64) acc;
+		}
+	}
 }
 
 /*
@@ -404,48 +473,72 @@ scan_literal(JsonScanner *s, JsonValue *v, const char *word, JsonValueType type)
 	s->p += len;
 }
 
+/* bytes that matter when skipping: a string starts, a container opens or closes */
+static const unsigned char skip_class[256] = {
+	['"'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 3, [']'] = 3
+};
+
 /*
  * skip_container_fast
  *		Skip an object or array, checking only balance and strings.
+ *
+ * The hot loop of every page (it proves the page complete before any row
+ * is returned): bytes without meaning are passed eight at a time, strings
+ * with memchr().
  */
 static void
 skip_container_fast(JsonScanner *s)
 {
-	const char *q = s->p;
-	const char *end = s->end;
+	const unsigned char *q = (const unsigned char *) s->p;
+	const unsigned char *end = (const unsigned char *) s->end;
 	int			depth = 0;
 
 	while (q < end)
 	{
-		char		c = *q;
+		unsigned char cls;
 
-		if (c == '"')
+		while (q + 8 <= end &&
+			   (skip_class[q[0]] | skip_class[q[1]] | skip_class[q[2]] | skip_class[q[3]] |
+				skip_class[q[4]] | skip_class[q[5]] | skip_class[q[6]] | skip_class[q[7]]) == 0)
+			q += 8;
+		while (q < end && skip_class[*q] == 0)
+			q++;
+		if (q >= end)
+			break;
+		cls = skip_class[*q];
+		if (cls == 1)
 		{
-			q++;
-			while (q < end && *q != '"')
+			/* to the closing quote: one not preceded by an odd run of backslashes */
+			const unsigned char *start = ++q;
+
+			for (;;)
 			{
-				if (*q == '\\')
-					q++;
-				q++;
+				const unsigned char *quote = memchr(q, '"', end - q);
+				const unsigned char *b;
+
+				if (quote == NULL)
+				{
+					q = end;
+					break;
+				}
+				for (b = quote; b > start && b[-1] == '\\'; b--)
+					;
+				q = quote + 1;
+				if (((quote - b) & 1) == 0)
+					break;
 			}
-			if (q >= end)
-				break;
-			q++;
 			continue;
 		}
-		if (c == '{' || c == '[')
+		if (cls == 2)
 			depth++;
-		else if (c == '}' || c == ']')
+		else if (--depth == 0)
 		{
-			if (--depth == 0)
-			{
-				s->p = q + 1;
-				return;
-			}
+			s->p = (const char *) q + 1;
+			return;
 		}
 		q++;
 	}
-	s->p = end;
+	s->p = s->end;
 	json_error(s, depth > 0 ? "the end of an object or array" : "a value");
 }
 

@@ -45,11 +45,16 @@ typedef struct JsonValue
 	const char *start;			/* string: after the opening quote; else first byte */
 	int			len;			/* bytes, without the quotes of a string */
 	bool		escaped;		/* string holds backslash escapes */
+	bool		is_int;			/* number without fraction or exponent that fits
+								 * int64: its value is int_value */
+	int64		int_value;
 } JsonValue;
 
 extern void json_scan_init(JsonScanner *s, const char *buf, size_t len);
 extern void json_begin_object(JsonScanner *s);
 extern bool json_next_member(JsonScanner *s, bool first, const char **key, int *keylen);
+extern bool json_next_member_hint(JsonScanner *s, bool first, const char *hint, int hintlen,
+								  const char **key, int *keylen, bool *hint_matched);
 extern void json_begin_array(JsonScanner *s);
 extern bool json_next_element(JsonScanner *s, bool first);
 extern void json_read_value(JsonScanner *s, JsonValue *v, bool validate);

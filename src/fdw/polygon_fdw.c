@@ -947,10 +947,22 @@ fetch_page(PolygonScanState *st, const char *url, const char *path)
 	CHECK_FOR_INTERRUPTS();
 	MemoryContextReset(st->page_cxt);
 	old = MemoryContextSwitchTo(st->page_cxt);
-	initStringInfo(&st->body);
 	st->page_path = pstrdup(path);
 	MemoryContextSwitchTo(old);
 	st->page_open = false;
+
+	/*
+	 * One body buffer for the whole scan: it grows to the largest page once,
+	 * instead of being grown page after page (and faulted in again).
+	 */
+	if (st->body.data == NULL)
+	{
+		old = MemoryContextSwitchTo(st->scan_cxt);
+		initStringInfo(&st->body);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		resetStringInfo(&st->body);
 
 	/* a page of settled history may be in the request cache */
 	st->page_from_cache = false;

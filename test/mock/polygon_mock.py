@@ -60,6 +60,7 @@ TOTAL = [0]
 ARGS = None
 LOG = None
 BENCH_PAGES = []
+BENCH_TRADES = []
 
 # reference data of active tickers says it was last updated on this (fixed) day
 LAST_UPDATED = dt.date(2025, 11, 3)
@@ -688,8 +689,10 @@ class Handler(BaseHTTPRequestHandler):
         for fpath, fq, fname in FIXTURE_ROUTES:
             if path == fpath and all(q.get(k) == v for k, v in fq.items()):
                 return self.fixture(fname)
-        if spec.get("bench") and BENCH_PAGES:
-            return BENCH_PAGES[int(q.get("cursor", "0"))]   # static pages of bench/run.sh
+        if spec.get("bench"):                           # static pages of bench/run.sh
+            pages = BENCH_TRADES if path.startswith("/v3/trades/") else BENCH_PAGES
+            if pages:
+                return pages[int(q.get("cursor", "0"))]
         parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/")]
         if len(parts) == 9 and parts[:3] == ["v2", "aggs", "ticker"] and parts[4] == "range":
             return aggs(parts[3], parts[5], parts[6], parts[7], parts[8], q, spec, prefix)
@@ -742,15 +745,16 @@ def main():
     p.add_argument("--log", help="append one JSON line per request here")
     p.add_argument("--fixtures", default=os.path.join(here, "..", "fixtures", "polygon"))
     p.add_argument("--api-key", help="require this key as 'Authorization: Bearer'")
-    p.add_argument("--bench-pages", help="directory of page_NNNN.json bodies served with bench=1")
+    p.add_argument("--bench-pages", help="directory of page_NNNN.json (aggregates) and trades_NNNN.json "
+                   "(trades) bodies served with bench=1")
     ARGS = p.parse_args()
     if ARGS.log:
         LOG = open(ARGS.log, "a")
     if ARGS.bench_pages:
-        names = sorted(n for n in os.listdir(ARGS.bench_pages) if n.startswith("page_"))
-        for n in names:
-            with open(os.path.join(ARGS.bench_pages, n), "rb") as f:
-                BENCH_PAGES.append(f.read())
+        for prefix, pages in (("page_", BENCH_PAGES), ("trades_", BENCH_TRADES)):
+            for n in sorted(n for n in os.listdir(ARGS.bench_pages) if n.startswith(prefix)):
+                with open(os.path.join(ARGS.bench_pages, n), "rb") as f:
+                    pages.append(f.read())
     server = ThreadingHTTPServer((ARGS.host, ARGS.port), Handler)
     server.daemon_threads = True
     port = server.server_address[1]
