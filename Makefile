@@ -47,6 +47,7 @@ REGRESS = \
 	reference \
 	windows_join \
 	request_cache \
+	concurrency \
 	errors \
 	secrets \
 	calendar \

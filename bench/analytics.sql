@@ -45,34 +45,21 @@ VACUUM ANALYZE bench_analytics.bars;
 CHECKPOINT;
 
 CREATE TABLE bench_analytics.results (method text, seconds float8, rows bigint);
-CREATE FUNCTION bench_analytics.time_it(p_method text, p_sql text, p_reps int)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  t0 timestamptz;
-  best float8 := 'infinity';
-  n bigint;
-BEGIN
-  FOR i IN 1 .. p_reps LOOP
-    t0 := clock_timestamp();
-    EXECUTE p_sql INTO n;
-    best := least(best, extract(epoch FROM clock_timestamp() - t0));
-  END LOOP;
-  INSERT INTO bench_analytics.results VALUES (p_method, best, n);
-END $$;
+\i bench/common.sql
 
 \o /dev/null
-SELECT bench_analytics.time_it('scan: plain ordered scan of the bars', $q$
+SELECT bench_common.time_it('bench_analytics.results', 'scan: plain ordered scan of the bars', $q$
   SELECT count(*) FROM (SELECT ticker, ts, open, high, low, close, volume, vwap, transactions
                           FROM bench_analytics.bars ORDER BY ticker, ts OFFSET 0) s
    WHERE close IS NOT NULL AND volume IS NOT NULL$q$, :reps);
-SELECT bench_analytics.time_it('window floor: row_number() over the same window', $q$
+SELECT bench_common.time_it('bench_analytics.results', 'window floor: row_number() over the same window', $q$
   SELECT count(x) FROM (SELECT row_number() OVER (PARTITION BY ticker ORDER BY ts) AS x
                           FROM bench_analytics.bars) s$q$, :reps);
-SELECT bench_analytics.time_it('rth_vwap: tape.rth_vwap', $q$
+SELECT bench_common.time_it('bench_analytics.results', 'rth_vwap: tape.rth_vwap', $q$
   SELECT count(x) FROM (SELECT tape.rth_vwap(ts, tape.bar_price(high, low, close), volume)
                                OVER (PARTITION BY ticker ORDER BY ts) AS x
                           FROM bench_analytics.bars) s$q$, :reps);
-SELECT bench_analytics.time_it('rth_vwap: plain SQL window', $q$
+SELECT bench_common.time_it('bench_analytics.results', 'rth_vwap: plain SQL window', $q$
   SELECT count(x) FROM (
     SELECT sum(price * volume) FILTER (WHERE local >= day + time '09:30') OVER w
            / nullif(sum(volume) FILTER (WHERE local >= day + time '09:30') OVER w, 0) AS x
@@ -81,17 +68,17 @@ SELECT bench_analytics.time_it('rth_vwap: plain SQL window', $q$
                    (ts AT TIME ZONE 'America/New_York')::date AS day
               FROM bench_analytics.bars) b
     WINDOW w AS (PARTITION BY ticker, day ORDER BY ts)) s$q$, :reps);
-SELECT bench_analytics.time_it('rvol: tape.rvol(volume, 20)', $q$
+SELECT bench_common.time_it('bench_analytics.results', 'rvol: tape.rvol(volume, 20)', $q$
   SELECT count(x) FROM (SELECT tape.rvol(volume, 20) OVER (PARTITION BY ticker ORDER BY ts) AS x
                           FROM bench_analytics.bars) s$q$, :reps);
-SELECT bench_analytics.time_it('rvol: plain SQL window', $q$
+SELECT bench_common.time_it('bench_analytics.results', 'rvol: plain SQL window', $q$
   SELECT count(x) FROM (SELECT CASE WHEN count(volume) OVER w = 20 THEN volume / nullif(avg(volume) OVER w, 0) END AS x
                           FROM bench_analytics.bars
                         WINDOW w AS (PARTITION BY ticker ORDER BY ts ROWS BETWEEN 20 PRECEDING AND 1 PRECEDING)) s$q$, :reps);
-SELECT bench_analytics.time_it('atr: tape.atr(high, low, close, 14)', $q$
+SELECT bench_common.time_it('bench_analytics.results', 'atr: tape.atr(high, low, close, 14)', $q$
   SELECT count(x) FROM (SELECT tape.atr(high, low, close, 14) OVER (PARTITION BY ticker ORDER BY ts) AS x
                           FROM bench_analytics.bars) s$q$, :reps);
-SELECT bench_analytics.time_it('detect: tape.detect_intraday over the whole table', $q$
+SELECT bench_common.time_it('bench_analytics.results', 'detect: tape.detect_intraday over the whole table', $q$
   SELECT count(*) FROM tape.detect_intraday('SELECT * FROM bench_analytics.bars')$q$, :reps);
 \o
 

@@ -30,45 +30,24 @@ CREATE UNLOGGED TABLE bench.bars_copy (ticker text, t bigint, open float8, high 
                                        close float8, volume float8, vwap float8, transactions bigint);
 
 CREATE TABLE bench.results (method text, seconds float8, rows bigint);
-CREATE FUNCTION bench.time_it(p_method text, p_sql text, p_reps int, p_before text DEFAULT NULL)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  t0 timestamptz;
-  best float8 := 'infinity';
-  n bigint;
-BEGIN
-  FOR i IN 1 .. p_reps LOOP
-    IF p_before IS NOT NULL THEN
-      EXECUTE p_before;
-    END IF;
-    t0 := clock_timestamp();
-    IF p_sql ~* '^\s*COPY' THEN
-      EXECUTE p_sql;
-      GET DIAGNOSTICS n = ROW_COUNT;
-    ELSE
-      EXECUTE p_sql INTO n;
-    END IF;
-    best := least(best, extract(epoch FROM clock_timestamp() - t0));
-  END LOOP;
-  INSERT INTO bench.results VALUES (p_method, best, n);
-END $$;
+\i bench/common.sql
 
 \o /dev/null
-SELECT bench.time_it('COPY (CSV into an unlogged table, the floor)',
+SELECT bench_common.time_it('bench.results', 'COPY (CSV into an unlogged table, the floor)',
   format('COPY bench.bars_copy FROM %L (FORMAT csv)', :'out' || '/bars.csv'), :reps,
   'TRUNCATE bench.bars_copy');
-SELECT bench.time_it('polygon_fdw (HTTP + JSON decode)',
+SELECT bench_common.time_it('bench.results', 'polygon_fdw (HTTP + JSON decode)',
   $$SELECT count(*) FROM bench.bars
      WHERE ticker = 'BENCH' AND ts >= '2020-01-01' AND ts < '2026-01-01'
        AND (open + high + low + close + volume + vwap + transactions) IS NOT NULL$$,
   :reps);
-SELECT bench.time_it('json_to_recordset (bodies in a table)',
+SELECT bench_common.time_it('bench.results', 'json_to_recordset (bodies in a table)',
   $$SELECT count(*) FROM bench.pages, json_to_recordset(body::json -> 'results')
                               AS r(v float8, vw float8, o float8, c float8, h float8, l float8, t bigint, n bigint)
      WHERE to_timestamp(r.t / 1000.0) >= '2020-01-01' AND to_timestamp(r.t / 1000.0) < '2026-01-01'
        AND (r.o + r.h + r.l + r.c + r.v + r.vw + r.n) IS NOT NULL$$,
   :reps);
-SELECT bench.time_it('jsonb_to_recordset (bodies in a table)',
+SELECT bench_common.time_it('bench.results', 'jsonb_to_recordset (bodies in a table)',
   $$SELECT count(*) FROM bench.pages, jsonb_to_recordset(body::jsonb -> 'results')
                               AS r(v float8, vw float8, o float8, c float8, h float8, l float8, t bigint, n bigint)
      WHERE to_timestamp(r.t / 1000.0) >= '2020-01-01' AND to_timestamp(r.t / 1000.0) < '2026-01-01'

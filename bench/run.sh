@@ -3,7 +3,9 @@
 # Needs a running PostgreSQL with tape installed (PGHOST/PGPORT), python3 and psql.
 #
 #   TAPE_BENCH_SCALE=small|full (default full: 40 pages of 2 M bars to decode;
-#   2 M minute bars of 120 tickers x 20 days for the analytics)
+#   2 M minute bars of 120 tickers x 20 days for the analytics; 1 M trades and
+#   1,000 windows for trades)
+#   TAPE_BENCH_ONLY=decode|analytics|trades runs one of them (default: all)
 set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
@@ -39,19 +41,28 @@ done
 mock_url="http://127.0.0.1:$(cat "$out/mock.port")"
 url="$mock_url/_f/bench=1,gzip=0"
 
+only=${TAPE_BENCH_ONLY:-all}
+runs() { [ "$only" = all ] || [ "$only" = "$1" ]; }
+
+if runs decode; then
 echo "== bench/decode.sql: polygon_fdw vs json(b)_to_recordset vs COPY"
 psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key" -v out="$out" \
     -v pages="$pages" -v reps="$reps" -v rows="$rows" -v json_bytes="$json_bytes" -v json_mb="$json_mb" \
     -f bench/decode.sql
+fi
 
+if runs analytics; then
 echo "== bench/analytics.sql: window functions and detectors in C vs plain SQL"
 psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v tickers="$tickers" -v days="$days" -v reps="$areps" \
     -v work_mem="'${TAPE_BENCH_WORK_MEM:-256MB}'" \
     -f bench/analytics.sql
+fi
 
+if runs trades; then
 echo "== bench/trades.sql: trades decode vs COPY; join-driven windows vs whole days"
 psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key" -v out="$out" \
-    -v reps="$reps" -v trows="$trows" -v tpages="$tpages" -v tjson_bytes="$tjson_bytes" -v tjson_mb="$tjson_mb" \
+    -v reps="$areps" -v trows="$trows" -v tpages="$tpages" -v tjson_bytes="$tjson_bytes" -v tjson_mb="$tjson_mb" \
     -v win_url="$mock_url/_f/tag=bench_win" -v day_url="$mock_url/_f/tag=bench_day" -v mock_log="$out/mock.log" \
     -v win_tickers="$win_tickers" -v win_days="$win_days" -v win_per_day="$win_per_day" \
     -f bench/trades.sql
+fi

@@ -35,34 +35,13 @@ CREATE UNLOGGED TABLE bench_trades.trades_copy (
     id text, sequence_number bigint);
 
 CREATE TABLE bench_trades.results (method text, seconds float8, rows bigint);
-CREATE FUNCTION bench_trades.time_it(p_method text, p_sql text, p_reps int, p_before text DEFAULT NULL)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  t0 timestamptz;
-  best float8 := 'infinity';
-  n bigint;
-BEGIN
-  FOR i IN 1 .. p_reps LOOP
-    IF p_before IS NOT NULL THEN
-      EXECUTE p_before;
-    END IF;
-    t0 := clock_timestamp();
-    IF p_sql ~* '^\s*COPY' THEN
-      EXECUTE p_sql;
-      GET DIAGNOSTICS n = ROW_COUNT;
-    ELSE
-      EXECUTE p_sql INTO n;
-    END IF;
-    best := least(best, extract(epoch FROM clock_timestamp() - t0));
-  END LOOP;
-  INSERT INTO bench_trades.results VALUES (p_method, best, n);
-END $$;
+\i bench/common.sql
 
 \o /dev/null
-SELECT bench_trades.time_it('COPY (CSV into an unlogged table, the floor)',
+SELECT bench_common.time_it('bench_trades.results', 'COPY (CSV into an unlogged table, the floor)',
   format('COPY bench_trades.trades_copy FROM %L (FORMAT csv)', :'out' || '/trades.csv'), :reps,
   'TRUNCATE bench_trades.trades_copy');
-SELECT bench_trades.time_it('polygon_fdw trades (HTTP + JSON decode, every column)',
+SELECT bench_common.time_it('bench_trades.results', 'polygon_fdw trades (HTTP + JSON decode, every column)',
   $$SELECT count(*) FROM bench_trades.pages_trades
      WHERE ticker = 'BENCH' AND ts >= '2020-01-01' AND ts < '2026-01-01'
        AND num_nulls(sip_timestamp, participant_timestamp, trf_timestamp, price, size, exchange, trf_id,

@@ -35,6 +35,7 @@
 #define CACHE_ZSTD_LEVEL	3
 
 static SPIPlanPtr lookup_plan = NULL;
+static SPIPlanPtr contains_plan = NULL;
 static SPIPlanPtr hit_plan = NULL;
 static SPIPlanPtr store_plan = NULL;
 
@@ -133,6 +134,32 @@ polygon_cache_lookup(const char *key, StringInfo body)
 								 args, NULL, false, 0);
 		}
 	}
+	SPI_finish();
+	return found;
+}
+
+/*
+ * polygon_cache_contains
+ *		Whether key is cached (without reading it).
+ */
+bool
+polygon_cache_contains(const char *key)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	bool		found;
+
+	if (!cache_table_exists())
+		return false;
+	args[0] = CStringGetTextDatum(key);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(keep_plan(&contains_plan,
+								   "SELECT 1 FROM tape.request_cache WHERE request = $1",
+								   1, argtypes),
+						 args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "request cache lookup failed");
+	found = SPI_processed > 0;
 	SPI_finish();
 	return found;
 }

@@ -34,6 +34,7 @@
 
 #include <curl/curl.h>
 
+#include "access/xact.h"
 #include "common/pg_prng.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -91,6 +92,9 @@ static bool retryable_curl_error(CURLcode res);
 static int64 retry_delay_us(const PolygonServerOptions *opts, int attempt,
 							const char *retry_after);
 static void request_error_callback(void *arg);
+static void setup_transfer(CURL *curl, PolygonConnection *conn, const char *url,
+						   struct curl_slist *headers, BodySink *bsink, HeaderSink *hsink,
+						   char *errbuf);
 static void report_http_failure(PolygonConnection *conn, long status, StringInfo body,
 								int attempts) pg_attribute_noreturn();
 
@@ -339,6 +343,35 @@ request_error_callback(void *arg)
 }
 
 /*
+ * setup_transfer
+ *		Set an easy handle up for one GET of url: the same options for the
+ *		request of the moment and for a prefetch.
+ */
+static void
+setup_transfer(CURL *curl, PolygonConnection *conn, const char *url, struct curl_slist *headers,
+			   BodySink *bsink, HeaderSink *hsink, char *errbuf)
+{
+	curl_easy_reset(curl);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long) conn->opts.connect_timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) conn->opts.timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_callback);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, bsink);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_callback);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, hsink);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_callback);
+}
+
+/*
  * polygon_http_get
  *		GET url and put the body of the 200 response into body.
  *
@@ -390,24 +423,7 @@ polygon_http_get(PolygonConnection *conn, const char *url, StringInfo body,
 
 		headers = build_headers(auth_header);
 
-		curl_easy_reset(curl);
-		curl_easy_setopt(curl, CURLOPT_URL, url);
-		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long) conn->opts.connect_timeout_ms);
-		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) conn->opts.timeout_ms);
-		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_errbuf);
-		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_callback);
-		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &bsink);
-		curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_callback);
-		curl_easy_setopt(curl, CURLOPT_HEADERDATA, &hsink);
-		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_callback);
+		setup_transfer(curl, conn, url, headers, &bsink, &hsink, curl_errbuf);
 
 		pgstat_report_wait_start(PG_WAIT_EXTENSION);
 		res = curl_easy_perform(curl);
@@ -575,6 +591,274 @@ report_http_failure(PolygonConnection *conn, long status, StringInfo body, int a
 			break;
 	}
 	pg_unreachable();
+}
+
+/*
+ * Prefetching: requests in flight while the scan decodes.
+ *
+ * A scan that will read every row may ask for the pages it is certain to
+ * need before it needs them: the next page of the series it is reading, the
+ * first pages of the series after it.  Those transfers run on a curl multi
+ * handle, each on an easy handle of a small pool (the multi handle keeps
+ * their connections alive between requests), and make progress whenever the
+ * scan calls polygon_prefetch_poll() or waits for one of them.
+ *
+ * A prefetch is only an early start: it waits for the rate limit like any
+ * request, and when it does not end with a 200 its result is dropped and the
+ * page is fetched again the ordinary way, with the retries and the errors of
+ * polygon_http_get().  The transfers of an aborted transaction are removed
+ * from the multi handle before anything else can run them.
+ */
+#define PREFETCH_POOL	16
+
+typedef struct PrefetchSlot
+{
+	CURL	   *easy;			/* kept for reuse */
+	struct PolygonPrefetch *owner;	/* the prefetch using it, or NULL */
+	struct curl_slist *headers;
+	char		errbuf[CURL_ERROR_SIZE];
+} PrefetchSlot;
+
+struct PolygonPrefetch
+{
+	PrefetchSlot *slot;			/* NULL once finished or cancelled */
+	StringInfoData body;		/* in the scan's memory context */
+	BodySink	bsink;
+	HeaderSink	hsink;
+	bool		done;			/* the transfer has ended */
+	CURLcode	result;
+	long		status;
+};
+
+static CURLM *prefetch_multi = NULL;
+static PrefetchSlot prefetch_slots[PREFETCH_POOL];
+static bool prefetch_callback_registered = false;
+
+/* end a slot's transfer and make it free again */
+static void
+release_slot(PrefetchSlot *slot)
+{
+	if (slot->owner)
+	{
+		curl_multi_remove_handle(prefetch_multi, slot->easy);
+		slot->owner->slot = NULL;
+		slot->owner = NULL;
+	}
+	if (slot->headers)
+	{
+		curl_slist_free_all(slot->headers);
+		slot->headers = NULL;
+	}
+}
+
+/*
+ * An aborted (sub)transaction frees the bodies of its scans: every transfer
+ * stops first.  Prefetches of scans that live on find their slot taken and
+ * fetch their page again the ordinary way.
+ */
+static void
+stop_all_prefetches(void)
+{
+	for (int i = 0; i < PREFETCH_POOL; i++)
+	{
+		if (prefetch_slots[i].owner)
+		{
+			curl_multi_remove_handle(prefetch_multi, prefetch_slots[i].easy);
+			prefetch_slots[i].owner = NULL;
+		}
+		if (prefetch_slots[i].headers)
+		{
+			curl_slist_free_all(prefetch_slots[i].headers);
+			prefetch_slots[i].headers = NULL;
+		}
+	}
+}
+
+static void
+prefetch_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		stop_all_prefetches();
+}
+
+static void
+prefetch_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		stop_all_prefetches();
+}
+
+/* whether pf still owns a transfer */
+static inline bool
+prefetch_active(PolygonPrefetch *pf)
+{
+	return pf->slot != NULL && pf->slot->owner == pf;
+}
+
+/* mark the transfers libcurl reports finished */
+static void
+collect_finished(void)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	while ((msg = curl_multi_info_read(prefetch_multi, &left)) != NULL)
+	{
+		PrefetchSlot *slot = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &slot);
+		if (slot == NULL || slot->owner == NULL)
+			continue;
+		slot->owner->done = true;
+		slot->owner->result = msg->data.result;
+		if (msg->data.result == CURLE_OK)
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &slot->owner->status);
+	}
+}
+
+/*
+ * polygon_prefetch_start
+ *		Start GET url in the background; NULL when every slot is busy.  The
+ *		body is allocated in the current memory context.
+ */
+PolygonPrefetch *
+polygon_prefetch_start(PolygonConnection *conn, const char *url, PolygonHttpStats *stats)
+{
+	PrefetchSlot *slot = NULL;
+	PolygonPrefetch *pf;
+	char	   *auth_header;
+
+	for (int i = 0; i < PREFETCH_POOL && slot == NULL; i++)
+	{
+		if (prefetch_slots[i].owner == NULL)
+			slot = &prefetch_slots[i];
+	}
+	if (slot == NULL)
+		return NULL;
+
+	(void) get_curl_handle();	/* libcurl initialized */
+	if (prefetch_multi == NULL)
+	{
+		prefetch_multi = curl_multi_init();
+		if (prefetch_multi == NULL)
+			return NULL;
+	}
+	if (!prefetch_callback_registered)
+	{
+		RegisterXactCallback(prefetch_xact_callback, NULL);
+		RegisterSubXactCallback(prefetch_subxact_callback, NULL);
+		prefetch_callback_registered = true;
+	}
+	if (slot->easy == NULL && (slot->easy = curl_easy_init()) == NULL)
+		return NULL;
+
+	stats->ratelimit_wait_ms +=
+		polygon_ratelimit_acquire(conn->key_hash, conn->opts.requests_per_minute);
+
+	pf = palloc0(sizeof(PolygonPrefetch));
+	initStringInfo(&pf->body);
+	pf->bsink.body = &pf->body;
+	pf->bsink.cxt = CurrentMemoryContext;
+	auth_header = psprintf("Authorization: Bearer %s", conn->api_key);
+	slot->headers = build_headers(auth_header);
+	pfree(auth_header);
+	slot->errbuf[0] = '\0';
+	setup_transfer(slot->easy, conn, url, slot->headers, &pf->bsink, &pf->hsink, slot->errbuf);
+	curl_easy_setopt(slot->easy, CURLOPT_PRIVATE, (char *) slot);
+	if (curl_multi_add_handle(prefetch_multi, slot->easy) != CURLM_OK)
+	{
+		curl_slist_free_all(slot->headers);
+		slot->headers = NULL;
+		return NULL;
+	}
+	slot->owner = pf;
+	pf->slot = slot;
+	stats->requests++;
+	polygon_prefetch_poll();
+	return pf;
+}
+
+/*
+ * polygon_prefetch_poll
+ *		Let every transfer in flight move on, without waiting.
+ */
+void
+polygon_prefetch_poll(void)
+{
+	int			running;
+
+	if (prefetch_multi == NULL)
+		return;
+	curl_multi_perform(prefetch_multi, &running);
+	collect_finished();
+}
+
+/*
+ * polygon_prefetch_take
+ *		Wait for a prefetch to end.  On a 200 its body goes to body (the two
+ *		buffers are swapped: both must live in the same memory context) and
+ *		true is returned; otherwise false, and the caller asks again the
+ *		ordinary way.
+ */
+bool
+polygon_prefetch_take(PolygonPrefetch *pf, StringInfo body, PolygonHttpStats *stats)
+{
+	bool		ok;
+
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	while (!pf->done && prefetch_active(pf))
+	{
+		int			running;
+
+		curl_multi_poll(prefetch_multi, NULL, 0, 100, NULL);
+		curl_multi_perform(prefetch_multi, &running);
+		collect_finished();
+		if (INTERRUPTS_PENDING_CONDITION())
+		{
+			pgstat_report_wait_end();
+			polygon_prefetch_cancel(pf);
+			CHECK_FOR_INTERRUPTS();
+			pgstat_report_wait_start(PG_WAIT_EXTENSION);
+		}
+	}
+	pgstat_report_wait_end();
+
+	ok = pf->done && pf->result == CURLE_OK && pf->status == 200 &&
+		!pf->bsink.too_large && !pf->bsink.out_of_memory;
+	if (prefetch_active(pf))
+		release_slot(pf->slot);
+	pf->slot = NULL;
+	if (ok)
+	{
+		StringInfoData old = *body;
+
+		*body = pf->body;
+		pf->body = old;
+		stats->pages++;
+		stats->bytes += body->len;
+	}
+	if (pf->body.data)
+		pfree(pf->body.data);
+	pf->body.data = NULL;
+	return ok;
+}
+
+/*
+ * polygon_prefetch_cancel
+ *		Drop a prefetch that will not be needed.
+ */
+void
+polygon_prefetch_cancel(PolygonPrefetch *pf)
+{
+	if (prefetch_active(pf))
+		release_slot(pf->slot);
+	pf->slot = NULL;
+	if (pf->body.data)
+		pfree(pf->body.data);
+	pf->body.data = NULL;
 }
 
 /*

@@ -55,6 +55,7 @@ static const PolygonOption polygon_options[] = {
 	{"retry_base_ms", ForeignServerRelationId, POK_INT, 0, 3600000, "1000"},
 	{"retry_max_ms", ForeignServerRelationId, POK_INT, 0, 3600000, "60000"},
 	{"cache", ForeignServerRelationId, POK_BOOL, 0, 0, "true"},
+	{"concurrent_requests", ForeignServerRelationId, POK_INT, 0, 16, "0"},
 	{"api_key", UserMappingRelationId, POK_SECRET, 0, 0, NULL},
 	{"endpoint", ForeignTableRelationId, POK_ENDPOINT, 0, 0, NULL},
 };
@@ -284,9 +285,19 @@ polygon_get_server_options(Oid serverid, PolygonServerOptions *opts)
 			opts->retry_max_ms = option_int(opt, value);
 		else if (strcmp(opt->name, "cache") == 0)
 			opts->cache = option_bool(opt, value);
+		else if (strcmp(opt->name, "concurrent_requests") == 0)
+			opts->concurrent_requests = option_int(opt, value);
 		else
 			elog(ERROR, "server option \"%s\" is not handled", opt->name);
 	}
+
+	/*
+	 * 0 means: four requests in flight without a limit of ours or with one of
+	 * at least 240 a minute (paid plans), one otherwise (the free plan's 5).
+	 */
+	if (opts->concurrent_requests == 0)
+		opts->concurrent_requests =
+			(opts->requests_per_minute == 0 || opts->requests_per_minute >= 240) ? 4 : 1;
 }
 
 /*

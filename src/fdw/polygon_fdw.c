@@ -80,7 +80,8 @@ enum FdwScanPrivateIndex
 	FdwScanPrivateConds,		/* IntList: param, op, clause index per condition */
 	FdwScanPrivateWanted,		/* IntList: attribute numbers the query uses */
 	FdwScanPrivateSortCollation,	/* Integer: collation of the first sort column */
-	FdwScanPrivateOrdered		/* Integer: 1 when pathkeys were claimed */
+	FdwScanPrivateOrdered,		/* Integer: 1 when pathkeys were claimed */
+	FdwScanPrivatePrefetch		/* Integer: 1 when every row will be read */
 };
 
 /*
@@ -127,6 +128,13 @@ typedef struct PolygonScanState
 
 	PolygonHttpStats stats;		/* shown by EXPLAIN ANALYZE */
 	bool		page_from_cache;	/* the current page came from the cache */
+
+	/* requests started before they are needed (concurrent_requests > 1) */
+	bool		prefetch;		/* the plan reads every row: pages may be asked early */
+	PolygonPrefetch *next_pf;	/* the current series' next page, or NULL */
+	char	   *next_pf_path;	/* its path */
+	PolygonPrefetch **first_pf; /* per series: its first page, or NULL */
+	int			rows_to_poll;	/* rows until the transfers are polled again */
 	bool		delayed_notice; /* DELAYED was reported */
 } PolygonScanState;
 
@@ -158,8 +166,13 @@ static Oid	column_collation(Oid relid, const char *colname);
 static List *not_pushed(List *clauses, List *conds);
 static List *build_scan_requests(ForeignScanState *node, PolygonScanState *st);
 static List *template_requests(ForeignScanState *node, PolygonScanState *st);
-static void start_request(PolygonScanState *st, PolygonRequest *req);
-static void fetch_page(PolygonScanState *st, const char *url, const char *path);
+static void start_request(PolygonScanState *st, int index);
+static PolygonPrefetch *start_prefetch(PolygonScanState *st, PolygonRequest *req, const char *url,
+									   const char *path);
+static void schedule_prefetches(PolygonScanState *st);
+static void cancel_prefetches(PolygonScanState *st);
+static void fetch_page(PolygonScanState *st, const char *url, const char *path,
+					   PolygonPrefetch *pf);
 static void check_page(PolygonScanState *st);
 static void remember_page(PolygonScanState *st, const char *path);
 static void decode_error_callback(void *arg);
@@ -682,6 +695,8 @@ polygonGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 							 wanted,
 							 makeInteger((int) info->sort_collation),
 							 makeInteger(best_path->path.pathkeys != NIL ? 1 : 0));
+	/* a LIMIT, EXISTS or a cursor may stop early: then nothing is asked early */
+	fdw_private = lappend(fdw_private, makeInteger(root->tuple_fraction <= 0.0 ? 1 : 0));
 
 	return make_foreignscan(tlist, clauses, baserel->relid, fdw_exprs, fdw_private,
 							NIL, NIL, outer_plan);
@@ -733,6 +748,8 @@ polygonBeginForeignScan(ForeignScanState *node, int eflags)
 		elog(ERROR, "polygon_fdw plan names an unknown endpoint");
 	st->sort_collation = (Oid) intVal(list_nth(plan->fdw_private, FdwScanPrivateSortCollation));
 	st->ordered = intVal(list_nth(plan->fdw_private, FdwScanPrivateOrdered)) != 0;
+	st->prefetch = intVal(list_nth(plan->fdw_private, FdwScanPrivatePrefetch)) != 0 &&
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0;
 
 	/* the values of pushed-down conditions */
 	st->ncond = list_length(plan->fdw_exprs);
@@ -793,6 +810,8 @@ polygonBeginForeignScan(ForeignScanState *node, int eflags)
 	st->conn = polygon_connect(GetForeignTable(relid)->serverid,
 							   OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId(),
 							   (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0);
+	if (st->conn->opts.concurrent_requests < 2)
+		st->prefetch = false;
 }
 
 /*
@@ -865,9 +884,11 @@ template_requests(ForeignScanState *node, PolygonScanState *st)
  *		Begin a request series: fetch its first page.
  */
 static void
-start_request(PolygonScanState *st, PolygonRequest *req)
+start_request(PolygonScanState *st, int index)
 {
+	PolygonRequest *req = list_nth(st->requests, index);
 	MemoryContext old = MemoryContextSwitchTo(st->req_cxt);
+	PolygonPrefetch *pf = NULL;
 	char	   *url;
 	char	   *path;
 
@@ -896,7 +917,98 @@ start_request(PolygonScanState *st, PolygonRequest *req)
 	path = polygon_path_of_url(url);
 	remember_page(st, path);
 	MemoryContextSwitchTo(old);
-	fetch_page(st, url, path);
+	if (st->first_pf)
+	{
+		pf = st->first_pf[index];
+		st->first_pf[index] = NULL;
+	}
+	fetch_page(st, url, path, pf);
+}
+
+/*
+ * start_prefetch
+ *		Ask early for a page that will be needed, unless the cache has it.
+ */
+static PolygonPrefetch *
+start_prefetch(PolygonScanState *st, PolygonRequest *req, const char *url, const char *path)
+{
+	MemoryContext old;
+	PolygonPrefetch *pf;
+
+	if (st->conn->opts.cache && req->settled && polygon_cache_contains(path))
+		return NULL;
+	old = MemoryContextSwitchTo(st->scan_cxt);	/* where st->body lives */
+	pf = polygon_prefetch_start(st->conn, url, &st->stats);
+	MemoryContextSwitchTo(old);
+	return pf;
+}
+
+/*
+ * schedule_prefetches
+ *		Keep up to concurrent_requests pages in flight: the next page of the
+ *		series being read first, then the first pages of the series after it.
+ */
+static void
+schedule_prefetches(PolygonScanState *st)
+{
+	int			in_flight = st->next_pf ? 1 : 0;
+	int			limit = st->conn->opts.concurrent_requests;
+	int			nrequests = list_length(st->requests);
+
+	if (!st->prefetch)
+		return;
+	for (int i = st->next_request; i < nrequests; i++)
+	{
+		if (st->first_pf[i])
+			in_flight++;
+	}
+	if (st->page_open && st->page.next_url && st->next_pf == NULL && in_flight < limit)
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->req_cxt);
+		char	   *path = polygon_path_of_url(st->page.next_url);
+
+		st->next_pf = start_prefetch(st, st->current, psprintf("%s%s", st->conn->origin, path), path);
+		st->next_pf_path = path;
+		MemoryContextSwitchTo(old);
+		if (st->next_pf)
+			in_flight++;
+	}
+	for (int i = st->next_request; i < nrequests && in_flight < limit; i++)
+	{
+		PolygonRequest *req = list_nth(st->requests, i);
+		MemoryContext old;
+		char	   *url;
+
+		if (st->first_pf[i])
+			continue;
+		old = MemoryContextSwitchTo(st->req_cxt);
+		url = psprintf("%s%s", st->conn->opts.base_url, req->path);
+		st->first_pf[i] = start_prefetch(st, req, url, polygon_path_of_url(url));
+		MemoryContextSwitchTo(old);
+		if (st->first_pf[i])
+			in_flight++;
+	}
+}
+
+/*
+ * cancel_prefetches
+ *		Drop every page asked early (a rescan, the end of the scan).
+ */
+static void
+cancel_prefetches(PolygonScanState *st)
+{
+	if (st->next_pf)
+		polygon_prefetch_cancel(st->next_pf);
+	st->next_pf = NULL;
+	if (st->first_pf)
+	{
+		for (int i = 0; i < list_length(st->requests); i++)
+		{
+			if (st->first_pf[i])
+				polygon_prefetch_cancel(st->first_pf[i]);
+		}
+	}
+	st->first_pf = NULL;
 }
 
 /*
@@ -939,7 +1051,7 @@ remember_page(PolygonScanState *st, const char *path)
  *		GET url and open the page.
  */
 static void
-fetch_page(PolygonScanState *st, const char *url, const char *path)
+fetch_page(PolygonScanState *st, const char *url, const char *path, PolygonPrefetch *pf)
 {
 	MemoryContext old;
 	long		status;
@@ -971,7 +1083,11 @@ fetch_page(PolygonScanState *st, const char *url, const char *path)
 		status = 200;
 		st->page_from_cache = true;
 		st->stats.cache_hits++;
+		if (pf)
+			polygon_prefetch_cancel(pf);
 	}
+	else if (pf && polygon_prefetch_take(pf, &st->body, &st->stats))
+		status = 200;			/* asked for early, and here */
 	else
 		status = polygon_http_get(st->conn, url, &st->body, &st->stats, PHG_ALLOW_404);
 	st->series_pages++;
@@ -1011,6 +1127,9 @@ fetch_page(PolygonScanState *st, const char *url, const char *path)
 	/* a complete, valid page of settled history is kept for next time */
 	if (st->conn->opts.cache && st->current->settled && !st->page_from_cache)
 		polygon_cache_store(st->ep->name, path, st->body.data, st->body.len);
+
+	/* the pages that will be needed next are asked for now */
+	schedule_prefetches(st);
 }
 
 /*
@@ -1079,6 +1198,9 @@ polygonIterateForeignScan(ForeignScanState *node)
 		st->requests = build_scan_requests(node, st);
 		st->next_request = 0;
 		st->started = true;
+		if (st->prefetch)
+			st->first_pf = MemoryContextAllocZero(st->req_cxt, sizeof(PolygonPrefetch *) *
+												  Max(1, list_length(st->requests)));
 	}
 
 	for (;;)
@@ -1104,6 +1226,12 @@ polygonIterateForeignScan(ForeignScanState *node)
 
 			if (got)
 			{
+				/* transfers in flight move on while the page is decoded */
+				if (st->prefetch && --st->rows_to_poll <= 0)
+				{
+					polygon_prefetch_poll();
+					st->rows_to_poll = 1024;
+				}
 				for (int i = 0; i < st->tupdesc->natts; i++)
 				{
 					if (st->req_column[i] >= 0)
@@ -1121,15 +1249,22 @@ polygonIterateForeignScan(ForeignScanState *node)
 				char	   *path = MemoryContextStrdup(st->scan_cxt,
 													   polygon_path_of_url(st->page.next_url));
 
+				PolygonPrefetch *pf = NULL;
+
 				remember_page(st, path);
-				fetch_page(st, psprintf("%s%s", st->conn->origin, path), path);
+				if (st->next_pf && strcmp(st->next_pf_path, path) == 0)
+					pf = st->next_pf;
+				else if (st->next_pf)
+					polygon_prefetch_cancel(st->next_pf);
+				st->next_pf = NULL;
+				fetch_page(st, psprintf("%s%s", st->conn->origin, path), path, pf);
 				continue;
 			}
 		}
 
 		if (st->next_request >= list_length(st->requests))
 			return slot;		/* every series is read */
-		start_request(st, list_nth(st->requests, st->next_request++));
+		start_request(st, st->next_request++);
 	}
 }
 
@@ -1142,6 +1277,7 @@ polygonReScanForeignScan(ForeignScanState *node)
 {
 	PolygonScanState *st = (PolygonScanState *) node->fdw_state;
 
+	cancel_prefetches(st);
 	st->started = false;
 	st->page_open = false;
 	st->requests = NIL;
@@ -1161,6 +1297,7 @@ polygonEndForeignScan(ForeignScanState *node)
 
 	if (st == NULL)
 		return;
+	cancel_prefetches(st);
 	MemoryContextDelete(st->page_cxt);
 	st->page_cxt = NULL;
 }

@@ -160,6 +160,7 @@ typedef struct PolygonServerOptions
 	int			retry_base_ms;	/* first back-off delay */
 	int			retry_max_ms;	/* back-off ceiling */
 	bool		cache;			/* keep and reuse pages of settled history */
+	int			concurrent_requests;	/* requests in flight in one scan */
 } PolygonServerOptions;
 
 /*
@@ -275,11 +276,19 @@ extern uint64 polygon_key_hash(const char *api_key);
 extern long polygon_http_get(PolygonConnection *conn, const char *path_and_query,
 							 StringInfo body, PolygonHttpStats *stats, int flags);
 extern char *polygon_path_of_url(const char *url);
+
+typedef struct PolygonPrefetch PolygonPrefetch;
+extern PolygonPrefetch *polygon_prefetch_start(PolygonConnection *conn, const char *url,
+											   PolygonHttpStats *stats);
+extern void polygon_prefetch_poll(void);
+extern bool polygon_prefetch_take(PolygonPrefetch *pf, StringInfo body, PolygonHttpStats *stats);
+extern void polygon_prefetch_cancel(PolygonPrefetch *pf);
 extern void polygon_append_url_encoded(StringInfo buf, const char *s, bool path_segment);
 extern char *polygon_redact_url(const char *url);
 
 /* in cache.c */
 extern bool polygon_cache_lookup(const char *key, StringInfo body);
+extern bool polygon_cache_contains(const char *key);
 extern void polygon_cache_store(const char *endpoint, const char *key, const char *body,
 								size_t len);
 
