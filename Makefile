@@ -22,6 +22,7 @@ OBJS = \
 	src/fdw/connection.o \
 	src/fdw/decode.o \
 	src/fdw/endpoint.o \
+	src/fdw/flatfile.o \
 	src/fdw/http.o \
 	src/fdw/jsonscan.o \
 	src/fdw/option.o \
@@ -48,6 +49,7 @@ REGRESS = \
 	windows_join \
 	request_cache \
 	concurrency \
+	flatfiles \
 	errors \
 	secrets \
 	calendar \
@@ -58,7 +60,7 @@ REGRESS = \
 # Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl
 
-DEPS = libcurl json-c libzstd
+DEPS = libcurl json-c libzstd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(DEPS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(DEPS) 2>/dev/null)
 
@@ -89,7 +91,7 @@ $(error tape supports PostgreSQL 15 only; $(PG_CONFIG) reports $(MAJORVERSION))
 endif
 
 ifeq ($(PKG_LIBS),)
-$(error pkg-config found no $(DEPS): install libcurl4-openssl-dev libjson-c-dev libzstd-dev pkg-config)
+$(error pkg-config found no $(DEPS): install libcurl4-openssl-dev libjson-c-dev libzstd-dev zlib1g-dev pkg-config)
 endif
 
 $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PIECES) $(EXTENSION).control

@@ -16,7 +16,7 @@ export TAPE_API_KEY
 
 DEB_PACKAGES="build-essential pkg-config ca-certificates tzdata python3 perl
 postgresql-15 postgresql-server-dev-15 postgresql-contrib
-libcurl4-openssl-dev libjson-c-dev libzstd-dev
+libcurl4-openssl-dev libjson-c-dev libzstd-dev zlib1g-dev
 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
 libipc-run-perl zstd"
 
@@ -81,7 +81,7 @@ setup_workdir() {
 # as_run_user CMD: run a shell command as the PostgreSQL user, in the copy
 as_run_user() {
     vars="WORK=$WORK TAPE_API_KEY=$TAPE_API_KEY PATH=$PG_BIN:$PATH"
-    for v in PGHOST PGPORT TAPE_MOCK_URL TAPE_MOCK_LOG TAPE_PG_LOG TAPE_BENCH_SCALE; do
+    for v in PGHOST PGPORT TAPE_MOCK_URL TAPE_MOCK_LOG TAPE_PG_LOG TAPE_FLATFILES_DIR TAPE_BENCH_SCALE TAPE_BENCH_ONLY; do
         eval "val=\${$v:-}"
         [ -n "$val" ] && vars="$vars $v=$val"
     done
@@ -114,8 +114,8 @@ log_min_messages = warning
 CONF
 pg_ctl -D '$WORK/data' -l '$WORK/postgres.log' -w start >/dev/null"
     say "starting the Polygon mock server"
-    as_run_user "nohup python3 test/mock/polygon_mock.py --port 0 --port-file '$WORK/mock.port' \
-        --log '$WORK/mock.log' --api-key \"\$TAPE_API_KEY\" >'$WORK/mock.out' 2>&1 &
+    as_run_user "mkdir -p '$WORK/flatfiles' && nohup python3 test/mock/polygon_mock.py --port 0 --port-file '$WORK/mock.port' \
+        --log '$WORK/mock.log' --api-key \"\$TAPE_API_KEY\" --flatfiles '$WORK/flatfiles' >'$WORK/mock.out' 2>&1 &
 echo \$! > '$WORK/mock.pid'"
     i=0
     while [ ! -s "$WORK/mock.port" ]; do
@@ -130,7 +130,8 @@ echo \$! > '$WORK/mock.pid'"
     TAPE_MOCK_URL="http://127.0.0.1:$(cat "$WORK/mock.port")"
     TAPE_MOCK_LOG="$WORK/mock.log"
     TAPE_PG_LOG="$WORK/postgres.log"
-    export TAPE_MOCK_URL TAPE_MOCK_LOG TAPE_PG_LOG
+    TAPE_FLATFILES_DIR="$WORK/flatfiles"
+    export TAPE_MOCK_URL TAPE_MOCK_LOG TAPE_PG_LOG TAPE_FLATFILES_DIR
     echo "    mock server at $TAPE_MOCK_URL"
 }
 

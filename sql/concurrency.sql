@@ -46,6 +46,29 @@ SELECT (SELECT count(*) FROM cpage1.trades WHERE ticker = 'ACME' AND ts >= '2025
        (SELECT count(*) FROM cpage2.trades WHERE ticker = 'ACME' AND ts >= '2025-10-02 12:00' AND ts < '2025-10-02 12:30') AS trades_two;
 SELECT regress.mock_requests('cpage1') AS requests_one, regress.mock_requests('cpage2') AS requests_two;
 
+-- a range of several days becomes one request per market day, asked for together: days end at
+-- midnight New York and a weekend joins its Friday; the rows are the same and still in order
+CREATE TABLE regress.days_one_request AS
+SELECT ticker, ts, sip_timestamp, price, size FROM conc1.trades
+ WHERE ticker IN ('ACME', 'BOLT') AND ts >= '2025-10-03 19:30' AND ts < '2025-10-07 04:30';
+SELECT regress.mock_requests('conc4') AS before_days \gset
+CREATE TABLE regress.days_in_flight AS
+SELECT ticker, ts, sip_timestamp, price, size, row_number() OVER () AS n FROM conc4.trades
+ WHERE ticker IN ('ACME', 'BOLT') AND ts >= '2025-10-03 19:30' AND ts < '2025-10-07 04:30';
+SELECT regress.mock_requests('conc4') - :before_days AS requests_for_two_tickers_and_three_days;
+SELECT substring(path FROM '/v3/trades/([A-Z]+)') AS ticker,
+       to_timestamp(substring(path FROM 'timestamp.gte=([0-9]+)')::numeric / 1e9) AT TIME ZONE 'America/New_York' AS from_ny,
+       to_timestamp((substring(path FROM 'timestamp.lte=([0-9]+)')::numeric + 1) / 1e9) AT TIME ZONE 'America/New_York' AS until_ny
+  FROM regress.mock_log('conc4') WHERE path LIKE '%/v3/trades/%' ORDER BY 1, 2;
+SELECT (SELECT count(*) FROM regress.days_in_flight) AS trades,
+       (SELECT count(DISTINCT ts::date) FROM regress.days_in_flight) AS days,
+       (SELECT count(*) FROM (SELECT ticker, ts, sip_timestamp, price, size FROM regress.days_in_flight
+                              EXCEPT ALL SELECT * FROM regress.days_one_request) d) +
+       (SELECT count(*) FROM (SELECT * FROM regress.days_one_request
+                              EXCEPT ALL SELECT ticker, ts, sip_timestamp, price, size FROM regress.days_in_flight) d) AS differences,
+       (SELECT bool_and(in_order) FROM (SELECT (ticker, sip_timestamp) >= lag((ticker, sip_timestamp)) OVER (ORDER BY n)
+                                                 OR n = 1 AS in_order FROM regress.days_in_flight) s) AS in_order;
+
 -- a query that may stop early asks for nothing early: LIMIT 3 makes one request
 SELECT regress.make_server('conclim', 'tag=conclim,delay_ms=100', 'concurrent_requests ''4''');
 SELECT ticker, ts::date FROM conclim.bars

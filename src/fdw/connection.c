@@ -28,14 +28,16 @@
 #include "utils/acl.h"
 #include "utils/syscache.h"
 
-static char *lookup_api_key(Oid serverid, Oid userid, const char *servername);
+static void lookup_user_options(PolygonConnection *conn, Oid userid, int need);
 
 /*
  * polygon_connect
- *		Gather the options of serverid and, if need_key, the API key of userid.
+ *		Gather the options of serverid and the secrets of userid's mapping
+ *		that need asks for (PCN_API_KEY for the REST API, PCN_S3_KEYS for
+ *		flat files on S3).  EXPLAIN asks for none.
  */
 PolygonConnection *
-polygon_connect(Oid serverid, Oid userid, bool need_key)
+polygon_connect(Oid serverid, Oid userid, int need)
 {
 	PolygonConnection *conn = palloc0(sizeof(PolygonConnection));
 	ForeignServer *server = GetForeignServer(serverid);
@@ -53,11 +55,10 @@ polygon_connect(Oid serverid, Oid userid, bool need_key)
 	conn->origin = host_end ? pnstrdup(conn->opts.base_url, host_end - conn->opts.base_url)
 		: pstrdup(conn->opts.base_url);
 
-	if (need_key)
-	{
-		conn->api_key = lookup_api_key(serverid, userid, server->servername);
+	if (need != 0)
+		lookup_user_options(conn, userid, need);
+	if (conn->api_key)
 		conn->key_hash = polygon_key_hash(conn->api_key);
-	}
 	return conn;
 }
 
@@ -73,30 +74,32 @@ polygon_key_hash(const char *api_key)
 }
 
 /*
- * lookup_api_key
- *		The api_key of the user mapping for userid (or PUBLIC) on serverid.
+ * lookup_user_options
+ *		The secrets of the user mapping for userid (or PUBLIC) on the server.
  */
-static char *
-lookup_api_key(Oid serverid, Oid userid, const char *servername)
+static void
+lookup_user_options(PolygonConnection *conn, Oid userid, int need)
 {
 	HeapTuple	tp;
 	Datum		datum;
 	bool		isnull;
-	char	   *key = NULL;
 	ListCell   *lc;
 
 	tp = SearchSysCache2(USERMAPPINGUSERSERVER,
-						 ObjectIdGetDatum(userid), ObjectIdGetDatum(serverid));
+						 ObjectIdGetDatum(userid), ObjectIdGetDatum(conn->serverid));
 	if (!HeapTupleIsValid(tp))
 		tp = SearchSysCache2(USERMAPPINGUSERSERVER,
-							 ObjectIdGetDatum(InvalidOid), ObjectIdGetDatum(serverid));
+							 ObjectIdGetDatum(InvalidOid), ObjectIdGetDatum(conn->serverid));
 	if (!HeapTupleIsValid(tp))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("user mapping not found for user \"%s\" on server \"%s\"",
-						GetUserNameFromId(userid, false), servername),
-				 errhint("Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (api_key '...').",
-						 servername)));
+						GetUserNameFromId(userid, false), conn->servername),
+				 (need & PCN_API_KEY)
+				 ? errhint("Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (api_key '...').",
+						   conn->servername)
+				 : errhint("Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (s3_access_key_id '...', s3_secret_access_key '...').",
+						   conn->servername)));
 
 	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
 							Anum_pg_user_mapping_umoptions, &isnull);
@@ -107,16 +110,28 @@ lookup_api_key(Oid serverid, Oid userid, const char *servername)
 			DefElem    *def = (DefElem *) lfirst(lc);
 
 			if (strcmp(def->defname, "api_key") == 0)
-				key = pstrdup(defGetString(def));
+				conn->api_key = pstrdup(defGetString(def));
+			else if (strcmp(def->defname, "s3_access_key_id") == 0)
+				conn->s3_access_key_id = pstrdup(defGetString(def));
+			else if (strcmp(def->defname, "s3_secret_access_key") == 0)
+				conn->s3_secret_access_key = pstrdup(defGetString(def));
 		}
 	}
 	ReleaseSysCache(tp);
 
-	if (key == NULL)
+	if ((need & PCN_API_KEY) && conn->api_key == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("user mapping for server \"%s\" has no api_key option", servername),
+				 errmsg("user mapping for server \"%s\" has no api_key option", conn->servername),
 				 errhint("Add it with ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD api_key '...').",
-						 servername)));
-	return key;
+						 conn->servername)));
+	if ((need & PCN_S3_KEYS) &&
+		(conn->s3_access_key_id == NULL || conn->s3_secret_access_key == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("user mapping for server \"%s\" has no S3 credentials for flat files",
+						conn->servername),
+				 errdetail("Flat files on S3 need the options s3_access_key_id and s3_secret_access_key."),
+				 errhint("Add them with ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD s3_access_key_id '...', ADD s3_secret_access_key '...'), using the flat-file keys of your dashboard.",
+						 conn->servername)));
 }

@@ -984,3 +984,134 @@ array_value(JsonScanner *parent, DecodeField *f, const JsonValue *v, Oid elemtyp
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	return PointerGetDatum(construct_array(elems, n, elemtype, typlen, typbyval, typalign));
 }
+
+/*
+ * csv_int_array
+ *		An integer[] from a flat file's list: "12,37", or "12".
+ */
+static Datum
+csv_int_array(DecodeField *f, const char *p, int len)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (len / 2 + 1));
+	int			n = 0;
+	const char *end = p + len;
+
+	while (p < end)
+	{
+		const char *comma = memchr(p, ',', end - p);
+		int			elen = comma ? (int) (comma - p) : (int) (end - p);
+		int64		v;
+
+		if (!parse_int64(p, elen, &v) || v < PG_INT32_MIN || v > PG_INT32_MAX)
+		{
+			JsonValue	bad = {JV_STRING, p, elen, false, false, 0};
+
+			wrong_type(f, &bad, "a list of integers");
+		}
+		elems[n++] = Int32GetDatum((int32) v);
+		p += elen + (comma ? 1 : 0);
+	}
+	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+/*
+ * polygon_decoder_map_csv
+ *		Find the column of the flat file's header (ncols names) behind each
+ *		field; a column the table needs and the file lacks is an error.
+ */
+void
+polygon_decoder_map_csv(PolygonDecoder *dec, char **header, int ncols, const char *file)
+{
+	dec->csv_col = palloc(sizeof(int) * dec->nfields);
+	dec->sip_field = -1;
+	for (int i = 0; i < dec->nfields; i++)
+	{
+		DecodeField *f = &dec->fields[i];
+
+		dec->csv_col[i] = -1;
+		for (int c = 0; c < ncols; c++)
+		{
+			if ((int) strlen(header[c]) == f->keylen && memcmp(header[c], f->key, f->keylen) == 0)
+				dec->csv_col[i] = c;
+		}
+		if (dec->csv_col[i] < 0 && (f->attidx >= 0 || f->column->not_null))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
+					 errmsg("flat file has no column \"%s\"", f->key),
+					 errdetail("The header of %s does not name it.", file)));
+		if (strcmp(f->key, "sip_timestamp") == 0)
+			dec->sip_field = i;
+	}
+}
+
+/*
+ * polygon_decode_csv_row
+ *		Decode one row of a flat file (fields NUL-terminated, empty for
+ *		none) into values/isnull, like polygon_page_next() for a page.
+ */
+void
+polygon_decode_csv_row(PolygonDecoder *dec, char **fields, const int *lens,
+					   Datum *values, bool *isnull)
+{
+	bool		in_lots = false;
+
+	dec->element++;
+	if (dec->has_quote_sizes && dec->sip_field >= 0)
+	{
+		int			c = dec->csv_col[dec->sip_field];
+		int64		sip;
+
+		in_lots = c >= 0 && parse_int64(fields[c], lens[c], &sip) && sip < QUOTE_SIZES_IN_SHARES_NS;
+	}
+	for (int i = 0; i < dec->nfields; i++)
+	{
+		DecodeField *f = &dec->fields[i];
+		int			c = dec->csv_col[i];
+		const char *p;
+		int			len;
+		JsonValue	v;
+
+		if (c < 0)
+			continue;
+		p = fields[c];
+		len = lens[c];
+		if (len == 0 || (f->column->zero_is_null && len == 1 && p[0] == '0'))
+		{
+			if (f->column->not_null)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+						 errmsg("row %lld of the flat file has no \"%s\"", (long long) dec->element, f->key),
+						 errdetail("Column \"%s\" cannot be null.", f->column->name)));
+			if (f->attidx >= 0)
+				isnull[f->attidx] = true;
+			continue;
+		}
+		if (f->attidx < 0)
+			continue;
+		isnull[f->attidx] = false;
+		switch (f->column->kind)
+		{
+			case PVK_TEXT:
+				values[f->attidx] = make_text(p, len);
+				continue;
+			case PVK_INT4_ARRAY:
+				values[f->attidx] = csv_int_array(f, p, len);
+				continue;
+			default:
+				break;
+		}
+
+		/* numbers: the JSON scanner checks them and reads integers exactly */
+		{
+			JsonScanner sc;
+
+			json_scan_init(&sc, p, len);
+			json_read_value(&sc, &v, false);
+			json_expect_end(&sc);
+		}
+		if (f->column->kind == PVK_QUOTE_SIZE)
+			values[f->attidx] = quote_size_value(f, &v, in_lots, &isnull[f->attidx]);
+		else
+			values[f->attidx] = convert_value(NULL, f, &v, &isnull[f->attidx]);
+	}
+}

@@ -54,6 +54,7 @@ typedef struct PolygonDecoder
 	int			sip_field;		/* field of "sip_timestamp" when quote sizes
 								 * need it, else -1 */
 	bool		has_quote_sizes;	/* some wanted field is PVK_QUOTE_SIZE */
+	int		   *csv_col;		/* flat files: CSV column of each field, or -1 */
 	int64		element;		/* 1-based element number in the page, for messages */
 } PolygonDecoder;
 
@@ -79,5 +80,8 @@ extern PolygonDecoder *polygon_decoder_create(const PolygonEndpoint *ep, TupleDe
 extern void polygon_page_open(PolygonPage *page, const char *body, size_t len);
 extern bool polygon_page_next(PolygonPage *page, PolygonDecoder *dec, TupleDesc tupdesc,
 							  Datum *values, bool *isnull);
+extern void polygon_decoder_map_csv(PolygonDecoder *dec, char **header, int ncols, const char *file);
+extern void polygon_decode_csv_row(PolygonDecoder *dec, char **fields, const int *lens,
+								   Datum *values, bool *isnull);
 
 #endif							/* POLYGON_DECODE_H */

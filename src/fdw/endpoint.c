@@ -38,14 +38,17 @@
 #define RES_NN(...)		RES_NN_I(__VA_ARGS__)
 #define REQ(...)		REQ_I(__VA_ARGS__)
 #define REQ_NULL(...)	REQ_NULL_I(__VA_ARGS__)
+#define RES_ZN(...)		RES_ZN_I(__VA_ARGS__)
 #define RES_I(name, sqltype, typid, kind, field) \
-	{name, sqltype, typid, kind, PCS_RESULT, field, false}
+	{name, sqltype, typid, kind, PCS_RESULT, field, false, false}
 #define RES_NN_I(name, sqltype, typid, kind, field) \
-	{name, sqltype, typid, kind, PCS_RESULT, field, true}
+	{name, sqltype, typid, kind, PCS_RESULT, field, true, false}
+#define RES_ZN_I(name, sqltype, typid, kind, field) \
+	{name, sqltype, typid, kind, PCS_RESULT, field, false, true}
 #define REQ_I(name, sqltype, typid, kind) \
-	{name, sqltype, typid, kind, PCS_REQUEST, name, true}
+	{name, sqltype, typid, kind, PCS_REQUEST, name, true, false}
 #define REQ_NULL_I(name, sqltype, typid, kind) \
-	{name, sqltype, typid, kind, PCS_REQUEST, name, false}
+	{name, sqltype, typid, kind, PCS_REQUEST, name, false, false}
 
 #define T_TEXT		"text", TEXTOID, PVK_TEXT
 #define T_FLOAT8	"double precision", FLOAT8OID, PVK_FLOAT8
@@ -203,25 +206,43 @@ static const PolygonParam ticker_details_params[] = {
  * trades and sends fractions from 2026-02-23.  exchange 4 is any FINRA TRF
  * (trf_id tells which); id is unique only per (exchange, trf_id).
  */
-/* the ticker and the times of a trade or a quote */
-#define TICK_TIME_COLUMNS \
-	REQ("ticker", T_TEXT), \
+/*
+ * The times of a trade or a quote, and the other fields of each (shared with
+ * the flat files).  ZN is RES, or RES_ZN where a 0 stands for none.
+ */
+#define TICK_TIMES(ZN) \
 	RES_NN("ts", T_TS_NS, "sip_timestamp"), \
 	RES_NN("sip_timestamp", T_INT8, "sip_timestamp"), \
 	RES("participant_timestamp", T_INT8, "participant_timestamp"), \
-	RES("trf_timestamp", T_INT8, "trf_timestamp")
+	ZN("trf_timestamp", T_INT8, "trf_timestamp")
+
+#define TRADE_FIELDS(ZN) \
+	RES("price", T_FLOAT8, "price"), \
+	RES("size", T_FLOAT8, "size"), \
+	RES("exchange", T_INT4, "exchange"), \
+	ZN("trf_id", T_INT4, "trf_id"), \
+	RES("tape", T_INT4, "tape"), \
+	RES("conditions", T_INT4_ARR, "conditions"), \
+	ZN("correction", T_INT4, "correction"), \
+	RES("id", T_TEXT, "id"), \
+	RES("sequence_number", T_INT8, "sequence_number")
+
+#define QUOTE_FIELDS \
+	RES("bid_price", T_FLOAT8, "bid_price"), \
+	RES("bid_size", T_QSIZE, "bid_size"), \
+	RES("bid_exchange", T_INT4, "bid_exchange"), \
+	RES("ask_price", T_FLOAT8, "ask_price"), \
+	RES("ask_size", T_QSIZE, "ask_size"), \
+	RES("ask_exchange", T_INT4, "ask_exchange"), \
+	RES("conditions", T_INT4_ARR, "conditions"), \
+	RES("indicators", T_INT4_ARR, "indicators"), \
+	RES("sequence_number", T_INT8, "sequence_number"), \
+	RES("tape", T_INT4, "tape")
 
 static const PolygonColumn trades_columns[] = {
-	TICK_TIME_COLUMNS,
-	RES("price", T_FLOAT8, "price"),
-	RES("size", T_FLOAT8, "size"),
-	RES("exchange", T_INT4, "exchange"),
-	RES("trf_id", T_INT4, "trf_id"),
-	RES("tape", T_INT4, "tape"),
-	RES("conditions", T_INT4_ARR, "conditions"),
-	RES("correction", T_INT4, "correction"),
-	RES("id", T_TEXT, "id"),
-	RES("sequence_number", T_INT8, "sequence_number"),
+	REQ("ticker", T_TEXT),
+	TICK_TIMES(RES),
+	TRADE_FIELDS(RES),
 };
 
 /* conditions on ts and on sip_timestamp merge into one nanosecond range */
@@ -243,17 +264,9 @@ static const PolygonParam trades_params[] = {
  * on its empty side.
  */
 static const PolygonColumn quotes_columns[] = {
-	TICK_TIME_COLUMNS,
-	RES("bid_price", T_FLOAT8, "bid_price"),
-	RES("bid_size", T_QSIZE, "bid_size"),
-	RES("bid_exchange", T_INT4, "bid_exchange"),
-	RES("ask_price", T_FLOAT8, "ask_price"),
-	RES("ask_size", T_QSIZE, "ask_size"),
-	RES("ask_exchange", T_INT4, "ask_exchange"),
-	RES("conditions", T_INT4_ARR, "conditions"),
-	RES("indicators", T_INT4_ARR, "indicators"),
-	RES("sequence_number", T_INT8, "sequence_number"),
-	RES("tape", T_INT4, "tape"),
+	REQ("ticker", T_TEXT),
+	TICK_TIMES(RES),
+	QUOTE_FIELDS,
 };
 
 static const PolygonParam quotes_params[] = {
@@ -496,14 +509,62 @@ static const PolygonColumn market_holidays_columns[] = {
 	RES("close", T_TS_TEXT, "close"),
 };
 
+/*
+ * Flat files: us_stocks_sip/{dataset}/YYYY/MM/YYYY-MM-DD.csv.gz, one gzip CSV
+ * file per trading day with every ticker, from S3 (flatfiles_url, SigV4) or a
+ * local directory.  Columns are matched to the file by its header; the types
+ * are the REST tables'.  Where the API leaves a field out (no TRF, no
+ * correction) the files write 0: those read as NULL, as in the REST tables.
+ */
+#define FLAT_DATE_PARAMS \
+	{"date", "date", PPE_DATE_EACH, PPF_EQ | PPF_IN | PPF_RANGE | PPF_REQUIRED | PPF_PATH, NULL}
+
+static const PolygonColumn flat_trades_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	REQ("date", T_DATE),
+	TICK_TIMES(RES_ZN),
+	TRADE_FIELDS(RES_ZN),
+};
+
+static const PolygonColumn flat_quotes_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	REQ("date", T_DATE),
+	TICK_TIMES(RES_ZN),
+	QUOTE_FIELDS,
+};
+
+static const PolygonColumn flat_aggs_columns[] = {
+	RES_NN("ticker", T_TEXT, "ticker"),
+	REQ("date", T_DATE),
+	RES_NN("ts", T_TS_NS, "window_start"),
+	RES("open", T_FLOAT8, "open"),
+	RES("high", T_FLOAT8, "high"),
+	RES("low", T_FLOAT8, "low"),
+	RES("close", T_FLOAT8, "close"),
+	RES("volume", T_FLOAT8, "volume"),
+	RES("transactions", T_INT8, "transactions"),
+};
+
+static const PolygonParam flat_params[] = {
+	FLAT_DATE_PARAMS,
+};
+
 #define ENDPOINT_COLUMNS(c) c, (int) lengthof(c)
+
+/* a flat-file dataset: one file per weekday of the date condition */
+#define FLAT_ENDPOINT(name, description, dataset, columns, per_day) \
+	{ \
+		name, description, "/us_stocks_sip/" dataset "/{yyyy}/{mm}/{date}.csv.gz", NULL, PRS_ARRAY, \
+		ENDPOINT_COLUMNS(columns), ENDPOINT_COLUMNS(flat_params), \
+		{NULL}, PEST_TICKS, true, false, per_day, true \
+	}
 
 /* a reference list: paged, 404 means no rows, sorted by (col1, col2) when given */
 #define REFERENCE_ENDPOINT(name, description, path, query, table, sort1, sort2) \
 	{ \
 		name, description, path, query, PRS_ARRAY, \
 		ENDPOINT_COLUMNS(table##_columns), ENDPOINT_COLUMNS(table##_params), \
-		{sort1, sort2, NULL}, PEST_LIST, true, false, 0 \
+		{sort1, sort2, NULL}, PEST_LIST, true, false, 0, false \
 	}
 
 static const PolygonEndpoint endpoints[] = {
@@ -519,7 +580,8 @@ static const PolygonEndpoint endpoints[] = {
 		PEST_AGGS,
 		true,
 		true,
-		0
+		0,
+		false
 	},
 	{
 		"grouped_daily",
@@ -533,7 +595,8 @@ static const PolygonEndpoint endpoints[] = {
 		PEST_GROUPED,
 		true,
 		true,
-		0
+		0,
+		false
 	},
 	{
 		"tickers",
@@ -547,7 +610,8 @@ static const PolygonEndpoint endpoints[] = {
 		PEST_LIST,
 		true,
 		false,
-		0
+		0,
+		false
 	},
 	{
 		"ticker_details",
@@ -561,7 +625,8 @@ static const PolygonEndpoint endpoints[] = {
 		PEST_ONE,
 		false,
 		false,
-		0
+		0,
+		false
 	},
 	{
 		"trades",
@@ -575,7 +640,8 @@ static const PolygonEndpoint endpoints[] = {
 		PEST_TICKS,
 		true,
 		false,
-		20000.0
+		20000.0,
+		false
 	},
 	{
 		"quotes",
@@ -589,7 +655,8 @@ static const PolygonEndpoint endpoints[] = {
 		PEST_TICKS,
 		true,
 		false,
-		60000.0
+		60000.0,
+		false
 	},
 	REFERENCE_ENDPOINT("splits", "stock splits and reverse splits, from /v3/reference/splits",
 					   "/v3/reference/splits", "order=asc&sort=execution_date&limit=1000",
@@ -630,8 +697,17 @@ static const PolygonEndpoint endpoints[] = {
 		PEST_LIST,
 		false,
 		false,
-		0
+		0,
+		false
 	},
+	FLAT_ENDPOINT("flat_trades", "every trade of every ticker, one gzip CSV flat file per day (us_stocks_sip/trades_v1)",
+				  "trades_v1", flat_trades_columns, 80000000.0),
+	FLAT_ENDPOINT("flat_quotes", "every NBBO quote of every ticker, one flat file per day (us_stocks_sip/quotes_v1), sizes in shares",
+				  "quotes_v1", flat_quotes_columns, 800000000.0),
+	FLAT_ENDPOINT("flat_minute_aggs", "minute bars of every ticker, one flat file per day (us_stocks_sip/minute_aggs_v1)",
+				  "minute_aggs_v1", flat_aggs_columns, 3000000.0),
+	FLAT_ENDPOINT("flat_day_aggs", "day bars of every ticker, one flat file per day (us_stocks_sip/day_aggs_v1)",
+				  "day_aggs_v1", flat_aggs_columns, 12000.0),
 };
 
 /*
@@ -851,9 +927,12 @@ tape_polygon_columns(PG_FUNCTION_ARGS)
 			values[1] = Int32GetDatum(c + 1);
 			values[2] = CStringGetTextDatum(col->name);
 			values[3] = CStringGetTextDatum(col->sqltype);
-			values[4] = CStringGetTextDatum(col->source == PCS_RESULT
-											? psprintf("results[].%s", col->field)
-											: "the request");
+			if (col->source != PCS_RESULT)
+				values[4] = CStringGetTextDatum("the request");
+			else if (ep->flatfile)
+				values[4] = CStringGetTextDatum(psprintf("CSV column %s", col->field));
+			else
+				values[4] = CStringGetTextDatum(psprintf("results[].%s", col->field));
 			values[5] = BoolGetDatum(!col->not_null);
 			if (p >= 0)
 				values[6] = CStringGetTextDatum(param_pushdown(&ep->params[p]));

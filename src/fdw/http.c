@@ -38,6 +38,7 @@
 #include "common/pg_prng.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/fd.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -372,6 +373,54 @@ setup_transfer(CURL *curl, PolygonConnection *conn, const char *url, struct curl
 }
 
 /*
+ * push_request_context
+ *		Name the request (its key redacted) in errors raised until the
+ *		callback is popped.
+ */
+static void
+push_request_context(RequestContext *rc, ErrorContextCallback *errcallback, const char *url)
+{
+	rc->path = polygon_redact_url(polygon_path_of_url(url));
+	rc->attempt = 1;
+	errcallback->callback = request_error_callback;
+	errcallback->arg = rc;
+	errcallback->previous = error_context_stack;
+	error_context_stack = errcallback;
+}
+
+/*
+ * perform_transfer
+ *		Run a prepared transfer and count it; free its headers (if any).  An
+ *		interrupt that stopped it is raised here.
+ */
+static CURLcode
+perform_transfer(CURL *curl, struct curl_slist **headers, PolygonHttpStats *stats,
+				 const char *what)
+{
+	CURLcode	res;
+
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	res = curl_easy_perform(curl);
+	pgstat_report_wait_end();
+	if (headers && *headers)
+	{
+		curl_slist_free_all(*headers);
+		*headers = NULL;
+	}
+	stats->requests++;
+
+	if (res == CURLE_ABORTED_BY_CALLBACK)
+	{
+		/* an interrupt is pending: let PostgreSQL raise it */
+		CHECK_FOR_INTERRUPTS();
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("%s was interrupted", what)));
+	}
+	return res;
+}
+
+/*
  * polygon_http_get
  *		GET url and put the body of the 200 response into body.
  *
@@ -392,12 +441,7 @@ polygon_http_get(PolygonConnection *conn, const char *url, StringInfo body,
 	int			attempt;
 
 	Assert(conn->api_key != NULL);
-	rc.path = polygon_redact_url(polygon_path_of_url(url));
-	rc.attempt = 1;
-	errcallback.callback = request_error_callback;
-	errcallback.arg = &rc;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
+	push_request_context(&rc, &errcallback, url);
 
 	auth_header = psprintf("Authorization: Bearer %s", conn->api_key);
 
@@ -425,22 +469,7 @@ polygon_http_get(PolygonConnection *conn, const char *url, StringInfo body,
 
 		setup_transfer(curl, conn, url, headers, &bsink, &hsink, curl_errbuf);
 
-		pgstat_report_wait_start(PG_WAIT_EXTENSION);
-		res = curl_easy_perform(curl);
-		pgstat_report_wait_end();
-
-		curl_slist_free_all(headers);
-		headers = NULL;
-		stats->requests++;
-
-		if (res == CURLE_ABORTED_BY_CALLBACK)
-		{
-			/* an interrupt is pending: let PostgreSQL raise it */
-			CHECK_FOR_INTERRUPTS();
-			ereport(ERROR,
-					(errcode(ERRCODE_QUERY_CANCELED),
-					 errmsg("Polygon request was interrupted")));
-		}
+		res = perform_transfer(curl, &headers, stats, "Polygon request");
 		if (bsink.too_large)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
@@ -859,6 +888,220 @@ polygon_prefetch_cancel(PolygonPrefetch *pf)
 	if (pf->body.data)
 		pfree(pf->body.data);
 	pf->body.data = NULL;
+}
+
+/* Flat file being downloaded into a temporary file */
+typedef struct FileSink
+{
+	File		file;
+	off_t		size;			/* bytes written */
+	bool		failed;			/* a write failed (errno kept) */
+	int			save_errno;
+	ErrorData  *write_error;	/* an error raised by FileWrite (temp_file_limit) */
+	MemoryContext cxt;			/* where to keep it */
+	StringInfoData error_body;	/* the body of a non-200 answer (S3's XML) */
+	bool		is_error;		/* the answer is not 200: keep it in error_body */
+} FileSink;
+
+/*
+ * file_sink_write
+ *		FileWrite in a curl callback: an error it raises (temp_file_limit) is
+ *		kept in the sink and raised once curl has returned, never longjmp'd
+ *		through libcurl.
+ */
+static int
+file_sink_write(FileSink *sink, char *ptr, int len)
+{
+	volatile int w = -1;
+
+	PG_TRY();
+	{
+		w = FileWrite(sink->file, ptr, len, sink->size, PG_WAIT_EXTENSION);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(sink->cxt);
+		sink->write_error = CopyErrorData();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	return w;
+}
+
+static size_t
+file_callback(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	FileSink   *sink = (FileSink *) userdata;
+	size_t		n = size * nmemb;
+
+	if (sink->is_error)
+	{
+		if (sink->error_body.len < 8192)
+			appendBinaryStringInfoNT(&sink->error_body, ptr,
+									 Min(n, (size_t) (8192 - sink->error_body.len)));
+		return n;
+	}
+	while (n > 0)
+	{
+		int			chunk = (int) Min(n, (size_t) (1 << 30));
+		int			w = file_sink_write(sink, ptr, chunk);
+
+		if (sink->write_error)
+			return 0;
+		if (w <= 0)
+		{
+			sink->failed = true;
+			sink->save_errno = errno;
+			return 0;
+		}
+		sink->size += w;
+		ptr += w;
+		n -= w;
+	}
+	return size * nmemb;
+}
+
+/* a status line starts the headers of an answer: is it an error? */
+static size_t
+file_header_callback(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	FileSink   *sink = (FileSink *) userdata;
+	size_t		n = size * nmemb;
+
+	if (n >= 12 && strncmp(ptr, "HTTP/", 5) == 0)
+	{
+		const char *sp = memchr(ptr, ' ', n);
+
+		sink->is_error = !(sp && sp + 4 <= ptr + n && strncmp(sp + 1, "200", 3) == 0);
+	}
+	return n;
+}
+
+/* <Code> and <Message> of an S3 error body */
+static char *
+s3_error_text(const char *xml)
+{
+	const char *code = strstr(xml, "<Code>");
+	const char *msg = strstr(xml, "<Message>");
+	const char *code_end = code ? strstr(code, "</Code>") : NULL;
+	const char *msg_end = msg ? strstr(msg, "</Message>") : NULL;
+
+	if (code && code_end)
+		return psprintf("%.*s%s%.*s", (int) (code_end - code - 6), code + 6,
+						msg && msg_end ? ": " : "",
+						msg && msg_end ? (int) (msg_end - msg - 9) : 0, msg ? msg + 9 : "");
+	return NULL;
+}
+
+/*
+ * polygon_http_download
+ *		GET url from S3 (signed with AWS Signature Version 4 and the flat-file
+ *		keys of the user mapping) into file, retrying network errors and 5xx.
+ *		Returns the bytes written, or -1 when the object does not exist (404:
+ *		a weekend, a holiday, a day not published yet).  Cancellable.
+ */
+off_t
+polygon_http_download(PolygonConnection *conn, const char *url, File file, PolygonHttpStats *stats)
+{
+	CURL	   *curl = get_curl_handle();
+	char	   *sigv4 = psprintf("aws:amz:%s:s3", conn->opts.flatfiles_region);
+	RequestContext rc;
+	ErrorContextCallback errcallback;
+	long		status = 0;
+
+	push_request_context(&rc, &errcallback, url);
+
+	for (int attempt = 0;; attempt++)
+	{
+		FileSink	sink;
+		CURLcode	res;
+
+		rc.attempt = attempt + 1;
+		memset(&sink, 0, sizeof(sink));
+		sink.file = file;
+		sink.cxt = CurrentMemoryContext;
+		initStringInfo(&sink.error_body);
+		enlargeStringInfo(&sink.error_body, 8192 + 1);	/* no palloc in a callback */
+		if (attempt > 0 && FileTruncate(file, 0, PG_WAIT_EXTENSION) < 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not truncate a temporary file for a flat file: %m")));
+		curl_errbuf[0] = '\0';
+
+		curl_easy_reset(curl);
+		curl_easy_setopt(curl, CURLOPT_URL, url);
+		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4);
+		curl_easy_setopt(curl, CURLOPT_USERNAME, conn->s3_access_key_id);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, conn->s3_secret_access_key);
+		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long) conn->opts.connect_timeout_ms);
+		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_errbuf);
+		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, file_callback);
+		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+		curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, file_header_callback);
+		curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
+		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_callback);
+
+		res = perform_transfer(curl, NULL, stats, "flat file download");
+		if (sink.write_error)
+			ReThrowError(sink.write_error);
+		if (sink.failed)
+		{
+			errno = sink.save_errno;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not write a temporary file for a flat file: %m")));
+		}
+		status = 0;
+		if (res == CURLE_OK)
+			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		if (res == CURLE_OK && status == 200)
+		{
+			stats->pages++;
+			stats->bytes += sink.size;
+			error_context_stack = errcallback.previous;
+			return sink.size;
+		}
+		if (res == CURLE_OK && status == 404)
+		{
+			error_context_stack = errcallback.previous;
+			return -1;
+		}
+		if ((res != CURLE_OK ? retryable_curl_error(res) : status >= 500 || status == 429) &&
+			attempt < conn->opts.max_retries)
+		{
+			int64		delay_us = retry_delay_us(&conn->opts, attempt, "");
+
+			stats->retries++;
+			polygon_interruptible_sleep(delay_us);
+			stats->backoff_wait_ms += delay_us / 1000.0;
+			continue;
+		}
+		if (res != CURLE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+					 errmsg("could not reach the flat files at \"%s\"", conn->opts.flatfiles_url),
+					 errdetail_internal("%s", curl_errbuf[0] ? curl_errbuf : curl_easy_strerror(res)),
+					 errhint("Check the flatfiles_url option of server \"%s\" and the network.",
+							 conn->servername)));
+		{
+			char	   *s3 = s3_error_text(sink.error_body.data);
+
+			ereport(ERROR,
+					(errcode(status == 403 || status == 401 ? ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION
+							 : ERRCODE_FDW_ERROR),
+					 errmsg("the flat-file server refused the download with HTTP status %ld", status),
+					 s3 ? errdetail_internal("S3 said: %s", s3) : 0,
+					 (status == 403 || status == 401)
+					 ? errhint("Check s3_access_key_id and s3_secret_access_key of the user mapping for server \"%s\", and flatfiles_region; flat files need a paid plan.",
+							   conn->servername)
+					 : 0));
+		}
+	}
 }
 
 /*

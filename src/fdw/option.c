@@ -32,6 +32,7 @@ typedef enum PolygonOptionKind
 	POK_INT,					/* integer within [min, max] */
 	POK_SECRET,					/* never echoed back */
 	POK_BOOL,					/* true / false / on / off ... */
+	POK_REGION,					/* an S3 region name: letters, digits, '-' */
 	POK_ENDPOINT				/* a row of the endpoint table */
 } PolygonOptionKind;
 
@@ -56,7 +57,11 @@ static const PolygonOption polygon_options[] = {
 	{"retry_max_ms", ForeignServerRelationId, POK_INT, 0, 3600000, "60000"},
 	{"cache", ForeignServerRelationId, POK_BOOL, 0, 0, "true"},
 	{"concurrent_requests", ForeignServerRelationId, POK_INT, 0, 16, "0"},
+	{"flatfiles_url", ForeignServerRelationId, POK_URL, 0, 0, "https://files.massive.com/flatfiles"},
+	{"flatfiles_region", ForeignServerRelationId, POK_REGION, 0, 0, "us-east-1"},
 	{"api_key", UserMappingRelationId, POK_SECRET, 0, 0, NULL},
+	{"s3_access_key_id", UserMappingRelationId, POK_SECRET, 0, 0, NULL},
+	{"s3_secret_access_key", UserMappingRelationId, POK_SECRET, 0, 0, NULL},
 	{"endpoint", ForeignTableRelationId, POK_ENDPOINT, 0, 0, NULL},
 };
 
@@ -193,11 +198,15 @@ check_option_value(const PolygonOption *opt, const char *value)
 			break;
 
 		case POK_URL:
+			if (strcmp(opt->name, "flatfiles_url") == 0 && strncmp(value, "file:///", 8) == 0)
+				break;			/* a local directory of flat files */
 			if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
-						 errdetail("The URL must start with http:// or https://.")));
+						 strcmp(opt->name, "flatfiles_url") == 0
+						 ? errdetail("The URL must start with http://, https:// or file:///.")
+						 : errdetail("The URL must start with http:// or https://.")));
 			if (strpbrk(value, "?#@ \t\r\n") != NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -208,6 +217,14 @@ check_option_value(const PolygonOption *opt, const char *value)
 
 		case POK_BOOL:
 			(void) option_bool(opt, value);
+			break;
+
+		case POK_REGION:
+			if (value[0] == '\0' || strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(value))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
+						 errdetail("A region is lower-case letters, digits and hyphens, such as us-east-1.")));
 			break;
 
 		case POK_SECRET:
@@ -260,15 +277,20 @@ polygon_get_server_options(Oid serverid, PolygonServerOptions *opts)
 				value = defGetString(def);
 		}
 
-		if (strcmp(opt->name, "base_url") == 0)
+		if (strcmp(opt->name, "base_url") == 0 || strcmp(opt->name, "flatfiles_url") == 0)
 		{
 			char	   *url = pstrdup(value);
 			size_t		len = strlen(url);
 
 			while (len > 0 && url[len - 1] == '/')
 				url[--len] = '\0';
-			opts->base_url = url;
+			if (opt->name[0] == 'b')
+				opts->base_url = url;
+			else
+				opts->flatfiles_url = url;
 		}
+		else if (strcmp(opt->name, "flatfiles_region") == 0)
+			opts->flatfiles_region = pstrdup(value);
 		else if (strcmp(opt->name, "requests_per_minute") == 0)
 			opts->requests_per_minute = option_int(opt, value);
 		else if (strcmp(opt->name, "max_retries") == 0)

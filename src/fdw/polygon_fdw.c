@@ -21,6 +21,7 @@
  */
 #include "polygon_fdw.h"
 #include "decode.h"
+#include "flatfile.h"
 
 #include <math.h>
 
@@ -135,6 +136,8 @@ typedef struct PolygonScanState
 	char	   *next_pf_path;	/* its path */
 	PolygonPrefetch **first_pf; /* per series: its first page, or NULL */
 	int			rows_to_poll;	/* rows until the transfers are polled again */
+
+	FlatReader *flat;			/* the flat file being read, or NULL */
 	bool		delayed_notice; /* DELAYED was reported */
 } PolygonScanState;
 
@@ -175,6 +178,7 @@ static void fetch_page(PolygonScanState *st, const char *url, const char *path,
 					   PolygonPrefetch *pf);
 static void check_page(PolygonScanState *st);
 static void remember_page(PolygonScanState *st, const char *path);
+static bool page_refused(PolygonScanState *st, const char *path);
 static void decode_error_callback(void *arg);
 static bool contains_exec_param_walker(Node *node, void *context);
 
@@ -323,7 +327,7 @@ polygonGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
 
 	vals = plan_values(root, info->conds, &nvals);
 	requests = polygon_build_requests(info->ep, vals, nvals, info->sort_collation,
-									  true, &info->ordered);
+									  true, false, &info->ordered);
 	info->nrequests = list_length(requests);
 	foreach(lc, requests)
 		info->rows += ((PolygonRequest *) lfirst(lc))->est_rows;
@@ -457,7 +461,8 @@ scan_estimate(PlannerInfo *root, RelOptInfo *baserel, PolygonRelInfo *info, List
 	QualCost	local_cost;
 
 	vals = plan_values(root, conds, &nvals);
-	requests = polygon_build_requests(info->ep, vals, nvals, info->sort_collation, true, ordered);
+	requests = polygon_build_requests(info->ep, vals, nvals, info->sort_collation, true, false,
+									  ordered);
 	foreach(lc, requests)
 		fetched += ((PolygonRequest *) lfirst(lc))->est_rows;
 	*nrequests = list_length(requests);
@@ -807,10 +812,25 @@ polygonBeginForeignScan(ForeignScanState *node, int eflags)
 
 	/* the key is read only when requests will really be sent */
 	rte = exec_rt_fetch(plan->scan.scanrelid, estate);
-	st->conn = polygon_connect(GetForeignTable(relid)->serverid,
-							   OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId(),
-							   (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0);
-	if (st->conn->opts.concurrent_requests < 2)
+	{
+		Oid			serverid = GetForeignTable(relid)->serverid;
+		int			need = 0;
+
+		if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
+		{
+			PolygonServerOptions opts;
+
+			polygon_get_server_options(serverid, &opts);
+			if (!st->ep->flatfile)
+				need = PCN_API_KEY;
+			else if (strncmp(opts.flatfiles_url, "file://", 7) != 0)
+				need = PCN_S3_KEYS;
+		}
+		st->conn = polygon_connect(serverid,
+								   OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId(),
+								   need);
+	}
+	if (st->conn->opts.concurrent_requests < 2 || st->ep->flatfile)
 		st->prefetch = false;
 }
 
@@ -840,7 +860,7 @@ build_scan_requests(ForeignScanState *node, PolygonScanState *st)
 	}
 	MemoryContextSwitchTo(st->req_cxt);
 	requests = polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation,
-									  false, &ordered);
+									  false, st->prefetch, &ordered);
 	MemoryContextSwitchTo(old);
 
 	if (st->ordered && !ordered)
@@ -876,7 +896,8 @@ template_requests(ForeignScanState *node, PolygonScanState *st)
 		}
 		i++;
 	}
-	return polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation, true, &ordered);
+	return polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation, true, false,
+								  &ordered);
 }
 
 /*
@@ -913,6 +934,15 @@ start_request(PolygonScanState *st, int index)
 								  TupleDescAttr(st->tupdesc, i)->atttypmod);
 	}
 
+	if (st->ep->flatfile)
+	{
+		/* a day of a flat file: read as a stream, no pages */
+		MemoryContextSwitchTo(st->scan_cxt);
+		st->decoder->element = 0;
+		st->flat = flat_open(st->conn, st->decoder, req->path, &st->stats);
+		MemoryContextSwitchTo(old);
+		return;
+	}
 	url = psprintf("%s%s", st->conn->opts.base_url, req->path);
 	path = polygon_path_of_url(url);
 	remember_page(st, path);
@@ -967,8 +997,12 @@ schedule_prefetches(PolygonScanState *st)
 		MemoryContext old = MemoryContextSwitchTo(st->req_cxt);
 		char	   *path = polygon_path_of_url(st->page.next_url);
 
-		st->next_pf = start_prefetch(st, st->current, psprintf("%s%s", st->conn->origin, path), path);
-		st->next_pf_path = path;
+		if (!page_refused(st, path))
+		{
+			st->next_pf = start_prefetch(st, st->current,
+										 psprintf("%s%s", st->conn->origin, path), path);
+			st->next_pf_path = path;
+		}
 		MemoryContextSwitchTo(old);
 		if (st->next_pf)
 			in_flight++;
@@ -1009,6 +1043,26 @@ cancel_prefetches(PolygonScanState *st)
 		}
 	}
 	st->first_pf = NULL;
+}
+
+/*
+ * page_refused
+ *		Whether remember_page would stop the series at path: the page after
+ *		max_pages, or one seen before.  Such a page is never asked for early.
+ */
+static bool
+page_refused(PolygonScanState *st, const char *path)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) path, strlen(path), 0);
+
+	if (st->series_pages >= st->conn->opts.max_pages)
+		return true;
+	for (int i = 0; i < st->nseen; i++)
+	{
+		if (st->seen_pages[i] == h)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -1206,6 +1260,30 @@ polygonIterateForeignScan(ForeignScanState *node)
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();
+		if (st->flat)
+		{
+			MemoryContext old;
+			bool		got;
+
+			memset(slot->tts_isnull, true, sizeof(bool) * st->tupdesc->natts);
+			old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+			got = flat_next(st->flat, slot->tts_values, slot->tts_isnull);
+			MemoryContextSwitchTo(old);
+			if (got)
+			{
+				for (int i = 0; i < st->tupdesc->natts; i++)
+				{
+					if (st->req_column[i] >= 0)
+					{
+						slot->tts_values[i] = st->req_values[i];
+						slot->tts_isnull[i] = st->req_nulls[i];
+					}
+				}
+				return ExecStoreVirtualTuple(slot);
+			}
+			flat_close(st->flat);
+			st->flat = NULL;
+		}
 		if (st->page_open)
 		{
 			ErrorContextCallback errcb;
@@ -1278,6 +1356,9 @@ polygonReScanForeignScan(ForeignScanState *node)
 	PolygonScanState *st = (PolygonScanState *) node->fdw_state;
 
 	cancel_prefetches(st);
+	if (st->flat)
+		flat_close(st->flat);
+	st->flat = NULL;
 	st->started = false;
 	st->page_open = false;
 	st->requests = NIL;
@@ -1298,6 +1379,9 @@ polygonEndForeignScan(ForeignScanState *node)
 	if (st == NULL)
 		return;
 	cancel_prefetches(st);
+	if (st->flat)
+		flat_close(st->flat);
+	st->flat = NULL;
 	MemoryContextDelete(st->page_cxt);
 	st->page_cxt = NULL;
 }

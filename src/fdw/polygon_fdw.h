@@ -63,8 +63,10 @@ typedef struct PolygonColumn
 	Oid			typid;			/* the same type as an OID */
 	PolygonValueKind kind;		/* JSON to Datum conversion */
 	PolygonColumnSource source; /* result field or request parameter */
-	const char *field;			/* JSON key, or the parameter's column */
+	const char *field;			/* JSON key ("a.b" inside an object), CSV column of a
+								 * flat file, or the parameter's column */
 	bool		not_null;		/* the API always sends it */
+	bool		zero_is_null;	/* flat files write 0 where the API sends nothing */
 } PolygonColumn;
 
 /*
@@ -144,6 +146,7 @@ typedef struct PolygonEndpoint
 	bool		not_found_is_empty; /* 404 means no rows (lists) */
 	bool		check_adjusted; /* verify "adjusted" of every page */
 	double		est_per_day;	/* PEST_TICKS: rows per ticker and trading day */
+	bool		flatfile;		/* path names a gzip CSV flat file, not a REST call */
 } PolygonEndpoint;
 
 /*
@@ -161,6 +164,8 @@ typedef struct PolygonServerOptions
 	int			retry_max_ms;	/* back-off ceiling */
 	bool		cache;			/* keep and reuse pages of settled history */
 	int			concurrent_requests;	/* requests in flight in one scan */
+	char	   *flatfiles_url;	/* https://... (S3) or file:///... of the flat files */
+	char	   *flatfiles_region;	/* S3 region for SigV4 */
 } PolygonServerOptions;
 
 /*
@@ -173,6 +178,8 @@ typedef struct PolygonConnection
 	char	   *servername;		/* for messages */
 	PolygonServerOptions opts;	/* resolved server options */
 	char	   *api_key;		/* user mapping api_key, or NULL in EXPLAIN */
+	char	   *s3_access_key_id;	/* user mapping options for S3 flat files, */
+	char	   *s3_secret_access_key;	/* when a flat-file scan needs them */
 	uint64		key_hash;		/* rate-limit bucket of this key */
 	char	   *origin;			/* scheme://host[:port] of base_url */
 } PolygonConnection;
@@ -261,7 +268,7 @@ extern List *polygon_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
 										 List *clauses);
 extern List *polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals,
 									int nvals, Oid sort_collation, bool planning,
-									bool *ordered);
+									bool split_days, bool *ordered);
 extern const char *polygon_op_name(PolygonPushOp op);
 
 /* in option.c */
@@ -269,13 +276,19 @@ extern void polygon_get_server_options(Oid serverid, PolygonServerOptions *opts)
 extern char *polygon_get_table_endpoint(Oid relid);
 
 /* in connection.c */
-extern PolygonConnection *polygon_connect(Oid serverid, Oid userid, bool need_key);
+/* what polygon_connect must find in the user mapping */
+#define PCN_API_KEY		0x01
+#define PCN_S3_KEYS		0x02
+extern PolygonConnection *polygon_connect(Oid serverid, Oid userid, int need);
 extern uint64 polygon_key_hash(const char *api_key);
 
 /* in http.c */
 extern long polygon_http_get(PolygonConnection *conn, const char *path_and_query,
 							 StringInfo body, PolygonHttpStats *stats, int flags);
 extern char *polygon_path_of_url(const char *url);
+
+extern off_t polygon_http_download(PolygonConnection *conn, const char *url, int file,
+								   PolygonHttpStats *stats);
 
 typedef struct PolygonPrefetch PolygonPrefetch;
 extern PolygonPrefetch *polygon_prefetch_start(PolygonConnection *conn, const char *url,

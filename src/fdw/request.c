@@ -73,6 +73,9 @@ typedef struct Choice
 {
 	char	   *text;			/* what goes in the path or query, or NULL */
 	bool		any_of;			/* text is a comma list for name.any_of */
+	bool		piece;			/* a nanosecond range: one market day of it */
+	int64		lo;				/* its inclusive bounds */
+	int64		hi;
 } Choice;
 
 static const char *const timespans[] = {
@@ -97,10 +100,13 @@ static int	ns_range_primary(const PolygonEndpoint *ep, int p);
 static bool is_range_encoding(PolygonParamEncoding e);
 static bool text_range(const PolygonParam *param, ParamState *ps, StringInfo query);
 static char *rfc3339_seconds(TimestampTz ts, bool round_up);
+static List *ns_range_days(ParamState *ps);
 static bool ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
+				 const Choice *piece,
 					 bool planning, StringInfo query, double *est_rows, bool *settled);
 static int64 bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite);
 static List *param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
+						   bool split_days,
 						   Oid sort_collation);
 static int	timespan_index(const char *timespan);
 static bool aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
@@ -821,7 +827,7 @@ ns_range_primary(const PolygonEndpoint *ep, int p)
  */
 static bool
 ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
-		 bool planning, StringInfo query, double *est_rows, bool *settled)
+		 const Choice *piece, bool planning, StringInfo query, double *est_rows, bool *settled)
 {
 	int64		now_ns = (GetCurrentTimestamp() + TAPE_UNIX_EPOCH_US) * 1000;
 	int64		lo;
@@ -843,13 +849,13 @@ ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
 		*est_rows = Max(1.0, ep->est_per_day * 15.0 / (16.0 * 60.0));
 		return true;
 	}
-	lo = Max(ps->lower, 0);
-	hi = ps->has_upper ? ps->upper : now_ns;
+	lo = piece->piece ? piece->lo : Max(ps->lower, 0);
+	hi = piece->piece ? piece->hi : ps->has_upper ? ps->upper : now_ns;
 	if (lo > now_ns || lo > hi)
 		return false;			/* nothing has happened yet */
 	appendStringInfo(query, "%s%s.gte=" INT64_FORMAT "&%s.lte=" INT64_FORMAT,
 					 query->len ? "&" : "", param->name, lo, param->name, hi);
-	*settled = ps->has_upper &&
+	*settled = (ps->has_upper || piece->piece) &&
 		hi < (market_midnight(market_date_of(GetCurrentTimestamp())) + TAPE_UNIX_EPOCH_US) * 1000;
 
 	/* a whole day for a range of a day or more, else its share of 16 hours */
@@ -859,6 +865,52 @@ ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
 	else
 		*est_rows = Max(1.0, ep->est_per_day * Min(1.0, seconds / (16.0 * 3600.0)));
 	return true;
+}
+
+/*
+ * ns_range_days
+ *		Cut a known nanosecond range into one piece per market day, so the
+ *		pieces can be asked for at the same time.  A day runs from midnight
+ *		New York to the next weekday's midnight: a weekend joins the Friday
+ *		before it, so no request asks for a weekend alone.  Returns NIL when
+ *		the range is within one day or not known.
+ */
+static List *
+ns_range_days(ParamState *ps)
+{
+	int64		now_ns = (GetCurrentTimestamp() + TAPE_UNIX_EPOCH_US) * 1000;
+	int64		lo;
+	int64		hi;
+	DateADT		day;
+	List	   *pieces = NIL;
+
+	if (!ps->has_lower || ps->lower_unknown || ps->upper_unknown)
+		return NIL;
+	lo = Max(ps->lower, 0);
+	hi = ps->has_upper ? Min(ps->upper, now_ns) : now_ns;
+	if (lo > hi)
+		return NIL;
+	day = market_date_of((TimestampTz) (lo / 1000 - TAPE_UNIX_EPOCH_US));
+	while (lo <= hi)
+	{
+		Choice	   *c = palloc0(sizeof(Choice));
+		DateADT		next = day + 1;
+		int64		next_ns;
+
+		while (market_day_of_week(next) == 0 || market_day_of_week(next) == 6)
+			next++;
+		next_ns = (market_midnight(next) + TAPE_UNIX_EPOCH_US) * 1000;
+		c->piece = true;
+		c->lo = lo;
+		c->hi = Min(hi, next_ns - 1);
+		pieces = lappend(pieces, c);
+		lo = next_ns;
+		day = next;
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (list_length(pieces) < 2)
+		return NIL;
+	return pieces;
 }
 
 /* parameters whose conditions make a range rather than a set of values */
@@ -953,7 +1005,7 @@ rfc3339_seconds(TimestampTz ts, bool round_up)
  */
 static List *
 param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
-			  Oid sort_collation)
+			  bool split_days, Oid sort_collation)
 {
 	const PolygonParam *param = &ep->params[p];
 	List	   *choices = NIL;
@@ -963,6 +1015,9 @@ param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 	if (ps->empty)
 		return NIL;
 
+	if (param->encoding == PPE_NS_RANGE && split_days && !planning &&
+		ns_range_primary(ep, p) == p && (choices = ns_range_days(ps)) != NIL)
+		return choices;
 	if (is_range_encoding(param->encoding))
 	{
 		/* rendered per request (aggregates: once the timespan is known) */
@@ -1169,6 +1224,17 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 			value = from;
 		else if (strcmp(name, "to") == 0)
 			value = to;
+		else if (strcmp(name, "yyyy") == 0 || strcmp(name, "mm") == 0)
+		{
+			/* year and month of the date in the path of a flat file */
+			for (int p = 0; p < ep->nparams; p++)
+			{
+				const char *d = ((Choice *) list_nth(choices[p], pick[p]))->text;
+
+				if (ep->params[p].encoding == PPE_DATE_EACH && d && strlen(d) == 10)
+					value = name[0] == 'y' ? pnstrdup(d, 4) : pnstrdup(d + 5, 2);
+			}
+		}
 		else
 		{
 			for (int p = 0; p < ep->nparams; p++)
@@ -1199,7 +1265,7 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
 		if (param->encoding == PPE_NS_RANGE)
 		{
 			if (ns_range_primary(ep, p) == p &&
-				!ns_range(ep, param, &states[p], planning, &query, &est, &req->settled))
+				!ns_range(ep, param, &states[p], c, planning, &query, &est, &req->settled))
 				return NULL;
 			continue;
 		}
@@ -1264,11 +1330,12 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
  * time ranges as one day, and nothing is rejected for being absent that the
  * executor will know.  *ordered tells whether the requests come in the order
  * of the endpoint's first sort column (every parameter after the first has a
- * single value).
+ * single value).  split_days cuts a nanosecond range of several days into one
+ * request per day, for scans that keep several requests in flight.
  */
 List *
 polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals, int nvals,
-					   Oid sort_collation, bool planning, bool *ordered)
+					   Oid sort_collation, bool planning, bool split_days, bool *ordered)
 {
 	ParamState *states = palloc0(sizeof(ParamState) * ep->nparams);
 	List	  **choices = palloc0(sizeof(List *) * ep->nparams);
@@ -1297,10 +1364,12 @@ polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals, int nv
 	*ordered = true;
 	for (int p = 0; p < ep->nparams; p++)
 	{
-		choices[p] = param_choices(ep, p, &states[p], planning, sort_collation);
+		choices[p] = param_choices(ep, p, &states[p], planning, split_days, sort_collation);
 		if (choices[p] == NIL)
 			return NIL;			/* the conditions admit nothing */
-		if (p > 0 && (list_length(choices[p]) > 1 || states[p].set_many_unknown))
+		/* several values of a later parameter interleave the rows (days do not) */
+		if (p > 0 && !is_range_encoding(ep->params[p].encoding) &&
+			(list_length(choices[p]) > 1 || states[p].set_many_unknown))
 			*ordered = false;
 	}
 	/* rows sort by the first column only when each request has one value of it */

@@ -30,6 +30,10 @@ the comma-separated spec to that request and to the pages that follow it
     body=FILE           answer 200 with this fixture file, verbatim
     gzip=0              never compress
 
+Flat files: GET /flatfiles/<key> serves <--flatfiles dir>/<key> like S3 does (a
+NoSuchKey 404, SignatureDoesNotMatch 403), checking AWS Signature Version 4
+against --s3-credentials.
+
 Control: GET /_mock/health, GET /_mock/stats, GET /_mock/reset.
 Every request is logged as one JSON line (path with any apiKey redacted,
 status, whether the key came as a Bearer header): never the key itself.
@@ -41,6 +45,7 @@ import datetime as dt
 import email.utils
 import gzip
 import hashlib
+import hmac
 import json
 import os
 import random
@@ -485,6 +490,30 @@ def ticks(kind, ticker, q, spec, prefix):
     return body
 
 
+def s3_signature_ok(authorization, headers, path, credentials):
+    """Check an AWS Signature Version 4 of a GET without a query."""
+    key_id, _, secret = credentials.partition(":")
+    fields = dict(part.strip().split("=", 1) for part in authorization[len("AWS4-HMAC-SHA256 "):].split(","))
+    try:
+        cred_id, date, region, service, term = fields["Credential"].split("/")
+    except (KeyError, ValueError):
+        return False
+    if cred_id != key_id or service != "s3" or term != "aws4_request":
+        return False
+    signed = fields.get("SignedHeaders", "").split(";")
+    canonical_headers = "".join("%s:%s\n" % (n, " ".join((headers.get(n) or "").split())) for n in signed)
+    payload = headers.get("x-amz-content-sha256") or hashlib.sha256(b"").hexdigest()
+    canonical = "\n".join(["GET", path, "", canonical_headers, ";".join(signed), payload])
+    amz_date = headers.get("x-amz-date", "")
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, "%s/%s/s3/aws4_request" % (date, region),
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    k = hmac.new(("AWS4" + secret).encode(), date.encode(), hashlib.sha256).digest()
+    for part in (region, "s3", "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    return hmac.compare_digest(hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest(),
+                               fields.get("Signature", ""))
+
+
 FUZZ_BYTES = b'"\\{}[],:-0123456789eE.+ntfu\x00\x01\x7f\xff\xc3\xe2'
 
 
@@ -580,6 +609,8 @@ class Handler(BaseHTTPRequestHandler):
 
         if path.startswith("/_mock/"):
             return self.control(path)
+        if path.startswith("/flatfiles/"):
+            return self.s3_get(path, tag, started)
 
         with STATE_LOCK:
             COUNTS[tag] = COUNTS.get(tag, 0) + 1
@@ -680,6 +711,44 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+    def s3_get(self, path, tag, started):
+        """GET an object of the flat-file bucket, checking AWS Signature V4."""
+        with STATE_LOCK:
+            COUNTS[tag] = COUNTS.get(tag, 0) + 1
+        code, err = 200, None
+        h = self.headers.get("Authorization", "")
+        if not h.startswith("AWS4-HMAC-SHA256 "):
+            code, err = 403, ("AccessDenied", "Access Denied")
+        elif not s3_signature_ok(h, self.headers, path, ARGS.s3_credentials):
+            code, err = 403, ("SignatureDoesNotMatch", "The request signature we calculated does not match "
+                              "the signature you provided. Check your key and signing method.")
+        body = b""
+        if code == 200:
+            key = urllib.parse.unquote(path[len("/flatfiles/"):])
+            full = os.path.normpath(os.path.join(ARGS.flatfiles or "/nonexistent", key))
+            if ARGS.flatfiles and full.startswith(os.path.normpath(ARGS.flatfiles) + os.sep) and os.path.isfile(full):
+                with open(full, "rb") as f:
+                    body = f.read()
+            else:
+                code, err = 404, ("NoSuchKey", "The specified key does not exist.")
+        if err:
+            body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>'
+                    '<Resource>%s</Resource></Error>' % (err[0], err[1], path)).encode()
+        with STATE_LOCK:
+            if LOG:
+                LOG.write(json.dumps({"t": round(started, 6), "tag": tag, "path": path, "status": code,
+                                      "auth": "sigv4" if h.startswith("AWS4") else "none",
+                                      "bytes": len(body), "ms": round((time.time() - started) * 1000, 1)}) + "\n")
+                LOG.flush()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/octet-stream" if code == 200 else "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def fixture(self, name):
         name = os.path.basename(name)
         with open(os.path.join(ARGS.fixtures, name), "rb") as f:
@@ -745,6 +814,9 @@ def main():
     p.add_argument("--log", help="append one JSON line per request here")
     p.add_argument("--fixtures", default=os.path.join(here, "..", "fixtures", "polygon"))
     p.add_argument("--api-key", help="require this key as 'Authorization: Bearer'")
+    p.add_argument("--flatfiles", help="directory served as the S3 bucket 'flatfiles' (/flatfiles/...)")
+    p.add_argument("--s3-credentials", default="AKIATAPETEST0000001:tape-test-secret-not-secret",
+                   help="ACCESS_KEY_ID:SECRET the flat-file bucket accepts (SigV4)")
     p.add_argument("--bench-pages", help="directory of page_NNNN.json (aggregates) and trades_NNNN.json "
                    "(trades) bodies served with bench=1")
     ARGS = p.parse_args()

@@ -22,11 +22,15 @@ our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_p
   wait_for_requests);
 
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
+my ($S3_KEY_ID, $S3_SECRET) = ('AKIATAPETAP00000001', 'tap-test-s3-secret-not-secret');
 
-# start_mock: the mock server on a free port; returns a hash with url, log, key
+# start_mock: the mock server on a free port; returns a hash with url, log, key,
+# the directory it serves as the S3 bucket "flatfiles" and the S3 keys
 sub start_mock
 {
 	my $dir = PostgreSQL::Test::Utils::tempdir('mock');
+	my $flatfiles = "$dir/flatfiles";
+	mkdir $flatfiles or die "mkdir $flatfiles: $!";
 	my $portfile = "$dir/port";
 	my $log = "$dir/requests.log";
 	my ($out, $err) = ('', '');
@@ -36,7 +40,9 @@ sub start_mock
 			'--port', '0',
 			'--port-file', $portfile,
 			'--log', $log,
-			'--api-key', $API_KEY
+			'--api-key', $API_KEY,
+			'--flatfiles', $flatfiles,
+			'--s3-credentials', "$S3_KEY_ID:$S3_SECRET"
 		],
 		'>', \$out, '2>', \$err);
 	for (my $i = 0; $i < 100 && !-s $portfile; $i++)
@@ -49,6 +55,9 @@ sub start_mock
 		url => "http://127.0.0.1:$port",
 		log => $log,
 		key => $API_KEY,
+		flatfiles => $flatfiles,
+		s3_key_id => $S3_KEY_ID,
+		s3_secret => $S3_SECRET,
 		harness => $h
 	};
 }

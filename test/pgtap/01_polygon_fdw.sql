@@ -35,7 +35,8 @@ IMPORT FOREIGN SCHEMA polygon FROM SERVER tap_mock INTO p;
 
 SELECT foreign_tables_are('p', ARRAY['bars', 'grouped_daily', 'tickers', 'ticker_details', 'trades', 'quotes',
                                 'splits', 'dividends', 'stock_splits', 'stock_dividends', 'short_interest',
-                                'short_volume', 'news', 'exchanges', 'conditions', 'market_holidays'],
+                                'short_volume', 'news', 'exchanges', 'conditions', 'market_holidays',
+                                'flat_trades', 'flat_quotes', 'flat_minute_aggs', 'flat_day_aggs'],
                           'IMPORT FOREIGN SCHEMA polygon creates the foreign tables');
 SELECT columns_are('p', 'bars', ARRAY['ticker', 'timespan', 'multiplier', 'ts', 'open', 'high', 'low', 'close',
                                       'volume', 'vwap', 'transactions', 'otc', 'adjusted']);
