@@ -118,5 +118,9 @@ SELECT CASE WHEN (SELECT count(DISTINCT rows) FROM bench_analytics.results WHERE
              AND (SELECT count(DISTINCT rows) FROM bench_analytics.results WHERE method LIKE 'rvol:%') = 1
             THEN 'the C and SQL versions return the same number of values'
             ELSE 'MISMATCH between the C and SQL versions' END AS check;
+SELECT bench_common.expect(
+         (SELECT count(DISTINCT rows) FROM bench_analytics.results WHERE method LIKE 'rth_vwap:%') = 1
+         AND (SELECT count(DISTINCT rows) FROM bench_analytics.results WHERE method LIKE 'rvol:%') = 1,
+         'the C and SQL versions return the same number of values') \gset
 
 DROP SCHEMA bench_analytics CASCADE;

@@ -2,7 +2,16 @@
 -- bench_common.time_it(results, method, sql, reps, before) runs "before" (if
 -- any) and then sql, reps times, and inserts (method, best seconds, rows) into
 -- the table results.  A COPY reports the rows it loaded, a query its one value.
+-- bench_common.expect(ok, what) stops the run when a benchmark's sides do not
+-- agree: a benchmark of wrong answers is no benchmark (timings are never checked).
 CREATE SCHEMA IF NOT EXISTS bench_common;
+CREATE OR REPLACE FUNCTION bench_common.expect(p_ok boolean, p_what text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_ok IS NOT TRUE THEN
+    RAISE EXCEPTION 'benchmark check failed: %', p_what;
+  END IF;
+END $$;
 CREATE OR REPLACE FUNCTION bench_common.time_it(p_results regclass, p_method text, p_sql text, p_reps int,
                                                 p_before text DEFAULT NULL)
 RETURNS void LANGUAGE plpgsql AS $$

@@ -73,5 +73,9 @@ SELECT round((f.seconds / c.seconds)::numeric, 2) AS fdw_over_copy,
   FROM bench.results f, bench.results c, bench.results j
  WHERE f.method LIKE 'polygon_fdw%' AND c.method LIKE 'COPY%' AND j.method LIKE 'jsonb%';
 
+SELECT bench_common.expect(f.rows = c.rows AND f.rows = j.rows, 'polygon_fdw, jsonb and COPY return the same rows')
+  FROM bench.results f, bench.results c, bench.results j
+ WHERE f.method LIKE 'polygon_fdw%' AND c.method LIKE 'COPY%' AND j.method LIKE 'jsonb%' \gset
+
 DROP SCHEMA bench CASCADE;
 DROP SERVER bench_polygon CASCADE;

@@ -69,6 +69,9 @@ SELECT (SELECT count(*) FROM regress.days_in_flight) AS trades,
        (SELECT bool_and(in_order) FROM (SELECT (ticker, sip_timestamp) >= lag((ticker, sip_timestamp)) OVER (ORDER BY n)
                                                  OR n = 1 AS in_order FROM regress.days_in_flight) s) AS in_order;
 
+-- a longer range is cut into at most 32 pieces of whole days: nine months, 28 requests of 7 weekdays
+EXPLAIN (COSTS OFF) SELECT * FROM conc4.trades WHERE ticker = 'ACME' AND ts >= '2025-01-01' AND ts < '2025-10-01';
+
 -- a query that may stop early asks for nothing early: LIMIT 3 makes one request
 SELECT regress.make_server('conclim', 'tag=conclim,delay_ms=100', 'concurrent_requests ''4''');
 SELECT ticker, ts::date FROM conclim.bars

@@ -132,6 +132,7 @@ typedef struct PolygonScanState
 
 	/* requests started before they are needed (concurrent_requests > 1) */
 	bool		prefetch;		/* the plan reads every row: pages may be asked early */
+	bool		split_days;		/* so a range of days is asked for day by day */
 	PolygonPrefetch *next_pf;	/* the current series' next page, or NULL */
 	char	   *next_pf_path;	/* its path */
 	PolygonPrefetch **first_pf; /* per series: its first page, or NULL */
@@ -753,8 +754,8 @@ polygonBeginForeignScan(ForeignScanState *node, int eflags)
 		elog(ERROR, "polygon_fdw plan names an unknown endpoint");
 	st->sort_collation = (Oid) intVal(list_nth(plan->fdw_private, FdwScanPrivateSortCollation));
 	st->ordered = intVal(list_nth(plan->fdw_private, FdwScanPrivateOrdered)) != 0;
-	st->prefetch = intVal(list_nth(plan->fdw_private, FdwScanPrivatePrefetch)) != 0 &&
-		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0;
+	st->split_days = intVal(list_nth(plan->fdw_private, FdwScanPrivatePrefetch)) != 0;
+	st->prefetch = st->split_days && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0;
 
 	/* the values of pushed-down conditions */
 	st->ncond = list_length(plan->fdw_exprs);
@@ -831,7 +832,7 @@ polygonBeginForeignScan(ForeignScanState *node, int eflags)
 								   need);
 	}
 	if (st->conn->opts.concurrent_requests < 2 || st->ep->flatfile)
-		st->prefetch = false;
+		st->prefetch = st->split_days = false;
 }
 
 /*
@@ -860,7 +861,7 @@ build_scan_requests(ForeignScanState *node, PolygonScanState *st)
 	}
 	MemoryContextSwitchTo(st->req_cxt);
 	requests = polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation,
-									  false, st->prefetch, &ordered);
+									  false, st->split_days, &ordered);
 	MemoryContextSwitchTo(old);
 
 	if (st->ordered && !ordered)

@@ -867,13 +867,28 @@ ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
 	return true;
 }
 
+/* most pieces a range is cut into: longer ranges get pieces of several days */
+#define MAX_RANGE_PIECES 32
+
+/* the weekday after day */
+static DateADT
+next_weekday(DateADT day)
+{
+	do
+		day++;
+	while (market_day_of_week(day) == 0 || market_day_of_week(day) == 6);
+	return day;
+}
+
 /*
  * ns_range_days
  *		Cut a known nanosecond range into one piece per market day, so the
  *		pieces can be asked for at the same time.  A day runs from midnight
  *		New York to the next weekday's midnight: a weekend joins the Friday
- *		before it, so no request asks for a weekend alone.  Returns NIL when
- *		the range is within one day or not known.
+ *		before it, so no request asks for a weekend alone.  A range of more
+ *		than MAX_RANGE_PIECES weekdays is cut into that many pieces of whole
+ *		days instead, so a long range of a quiet ticker costs few requests.
+ *		Returns NIL when the range is within one day or not known.
  */
 static List *
 ns_range_days(ParamState *ps)
@@ -882,6 +897,9 @@ ns_range_days(ParamState *ps)
 	int64		lo;
 	int64		hi;
 	DateADT		day;
+	DateADT		last;
+	int			ndays = 0;
+	int			days_per_piece;
 	List	   *pieces = NIL;
 
 	if (!ps->has_lower || ps->lower_unknown || ps->upper_unknown)
@@ -891,14 +909,18 @@ ns_range_days(ParamState *ps)
 	if (lo > hi)
 		return NIL;
 	day = market_date_of((TimestampTz) (lo / 1000 - TAPE_UNIX_EPOCH_US));
+	last = market_date_of((TimestampTz) (hi / 1000 - TAPE_UNIX_EPOCH_US));
+	for (DateADT d = day; d < last; d = next_weekday(d))
+		ndays++;
+	days_per_piece = ndays / MAX_RANGE_PIECES + 1;
 	while (lo <= hi)
 	{
 		Choice	   *c = palloc0(sizeof(Choice));
-		DateADT		next = day + 1;
+		DateADT		next = day;
 		int64		next_ns;
 
-		while (market_day_of_week(next) == 0 || market_day_of_week(next) == 6)
-			next++;
+		for (int i = 0; i < days_per_piece; i++)
+			next = next_weekday(next);
 		next_ns = (market_midnight(next) + TAPE_UNIX_EPOCH_US) * 1000;
 		c->piece = true;
 		c->lo = lo;
