@@ -62,6 +62,14 @@ SELECT ts, volume FROM etype.bars WHERE ticker = 'ACME' AND ts >= '2025-10-06 09
 SELECT ts, close FROM etype.bars WHERE ticker = 'ACME' AND ts >= '2025-10-06 09:30' AND ts < '2025-10-06 09:32';
 SELECT regress.make_server('emissing', 'body=local_v2_aggs_missing_t.json');
 SELECT * FROM emissing.bars WHERE ticker = 'ACME' AND ts >= '2025-10-06 09:30' AND ts < '2025-10-06 09:32';  -- ERROR
+-- a body of another shape than the endpoint's: a bare array for bars, an envelope for market holidays,
+-- a list where one ticker's details are expected
+SELECT regress.make_server('eshape1', 'body=v1_marketstatus_upcoming.json');
+SELECT * FROM eshape1.bars WHERE ticker = 'ACME' AND ts >= '2025-10-06 09:30' AND ts < '2025-10-06 09:32';  -- ERROR
+SELECT regress.make_server('eshape2', 'body=local_v2_aggs_missing_t.json');
+SELECT * FROM eshape2.market_holidays;  -- ERROR
+SELECT regress.make_server('eshape3', 'body=local_v3_reference_tickers_unicode.json');
+SELECT * FROM eshape3.ticker_details WHERE ticker = 'ACME';  -- ERROR
 
 -- pagination gone wrong: next_url loops back, or never ends
 SELECT regress.make_server('eloop', 'tag=eloop,loop=1,page=50');

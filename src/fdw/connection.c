@@ -28,17 +28,23 @@
 #include "utils/acl.h"
 #include "utils/syscache.h"
 
+/* what lookup_user_options must find in the user mapping */
+#define NEED_API_KEY	0x01
+#define NEED_S3_KEYS	0x02
+
 static void lookup_user_options(PolygonConnection *conn, Oid userid, int need);
 
 /*
  * polygon_connect
- *		Gather the options of serverid and the secrets of userid's mapping
- *		that need asks for (PCN_API_KEY for the REST API, PCN_S3_KEYS for
- *		flat files on S3).  EXPLAIN asks for none.
+ *		Gather the options of serverid and, when requests will be sent, the
+ *		secrets of userid's mapping they need: the API key for the REST API,
+ *		the S3 keys for flat files on S3 (a local directory needs none).
  */
 PolygonConnection *
-polygon_connect(Oid serverid, Oid userid, int need)
+polygon_connect(Oid serverid, Oid userid, bool flatfile, bool will_send)
 {
+	int			need = 0;
+
 	PolygonConnection *conn = palloc0(sizeof(PolygonConnection));
 	ForeignServer *server = GetForeignServer(serverid);
 	const char *scheme_end;
@@ -55,6 +61,10 @@ polygon_connect(Oid serverid, Oid userid, int need)
 	conn->origin = host_end ? pnstrdup(conn->opts.base_url, host_end - conn->opts.base_url)
 		: pstrdup(conn->opts.base_url);
 
+	if (will_send && !flatfile)
+		need = NEED_API_KEY;
+	else if (will_send && polygon_flatfiles_dir(&conn->opts) == NULL)
+		need = NEED_S3_KEYS;
 	if (need != 0)
 		lookup_user_options(conn, userid, need);
 	if (conn->api_key)
@@ -95,7 +105,7 @@ lookup_user_options(PolygonConnection *conn, Oid userid, int need)
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("user mapping not found for user \"%s\" on server \"%s\"",
 						GetUserNameFromId(userid, false), conn->servername),
-				 (need & PCN_API_KEY)
+				 (need & NEED_API_KEY)
 				 ? errhint("Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (api_key '...').",
 						   conn->servername)
 				 : errhint("Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (s3_access_key_id '...', s3_secret_access_key '...').",
@@ -119,13 +129,13 @@ lookup_user_options(PolygonConnection *conn, Oid userid, int need)
 	}
 	ReleaseSysCache(tp);
 
-	if ((need & PCN_API_KEY) && conn->api_key == NULL)
+	if ((need & NEED_API_KEY) && conn->api_key == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("user mapping for server \"%s\" has no api_key option", conn->servername),
 				 errhint("Add it with ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD api_key '...').",
 						 conn->servername)));
-	if ((need & PCN_S3_KEYS) &&
+	if ((need & NEED_S3_KEYS) &&
 		(conn->s3_access_key_id == NULL || conn->s3_secret_access_key == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),

@@ -31,6 +31,7 @@
  *-------------------------------------------------------------------------
  */
 #include "decode.h"
+#include "markettime.h"
 
 #include <math.h>
 
@@ -46,8 +47,6 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-/* Unix epoch (1970-01-01) in PostgreSQL microseconds (since 2000-01-01) */
-#define UNIX_EPOCH_US	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
 
 /*
  * NBBO sizes are in shares from 2025-11-03 00:00 New York (05:00 UTC) on, in
@@ -255,12 +254,14 @@ nested_value(JsonScanner *parent, const JsonValue *v, const char *path, JsonValu
 
 /*
  * polygon_page_open
- *		Read the envelope of a page and find its rows.
+ *		Read the envelope of a page and find its rows, where the endpoint's
+ *		shape says they are: "results" (an array of rows, or one object), or
+ *		the document itself (a bare array).
  *
  * The body must be followed by a NUL byte (StringInfo bodies are).
  */
 void
-polygon_page_open(PolygonPage *page, const char *body, size_t len)
+polygon_page_open(PolygonPage *page, const char *body, size_t len, PolygonResultsShape shape)
 {
 	JsonScanner *s = &page->scan;
 	const char *key;
@@ -284,10 +285,15 @@ polygon_page_open(PolygonPage *page, const char *body, size_t len)
 						   (long long) len)));
 
 	/* a bare array (market holidays): the document is the rows */
-	if (s->p < s->end && *s->p == '[')
+	if (shape == PRS_BARE_ARRAY)
 	{
 		page->results_start = s->p;
 		json_read_value(s, &v, false);
+		if (v.type != JV_ARRAY)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("invalid Polygon response"),
+					 errdetail("Expected an array of rows, found %s.", json_type_name(v.type))));
 		json_expect_end(s);
 		page->results_type = JV_ARRAY;
 		s->p = page->results_start;
@@ -301,8 +307,10 @@ polygon_page_open(PolygonPage *page, const char *body, size_t len)
 #define KEY_IS(k) (keylen == (int) strlen(k) && memcmp(key, k, keylen) == 0)
 		if (KEY_IS("results"))
 		{
+			JsonValueType expected = shape == PRS_OBJECT ? JV_OBJECT : JV_ARRAY;
+
 			json_read_value(s, &v, false);
-			if (v.type == JV_ARRAY || v.type == JV_OBJECT)
+			if (v.type == expected)
 			{
 				page->results_type = v.type;
 				page->results_start = v.start;
@@ -311,7 +319,7 @@ polygon_page_open(PolygonPage *page, const char *body, size_t len)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 						 errmsg("invalid \"results\" in Polygon response"),
-						 errdetail("Expected an array or an object, found %s.",
+						 errdetail("Expected %s, found %s.", json_type_name(expected),
 								   json_type_name(v.type))));
 			continue;
 		}
@@ -881,7 +889,7 @@ timestamptz_from_unix(DecodeField *f, const JsonValue *v, int64 div, int64 mul)
 			wrong_type(f, v, "a Unix timestamp in range");
 		us = (int64) floor(d);
 	}
-	if (pg_sub_s64_overflow(us, UNIX_EPOCH_US, &us) || !IS_VALID_TIMESTAMP(us))
+	if (pg_sub_s64_overflow(us, TAPE_UNIX_EPOCH_US, &us) || !IS_VALID_TIMESTAMP(us))
 		wrong_type(f, v, "a Unix timestamp in range");
 	return TimestampTzGetDatum(us);
 }

@@ -77,7 +77,8 @@ typedef struct PolygonPage
 
 extern PolygonDecoder *polygon_decoder_create(const PolygonEndpoint *ep, TupleDesc tupdesc,
 											  const bool *wanted);
-extern void polygon_page_open(PolygonPage *page, const char *body, size_t len);
+extern void polygon_page_open(PolygonPage *page, const char *body, size_t len,
+							  PolygonResultsShape shape);
 extern bool polygon_page_next(PolygonPage *page, PolygonDecoder *dec, TupleDesc tupdesc,
 							  Datum *values, bool *isnull);
 extern void polygon_decoder_map_csv(PolygonDecoder *dec, char **header, int ncols, const char *file);

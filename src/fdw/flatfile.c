@@ -280,7 +280,7 @@ flat_open(PolygonConnection *conn, PolygonDecoder *dec, const char *path, Polygo
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	FlatReader *r = palloc0(sizeof(FlatReader));
-	const char *base = conn->opts.flatfiles_url;
+	const char *dir = polygon_flatfiles_dir(&conn->opts);
 	char	   *header_line;
 	ErrorContextCallback errcb;
 	char	   *header[MAX_FIELDS];
@@ -290,9 +290,9 @@ flat_open(PolygonConnection *conn, PolygonDecoder *dec, const char *path, Polygo
 	r->stats = stats;
 	/* messages name the file relative to flatfiles_url */
 	r->name = pstrdup(path[0] == '/' ? path + 1 : path);
-	if (strncmp(base, "file://", 7) == 0)
+	if (dir != NULL)
 	{
-		char	   *full = psprintf("%s%s", base + 7, path);
+		char	   *full = psprintf("%s%s", dir, path);
 
 		r->local = true;
 		r->file = PathNameOpenFile(full, O_RDONLY | PG_BINARY);
@@ -316,7 +316,8 @@ flat_open(PolygonConnection *conn, PolygonDecoder *dec, const char *path, Polygo
 		off_t		size;
 
 		r->file = OpenTemporaryFile(false);
-		size = polygon_http_download(conn, psprintf("%s%s", base, path), r->file, stats);
+		size = polygon_http_download(conn, psprintf("%s%s", conn->opts.flatfiles_url, path),
+									 r->file, stats);
 		if (size < 0)
 		{
 			FileClose(r->file);

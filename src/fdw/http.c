@@ -344,32 +344,45 @@ request_error_callback(void *arg)
 }
 
 /*
- * setup_transfer
- *		Set an easy handle up for one GET of url: the same options for the
- *		request of the moment and for a prefetch.
+ * setup_get
+ *		Set an easy handle up for a GET of url, with what every transfer of
+ *		ours shares: http(s) only, no redirects, the connect timeout, the
+ *		error buffer, and the progress callback that lets an interrupt stop
+ *		it.  The caller adds where the answer goes.
  */
 static void
-setup_transfer(CURL *curl, PolygonConnection *conn, const char *url, struct curl_slist *headers,
-			   BodySink *bsink, HeaderSink *hsink, char *errbuf)
+setup_get(CURL *curl, PolygonConnection *conn, const char *url, char *errbuf)
 {
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long) conn->opts.connect_timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) conn->opts.timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_callback);
+}
+
+/*
+ * setup_transfer
+ *		Set an easy handle up for one API request of url: the same options
+ *		for the request of the moment and for a prefetch.
+ */
+static void
+setup_transfer(CURL *curl, PolygonConnection *conn, const char *url, struct curl_slist *headers,
+			   BodySink *bsink, HeaderSink *hsink, char *errbuf)
+{
+	setup_get(curl, conn, url, errbuf);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) conn->opts.timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_callback);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, bsink);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_callback);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, hsink);
-	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_callback);
 }
 
 /*
@@ -663,14 +676,19 @@ static CURLM *prefetch_multi = NULL;
 static PrefetchSlot prefetch_slots[PREFETCH_POOL];
 static bool prefetch_callback_registered = false;
 
-/* end a slot's transfer and make it free again */
+/*
+ * release_slot
+ *		End a slot's transfer and make it free again.  owner_lives is false
+ *		when the prefetch owning it may already be freed (an abort).
+ */
 static void
-release_slot(PrefetchSlot *slot)
+release_slot(PrefetchSlot *slot, bool owner_lives)
 {
 	if (slot->owner)
 	{
 		curl_multi_remove_handle(prefetch_multi, slot->easy);
-		slot->owner->slot = NULL;
+		if (owner_lives)
+			slot->owner->slot = NULL;
 		slot->owner = NULL;
 	}
 	if (slot->headers)
@@ -689,18 +707,7 @@ static void
 stop_all_prefetches(void)
 {
 	for (int i = 0; i < PREFETCH_POOL; i++)
-	{
-		if (prefetch_slots[i].owner)
-		{
-			curl_multi_remove_handle(prefetch_multi, prefetch_slots[i].easy);
-			prefetch_slots[i].owner = NULL;
-		}
-		if (prefetch_slots[i].headers)
-		{
-			curl_slist_free_all(prefetch_slots[i].headers);
-			prefetch_slots[i].headers = NULL;
-		}
-	}
+		release_slot(&prefetch_slots[i], false);
 }
 
 static void
@@ -857,9 +864,6 @@ polygon_prefetch_take(PolygonPrefetch *pf, StringInfo body, PolygonHttpStats *st
 
 	ok = pf->done && pf->result == CURLE_OK && pf->status == 200 &&
 		!pf->bsink.too_large && !pf->bsink.out_of_memory;
-	if (prefetch_active(pf))
-		release_slot(pf->slot);
-	pf->slot = NULL;
 	if (ok)
 	{
 		StringInfoData old = *body;
@@ -869,9 +873,7 @@ polygon_prefetch_take(PolygonPrefetch *pf, StringInfo body, PolygonHttpStats *st
 		stats->pages++;
 		stats->bytes += body->len;
 	}
-	if (pf->body.data)
-		pfree(pf->body.data);
-	pf->body.data = NULL;
+	polygon_prefetch_cancel(pf);	/* the slot, and the buffer not kept */
 	return ok;
 }
 
@@ -883,7 +885,7 @@ void
 polygon_prefetch_cancel(PolygonPrefetch *pf)
 {
 	if (prefetch_active(pf))
-		release_slot(pf->slot);
+		release_slot(pf->slot, true);
 	pf->slot = NULL;
 	if (pf->body.data)
 		pfree(pf->body.data);
@@ -1028,23 +1030,15 @@ polygon_http_download(PolygonConnection *conn, const char *url, File file, Polyg
 					 errmsg("could not truncate a temporary file for a flat file: %m")));
 		curl_errbuf[0] = '\0';
 
-		curl_easy_reset(curl);
-		curl_easy_setopt(curl, CURLOPT_URL, url);
-		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+		/* a file of a day takes minutes: no timeout_ms */
+		setup_get(curl, conn, url, curl_errbuf);
 		curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4);
 		curl_easy_setopt(curl, CURLOPT_USERNAME, conn->s3_access_key_id);
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, conn->s3_secret_access_key);
-		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long) conn->opts.connect_timeout_ms);
-		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_errbuf);
 		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, file_callback);
 		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
 		curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, file_header_callback);
 		curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
-		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress_callback);
 
 		res = perform_transfer(curl, NULL, stats, "flat file download");
 		if (sink.write_error)

@@ -323,6 +323,19 @@ polygon_get_server_options(Oid serverid, PolygonServerOptions *opts)
 }
 
 /*
+ * polygon_flatfiles_dir
+ *		The local directory of the flat files when flatfiles_url is a
+ *		file:/// URL ("/data/polygon"), or NULL when they are on S3.
+ */
+const char *
+polygon_flatfiles_dir(const PolygonServerOptions *opts)
+{
+	if (strncmp(opts->flatfiles_url, "file://", 7) == 0)
+		return opts->flatfiles_url + 7;
+	return NULL;
+}
+
+/*
  * polygon_get_table_endpoint
  *		The endpoint option of a foreign table.
  */

@@ -67,8 +67,8 @@ typedef struct PolygonRelInfo
 	List	   *conds;			/* PolygonCond over baserestrictinfo */
 	Oid			sort_collation; /* collation of the first sort column */
 	bool		ordered;		/* requests come in sort order */
-	int			nrequests;		/* estimated first requests */
-	double		rows;			/* estimated rows fetched */
+	int			nrequests;		/* estimated first requests of the plain scan */
+	double		rows;			/* estimated rows it fetches */
 } PolygonRelInfo;
 
 /*
@@ -164,12 +164,16 @@ static List *polygonImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serve
 static const PolygonEndpoint *table_endpoint(Oid relid);
 static void check_table_columns(Oid relid, const PolygonEndpoint *ep);
 static PolygonCondValue *plan_values(PlannerInfo *root, List *conds, int *n);
+static void estimate_fetch(PlannerInfo *root, PolygonRelInfo *info, List *conds,
+						   int *nrequests, double *fetched, bool *ordered);
+static void scan_cost(PlannerInfo *root, RelOptInfo *baserel, int nrequests, double fetched,
+					  List *local_only, Cost *startup_cost, Cost *total_cost);
 static List *sort_pathkeys(PlannerInfo *root, RelOptInfo *baserel, Oid relid,
 						   const PolygonEndpoint *ep);
 static Oid	column_collation(Oid relid, const char *colname);
 static List *not_pushed(List *clauses, List *conds);
-static List *build_scan_requests(ForeignScanState *node, PolygonScanState *st);
-static List *template_requests(ForeignScanState *node, PolygonScanState *st);
+static List *build_scan_requests(ForeignScanState *node, PolygonScanState *st,
+								 bool as_template);
 static void start_request(PolygonScanState *st, int index);
 static PolygonPrefetch *start_prefetch(PolygonScanState *st, PolygonRequest *req, const char *url,
 									   const char *path);
@@ -180,6 +184,9 @@ static void fetch_page(PolygonScanState *st, const char *url, const char *path,
 static void check_page(PolygonScanState *st);
 static void remember_page(PolygonScanState *st, const char *path);
 static bool page_refused(PolygonScanState *st, const char *path);
+static int	page_seen(PolygonScanState *st, const char *path, uint64 *h);
+static TupleTableSlot *store_row(PolygonScanState *st, TupleTableSlot *slot);
+static int	describe_requests(List *requests, StringInfo buf);
 static void decode_error_callback(void *arg);
 static bool contains_exec_param_walker(Node *node, void *context);
 
@@ -312,10 +319,7 @@ polygonGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
 	PolygonRelInfo *info = palloc0(sizeof(PolygonRelInfo));
 	List	   *clauses = NIL;
 	List	   *local_only = NIL;
-	PolygonCondValue *vals;
-	List	   *requests;
 	ListCell   *lc;
-	int			nvals;
 
 	info->ep = table_endpoint(foreigntableid);
 	check_table_columns(foreigntableid, info->ep);
@@ -326,12 +330,7 @@ polygonGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
 	if (info->ep->sort_columns[0])
 		info->sort_collation = column_collation(foreigntableid, info->ep->sort_columns[0]);
 
-	vals = plan_values(root, info->conds, &nvals);
-	requests = polygon_build_requests(info->ep, vals, nvals, info->sort_collation,
-									  true, false, &info->ordered);
-	info->nrequests = list_length(requests);
-	foreach(lc, requests)
-		info->rows += ((PolygonRequest *) lfirst(lc))->est_rows;
+	estimate_fetch(root, info, info->conds, &info->nrequests, &info->rows, &info->ordered);
 
 	/* conditions that only filter locally still reduce the row count */
 	local_only = not_pushed(baserel->baserestrictinfo, info->conds);
@@ -444,35 +443,44 @@ required_params_met(const PolygonEndpoint *ep, List *conds, int *missing)
 }
 
 /*
- * scan_estimate
- *		Requests, rows and costs of a scan with conds: the whole scan, or one
- *		outer row of a parameterized scan.
+ * estimate_fetch
+ *		The first requests and the rows fetched by a scan with conds (the
+ *		whole scan, or one outer row of a parameterized scan), and whether the
+ *		rows come in sort order.
  */
 static void
-scan_estimate(PlannerInfo *root, RelOptInfo *baserel, PolygonRelInfo *info, List *conds,
-			  List *local_only, int *nrequests, double *rows, bool *ordered,
-			  Cost *startup_cost, Cost *total_cost)
+estimate_fetch(PlannerInfo *root, PolygonRelInfo *info, List *conds, int *nrequests,
+			   double *fetched, bool *ordered)
 {
 	PolygonCondValue *vals;
 	List	   *requests;
 	ListCell   *lc;
 	int			nvals;
-	double		fetched = 0;
-	double		pages;
-	QualCost	local_cost;
 
 	vals = plan_values(root, conds, &nvals);
 	requests = polygon_build_requests(info->ep, vals, nvals, info->sort_collation, true, false,
 									  ordered);
+	*fetched = 0;
 	foreach(lc, requests)
-		fetched += ((PolygonRequest *) lfirst(lc))->est_rows;
+		*fetched += ((PolygonRequest *) lfirst(lc))->est_rows;
 	*nrequests = list_length(requests);
-	*rows = clamp_row_est(fetched * clauselist_selectivity(root, local_only, baserel->relid,
-														   JOIN_INNER, NULL));
+}
+
+/*
+ * scan_cost
+ *		Startup and total cost of a scan making nrequests first requests and
+ *		fetching fetched rows, filtered by local_only on top of the table's
+ *		own conditions.
+ */
+static void
+scan_cost(PlannerInfo *root, RelOptInfo *baserel, int nrequests, double fetched,
+		  List *local_only, Cost *startup_cost, Cost *total_cost)
+{
+	double		pages = Max(nrequests, ceil(fetched / PAGE_ROWS));
+	QualCost	local_cost;
 
 	cost_qual_eval(&local_cost, local_only, root);
-	pages = Max(*nrequests, ceil(fetched / PAGE_ROWS));
-	*startup_cost = *nrequests > 0 ? REQUEST_COST : 0;
+	*startup_cost = nrequests > 0 ? REQUEST_COST : 0;
 	*total_cost = *startup_cost + Max(0, pages - 1) * REQUEST_COST +
 		fetched * (ROW_DECODE_COST + baserel->baserestrictcost.per_tuple + local_cost.per_tuple);
 }
@@ -563,12 +571,8 @@ polygonGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 	{
 		Cost		startup_cost;
 		Cost		total_cost;
-		int			nrequests;
-		double		rows;
-		bool		ordered;
 
-		scan_estimate(root, baserel, info, info->conds, NIL, &nrequests, &rows, &ordered,
-					  &startup_cost, &total_cost);
+		scan_cost(root, baserel, info->nrequests, info->rows, NIL, &startup_cost, &total_cost);
 		if (info->ordered && ep->sort_columns[0])
 			pathkeys = sort_pathkeys(root, baserel, foreigntableid, ep);
 		add_path(baserel, (Path *)
@@ -601,10 +605,12 @@ polygonGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, outer);
 		List	   *clauses = NIL;
 		List	   *conds;
+		List	   *local_only;
 		ListCell   *lc2;
 		Cost		startup_cost;
 		Cost		total_cost;
 		int			nrequests;
+		double		fetched;
 		double		rows;
 		bool		ordered;
 
@@ -616,8 +622,11 @@ polygonGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 		if (!required_params_met(ep, conds, &missing))
 			continue;
 
-		scan_estimate(root, baserel, info, conds, not_pushed(clauses, conds), &nrequests, &rows, &ordered,
-					  &startup_cost, &total_cost);
+		estimate_fetch(root, info, conds, &nrequests, &fetched, &ordered);
+		local_only = not_pushed(clauses, conds);
+		rows = clamp_row_est(fetched * clauselist_selectivity(root, local_only, baserel->relid,
+															  JOIN_INNER, NULL));
+		scan_cost(root, baserel, nrequests, fetched, local_only, &startup_cost, &total_cost);
 		add_path(baserel, (Path *)
 				 create_foreignscan_path(root, baserel, NULL, rows, startup_cost, total_cost,
 										 NIL, outer, NULL, NIL));
@@ -811,26 +820,11 @@ polygonBeginForeignScan(ForeignScanState *node, int eflags)
 		}
 	}
 
-	/* the key is read only when requests will really be sent */
+	/* the secrets are read only when requests will really be sent */
 	rte = exec_rt_fetch(plan->scan.scanrelid, estate);
-	{
-		Oid			serverid = GetForeignTable(relid)->serverid;
-		int			need = 0;
-
-		if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
-		{
-			PolygonServerOptions opts;
-
-			polygon_get_server_options(serverid, &opts);
-			if (!st->ep->flatfile)
-				need = PCN_API_KEY;
-			else if (strncmp(opts.flatfiles_url, "file://", 7) != 0)
-				need = PCN_S3_KEYS;
-		}
-		st->conn = polygon_connect(serverid,
-								   OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId(),
-								   need);
-	}
+	st->conn = polygon_connect(GetForeignTable(relid)->serverid,
+							   OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId(),
+							   st->ep->flatfile, (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0);
 	if (st->conn->opts.concurrent_requests < 2 || st->ep->flatfile)
 		st->prefetch = st->split_days = false;
 }
@@ -840,65 +834,44 @@ polygonBeginForeignScan(ForeignScanState *node, int eflags)
  *		Evaluate the pushed-down values and build the request series.
  *		EXPLAIN calls it too (it sends nothing), so an invalid query fails
  *		there as it would when run.
+ *
+ * As a template (EXPLAIN of a parameterized scan), the values that need an
+ * outer row stay unknown, as at planning time, and show as {?}; the list is
+ * then built in the current memory context.
  */
 static List *
-build_scan_requests(ForeignScanState *node, PolygonScanState *st)
+build_scan_requests(ForeignScanState *node, PolygonScanState *st, bool as_template)
 {
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 	PolygonCondValue *vals = palloc0(sizeof(PolygonCondValue) * Max(1, st->ncond));
 	MemoryContext old;
 	bool		ordered;
 	List	   *requests;
-
-	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-	for (int i = 0; i < st->ncond; i++)
-	{
-		vals[i].param = st->cond_param[i];
-		vals[i].op = st->cond_op[i];
-		vals[i].type = st->cond_type[i];
-		vals[i].known = true;
-		vals[i].value = ExecEvalExpr(st->cond_state[i], econtext, &vals[i].isnull);
-	}
-	MemoryContextSwitchTo(st->req_cxt);
-	requests = polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation,
-									  false, st->split_days, &ordered);
-	MemoryContextSwitchTo(old);
-
-	if (st->ordered && !ordered)
-		elog(ERROR, "polygon_fdw requests lost the order the plan promised");
-	return requests;
-}
-
-/*
- * template_requests
- *		The requests of a parameterized scan with the outer row's values
- *		left as {?}, for EXPLAIN: the values that need no outer row are
- *		evaluated, the others are unknown as at planning time.
- */
-static List *
-template_requests(ForeignScanState *node, PolygonScanState *st)
-{
-	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
-	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	PolygonCondValue *vals = palloc0(sizeof(PolygonCondValue) * Max(1, st->ncond));
-	bool		ordered;
 	int			i = 0;
 	ListCell   *lc;
 
+	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	foreach(lc, plan->fdw_exprs)
 	{
 		vals[i].param = st->cond_param[i];
 		vals[i].op = st->cond_op[i];
 		vals[i].type = st->cond_type[i];
-		if (!contains_exec_param_walker(lfirst(lc), NULL))
+		if (!as_template || !contains_exec_param_walker(lfirst(lc), NULL))
 		{
 			vals[i].known = true;
 			vals[i].value = ExecEvalExpr(st->cond_state[i], econtext, &vals[i].isnull);
 		}
 		i++;
 	}
-	return polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation, true, false,
-								  &ordered);
+	MemoryContextSwitchTo(as_template ? old : st->req_cxt);
+	requests = polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation,
+									  as_template, !as_template && st->split_days, &ordered);
+	MemoryContextSwitchTo(old);
+
+	if (!as_template && st->ordered && !ordered)
+		elog(ERROR, "polygon_fdw requests lost the order the plan promised");
+	return requests;
 }
 
 /*
@@ -1047,6 +1020,23 @@ cancel_prefetches(PolygonScanState *st)
 }
 
 /*
+ * page_seen
+ *		The index among the pages of this series of the page at path (hash
+ *		*h), or -1.
+ */
+static int
+page_seen(PolygonScanState *st, const char *path, uint64 *h)
+{
+	*h = hash_bytes_extended((const unsigned char *) path, strlen(path), 0);
+	for (int i = 0; i < st->nseen; i++)
+	{
+		if (st->seen_pages[i] == *h)
+			return i;
+	}
+	return -1;
+}
+
+/*
  * page_refused
  *		Whether remember_page would stop the series at path: the page after
  *		max_pages, or one seen before.  Such a page is never asked for early.
@@ -1054,16 +1044,9 @@ cancel_prefetches(PolygonScanState *st)
 static bool
 page_refused(PolygonScanState *st, const char *path)
 {
-	uint64		h = hash_bytes_extended((const unsigned char *) path, strlen(path), 0);
+	uint64		h;
 
-	if (st->series_pages >= st->conn->opts.max_pages)
-		return true;
-	for (int i = 0; i < st->nseen; i++)
-	{
-		if (st->seen_pages[i] == h)
-			return true;
-	}
-	return false;
+	return st->series_pages >= st->conn->opts.max_pages || page_seen(st, path, &h) >= 0;
 }
 
 /*
@@ -1073,7 +1056,8 @@ page_refused(PolygonScanState *st, const char *path)
 static void
 remember_page(PolygonScanState *st, const char *path)
 {
-	uint64		h = hash_bytes_extended((const unsigned char *) path, strlen(path), 0);
+	uint64		h;
+	int			seen = page_seen(st, path, &h);
 
 	if (st->series_pages >= st->conn->opts.max_pages)
 		ereport(ERROR,
@@ -1082,15 +1066,12 @@ remember_page(PolygonScanState *st, const char *path)
 				 errdetail("The series started with GET %s.", st->current->path),
 				 errhint("Raise max_pages of server \"%s\", or narrow the conditions.",
 						 st->conn->servername)));
-	for (int i = 0; i < st->nseen; i++)
-	{
-		if (st->seen_pages[i] == h)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("Polygon returned a next_url that repeats an earlier page"),
-					 errdetail("The next_url of page %d points back to page %d of the series that started with GET %s; stopping instead of looping.",
-							   st->series_pages, i + 1, st->current->path)));
-	}
+	if (seen >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Polygon returned a next_url that repeats an earlier page"),
+				 errdetail("The next_url of page %d points back to page %d of the series that started with GET %s; stopping instead of looping.",
+						   st->series_pages, seen + 1, st->current->path)));
 	if (st->nseen == st->seen_cap)
 	{
 		st->seen_cap = Max(16, st->seen_cap * 2);
@@ -1172,7 +1153,7 @@ fetch_page(PolygonScanState *st, const char *url, const char *path, PolygonPrefe
 		errcb.previous = error_context_stack;
 		error_context_stack = &errcb;
 		st->decoder->element = 0;
-		polygon_page_open(&st->page, st->body.data, st->body.len);
+		polygon_page_open(&st->page, st->body.data, st->body.len, st->ep->shape);
 		check_page(st);
 		error_context_stack = errcb.previous;
 	}
@@ -1237,6 +1218,25 @@ decode_error_callback(void *arg)
 }
 
 /*
+ * store_row
+ *		Complete the decoded row in slot with the columns that echo the
+ *		request, and store it.
+ */
+static TupleTableSlot *
+store_row(PolygonScanState *st, TupleTableSlot *slot)
+{
+	for (int i = 0; i < st->tupdesc->natts; i++)
+	{
+		if (st->req_column[i] >= 0)
+		{
+			slot->tts_values[i] = st->req_values[i];
+			slot->tts_isnull[i] = st->req_nulls[i];
+		}
+	}
+	return ExecStoreVirtualTuple(slot);
+}
+
+/*
  * polygonIterateForeignScan
  *		Return the next row, fetching pages and starting series as needed.
  */
@@ -1250,7 +1250,7 @@ polygonIterateForeignScan(ForeignScanState *node)
 	ExecClearTuple(slot);
 	if (!st->started)
 	{
-		st->requests = build_scan_requests(node, st);
+		st->requests = build_scan_requests(node, st, false);
 		st->next_request = 0;
 		st->started = true;
 		if (st->prefetch)
@@ -1271,17 +1271,7 @@ polygonIterateForeignScan(ForeignScanState *node)
 			got = flat_next(st->flat, slot->tts_values, slot->tts_isnull);
 			MemoryContextSwitchTo(old);
 			if (got)
-			{
-				for (int i = 0; i < st->tupdesc->natts; i++)
-				{
-					if (st->req_column[i] >= 0)
-					{
-						slot->tts_values[i] = st->req_values[i];
-						slot->tts_isnull[i] = st->req_nulls[i];
-					}
-				}
-				return ExecStoreVirtualTuple(slot);
-			}
+				return store_row(st, slot);
 			flat_close(st->flat);
 			st->flat = NULL;
 		}
@@ -1311,15 +1301,7 @@ polygonIterateForeignScan(ForeignScanState *node)
 					polygon_prefetch_poll();
 					st->rows_to_poll = 1024;
 				}
-				for (int i = 0; i < st->tupdesc->natts; i++)
-				{
-					if (st->req_column[i] >= 0)
-					{
-						slot->tts_values[i] = st->req_values[i];
-						slot->tts_isnull[i] = st->req_nulls[i];
-					}
-				}
-				return ExecStoreVirtualTuple(slot);
+				return store_row(st, slot);
 			}
 			st->page_open = false;
 
@@ -1388,6 +1370,30 @@ polygonEndForeignScan(ForeignScanState *node)
 }
 
 /*
+ * describe_requests
+ *		"GET path; GET path; ... (n more)" of the first EXPLAIN_REQUESTS
+ *		requests (keys redacted) into buf; returns how many there are.
+ */
+static int
+describe_requests(List *requests, StringInfo buf)
+{
+	int			n = 0;
+	ListCell   *lc;
+
+	initStringInfo(buf);
+	foreach(lc, requests)
+	{
+		if (n < EXPLAIN_REQUESTS)
+			appendStringInfo(buf, "%sGET %s", n > 0 ? "; " : "",
+							 polygon_redact_url(((PolygonRequest *) lfirst(lc))->path));
+		n++;
+	}
+	if (n > EXPLAIN_REQUESTS)
+		appendStringInfo(buf, "; ... (%d more)", n - EXPLAIN_REQUESTS);
+	return n;
+}
+
+/*
  * polygonExplainForeignScan
  *		Show the endpoint, the pushed-down conditions and the requests; with
  *		ANALYZE, what the requests cost.
@@ -1420,38 +1426,18 @@ polygonExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 	if (st->has_exec_params && !st->started)
 	{
-		List	   *templates = template_requests(node, st);
-		ListCell   *lc;
-		int			n = 0;
+		int			n = describe_requests(build_scan_requests(node, st, true), &buf);
 
-		initStringInfo(&buf);
-		foreach(lc, templates)
-		{
-			if (n < EXPLAIN_REQUESTS)
-				appendStringInfo(&buf, "%sGET %s", n > 0 ? "; " : "",
-								 polygon_redact_url(((PolygonRequest *) lfirst(lc))->path));
-			n++;
-		}
 		ExplainPropertyInteger("Planned Requests per Outer Row", NULL, n, es);
 		if (n > 0)
 			ExplainPropertyText("Request Template", buf.data, es);
 	}
 	else
 	{
-		int			n = 0;
-		ListCell   *lc;
+		int			n;
 
-		requests = st->started ? st->requests : build_scan_requests(node, st);
-		initStringInfo(&buf);
-		foreach(lc, requests)
-		{
-			if (n < EXPLAIN_REQUESTS)
-				appendStringInfo(&buf, "%sGET %s", n > 0 ? "; " : "",
-								 polygon_redact_url(((PolygonRequest *) lfirst(lc))->path));
-			n++;
-		}
-		if (n > EXPLAIN_REQUESTS)
-			appendStringInfo(&buf, "; ... (%d more)", n - EXPLAIN_REQUESTS);
+		requests = st->started ? st->requests : build_scan_requests(node, st, false);
+		n = describe_requests(requests, &buf);
 		if (st->has_exec_params)
 		{
 			ExplainPropertyInteger("Requests of the Last Outer Row", NULL, n, es);

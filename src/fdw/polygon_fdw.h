@@ -274,12 +274,11 @@ extern const char *polygon_op_name(PolygonPushOp op);
 /* in option.c */
 extern void polygon_get_server_options(Oid serverid, PolygonServerOptions *opts);
 extern char *polygon_get_table_endpoint(Oid relid);
+extern const char *polygon_flatfiles_dir(const PolygonServerOptions *opts);
 
 /* in connection.c */
-/* what polygon_connect must find in the user mapping */
-#define PCN_API_KEY		0x01
-#define PCN_S3_KEYS		0x02
-extern PolygonConnection *polygon_connect(Oid serverid, Oid userid, int need);
+extern PolygonConnection *polygon_connect(Oid serverid, Oid userid, bool flatfile,
+										  bool will_send);
 extern uint64 polygon_key_hash(const char *api_key);
 
 /* in http.c */

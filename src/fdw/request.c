@@ -102,8 +102,8 @@ static bool text_range(const PolygonParam *param, ParamState *ps, StringInfo que
 static char *rfc3339_seconds(TimestampTz ts, bool round_up);
 static List *ns_range_days(ParamState *ps);
 static bool ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
-				 const Choice *piece,
-					 bool planning, StringInfo query, double *est_rows, bool *settled);
+					 const Choice *piece, bool planning, StringInfo query, double *est_rows,
+					 bool *settled);
 static int64 bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite);
 static List *param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 						   bool split_days,
@@ -802,6 +802,20 @@ empty_range:
 	return false;				/* keep compiler quiet */
 }
 
+/* Unix nanoseconds of a timestamptz */
+static inline int64
+unix_ns(TimestampTz ts)
+{
+	return (ts + TAPE_UNIX_EPOCH_US) * 1000;
+}
+
+/* the New York date of a time in Unix nanoseconds (not before 1970) */
+static inline DateADT
+market_date_of_ns(int64 ns)
+{
+	return market_date_of((TimestampTz) (ns / 1000 - TAPE_UNIX_EPOCH_US));
+}
+
 /*
  * ns_range_primary
  *		The first nanosecond-range parameter of the same API name as p: the
@@ -829,7 +843,7 @@ static bool
 ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
 		 const Choice *piece, bool planning, StringInfo query, double *est_rows, bool *settled)
 {
-	int64		now_ns = (GetCurrentTimestamp() + TAPE_UNIX_EPOCH_US) * 1000;
+	int64		now_ns = unix_ns(GetCurrentTimestamp());
 	int64		lo;
 	int64		hi;
 	double		seconds;
@@ -856,7 +870,7 @@ ns_range(const PolygonEndpoint *ep, const PolygonParam *param, ParamState *ps,
 	appendStringInfo(query, "%s%s.gte=" INT64_FORMAT "&%s.lte=" INT64_FORMAT,
 					 query->len ? "&" : "", param->name, lo, param->name, hi);
 	*settled = (ps->has_upper || piece->piece) &&
-		hi < (market_midnight(market_date_of(GetCurrentTimestamp())) + TAPE_UNIX_EPOCH_US) * 1000;
+		hi < unix_ns(market_midnight(market_date_of(GetCurrentTimestamp())));
 
 	/* a whole day for a range of a day or more, else its share of 16 hours */
 	seconds = ((double) Min(hi, now_ns) - (double) lo) / 1e9;
@@ -893,7 +907,7 @@ next_weekday(DateADT day)
 static List *
 ns_range_days(ParamState *ps)
 {
-	int64		now_ns = (GetCurrentTimestamp() + TAPE_UNIX_EPOCH_US) * 1000;
+	int64		now_ns = unix_ns(GetCurrentTimestamp());
 	int64		lo;
 	int64		hi;
 	DateADT		day;
@@ -908,8 +922,8 @@ ns_range_days(ParamState *ps)
 	hi = ps->has_upper ? Min(ps->upper, now_ns) : now_ns;
 	if (lo > hi)
 		return NIL;
-	day = market_date_of((TimestampTz) (lo / 1000 - TAPE_UNIX_EPOCH_US));
-	last = market_date_of((TimestampTz) (hi / 1000 - TAPE_UNIX_EPOCH_US));
+	day = market_date_of_ns(lo);
+	last = market_date_of_ns(hi);
 	for (DateADT d = day; d < last; d = next_weekday(d))
 		ndays++;
 	days_per_piece = ndays / MAX_RANGE_PIECES + 1;
@@ -921,7 +935,7 @@ ns_range_days(ParamState *ps)
 
 		for (int i = 0; i < days_per_piece; i++)
 			next = next_weekday(next);
-		next_ns = (market_midnight(next) + TAPE_UNIX_EPOCH_US) * 1000;
+		next_ns = unix_ns(market_midnight(next));
 		c->piece = true;
 		c->lo = lo;
 		c->hi = Min(hi, next_ns - 1);
