@@ -9,15 +9,9 @@
 -- row_number() over the same window shows the floor any window function pays
 -- (the WindowAgg node spools every row).
 -- Every query reads every bar and aggregates its result, so no rows travel to the client.
-\set ON_ERROR_STOP on
-\pset footer off
-SET client_min_messages = warning;
-SET jit = off;
-SET max_parallel_workers_per_gather = 0;
-SET timezone = 'America/New_York';
+\i bench/common.sql
 SET work_mem = :work_mem;
 SET tape.progress_interval = 0;
-CREATE EXTENSION IF NOT EXISTS tape;
 DROP SCHEMA IF EXISTS bench_analytics CASCADE;
 CREATE SCHEMA bench_analytics;
 
@@ -45,7 +39,6 @@ VACUUM ANALYZE bench_analytics.bars;
 CHECKPOINT;
 
 CREATE TABLE bench_analytics.results (method text, seconds float8, rows bigint);
-\i bench/common.sql
 
 \o /dev/null
 SELECT bench_common.time_it('bench_analytics.results', 'scan: plain ordered scan of the bars', $q$

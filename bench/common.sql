@@ -1,4 +1,14 @@
--- Shared by the benchmarks: the best time of a statement over several runs.
+-- Shared by the benchmarks, included first: the session they measure in (no
+-- JIT, no parallel workers, New York time, errors stop the run), and helpers.
+\set ON_ERROR_STOP on
+\pset footer off
+SET client_min_messages = warning;
+SET jit = off;
+SET max_parallel_workers_per_gather = 0;
+SET timezone = 'America/New_York';
+CREATE EXTENSION IF NOT EXISTS tape;
+
+-- The best time of a statement over several runs.
 -- bench_common.time_it(results, method, sql, reps, before) runs "before" (if
 -- any) and then sql, reps times, and inserts (method, best seconds, rows) into
 -- the table results.  A COPY reports the rows it loaded, a query its one value.

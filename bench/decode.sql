@@ -5,13 +5,7 @@
 --   json_to_recordset   : the same page bodies, stored as text in a table
 --   jsonb_to_recordset  : the same, through jsonb
 --   COPY                : the same rows as CSV, loaded into an unlogged table (the floor)
-\set ON_ERROR_STOP on
-\pset footer off
-SET client_min_messages = warning;
-SET jit = off;
-SET max_parallel_workers_per_gather = 0;
-SET timezone = 'America/New_York';
-CREATE EXTENSION IF NOT EXISTS tape;
+\i bench/common.sql
 DROP SCHEMA IF EXISTS bench CASCADE;
 DROP SERVER IF EXISTS bench_polygon CASCADE;
 CREATE SCHEMA bench;
@@ -30,8 +24,6 @@ CREATE UNLOGGED TABLE bench.bars_copy (ticker text, t bigint, open float8, high 
                                        close float8, volume float8, vwap float8, transactions bigint);
 
 CREATE TABLE bench.results (method text, seconds float8, rows bigint);
-\i bench/common.sql
-
 \o /dev/null
 SELECT bench_common.time_it('bench.results', 'COPY (CSV into an unlogged table, the floor)',
   format('COPY bench.bars_copy FROM %L (FORMAT csv)', :'out' || '/bars.csv'), :reps,

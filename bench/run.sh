@@ -46,21 +46,21 @@ runs() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 
 if runs decode; then
 echo "== bench/decode.sql: polygon_fdw vs json(b)_to_recordset vs COPY"
-psql -X -q -v ON_ERROR_STOP=1 -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key" -v out="$out" \
+psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key" -v out="$out" \
     -v pages="$pages" -v reps="$reps" -v rows="$rows" -v json_bytes="$json_bytes" -v json_mb="$json_mb" \
     -f bench/decode.sql
 fi
 
 if runs analytics; then
 echo "== bench/analytics.sql: window functions and detectors in C vs plain SQL"
-psql -X -q -v ON_ERROR_STOP=1 -d "${TAPE_BENCH_DB:-postgres}" -v tickers="$tickers" -v days="$days" -v reps="$areps" \
+psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v tickers="$tickers" -v days="$days" -v reps="$areps" \
     -v work_mem="'${TAPE_BENCH_WORK_MEM:-256MB}'" \
     -f bench/analytics.sql
 fi
 
 if runs trades; then
 echo "== bench/trades.sql: trades decode vs COPY; join-driven windows vs whole days"
-psql -X -q -v ON_ERROR_STOP=1 -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key" -v out="$out" \
+psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key" -v out="$out" \
     -v reps="$areps" -v trows="$trows" -v tpages="$tpages" -v tjson_bytes="$tjson_bytes" -v tjson_mb="$tjson_mb" \
     -v win_url="$mock_url/_f/tag=bench_win" -v day_url="$mock_url/_f/tag=bench_day" -v mock_log="$out/mock.log" \
     -v win_tickers="$win_tickers" -v win_days="$win_days" -v win_per_day="$win_per_day" \

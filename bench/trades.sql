@@ -7,13 +7,7 @@
 --      against fetching the whole days of the same tickers and filtering locally.  Requests
 --      and bytes come from the mock server's log.  Target: requests = the theoretical
 --      minimum (one per window: no window needs a second page of 50,000).
-\set ON_ERROR_STOP on
-\pset footer off
-SET client_min_messages = warning;
-SET jit = off;
-SET max_parallel_workers_per_gather = 0;
-SET timezone = 'America/New_York';
-CREATE EXTENSION IF NOT EXISTS tape;
+\i bench/common.sql
 DROP SCHEMA IF EXISTS bench_trades CASCADE;
 DROP SERVER IF EXISTS bench_trades_pages CASCADE;
 DROP SERVER IF EXISTS bench_trades_win CASCADE;
@@ -35,7 +29,6 @@ CREATE UNLOGGED TABLE bench_trades.trades_copy (
     id text, sequence_number bigint);
 
 CREATE TABLE bench_trades.results (method text, seconds float8, rows bigint);
-\i bench/common.sql
 
 \o /dev/null
 SELECT bench_common.time_it('bench_trades.results', 'COPY (CSV into an unlogged table, the floor)',

@@ -108,7 +108,7 @@ SELECT count(*) FROM flat_local.flat_trades WHERE date BETWEEN '2025-10-02' AND 
 \set s3_url :mock_url /flatfiles
 CREATE SERVER flat_s3 FOREIGN DATA WRAPPER polygon_fdw OPTIONS (flatfiles_url :'s3_url');
 CREATE USER MAPPING FOR CURRENT_USER SERVER flat_s3
-  OPTIONS (s3_access_key_id 'AKIATAPETEST0000001', s3_secret_access_key 'tape-test-secret-not-secret');
+  OPTIONS (s3_access_key_id 'tape-test-s3-key-id', s3_secret_access_key 'tape-test-secret-not-secret');
 CREATE SCHEMA flat_s3;
 IMPORT FOREIGN SCHEMA polygon LIMIT TO (flat_trades, flat_day_aggs) FROM SERVER flat_s3 INTO flat_s3;
 SELECT (SELECT count(*) FROM flat_s3.flat_trades WHERE date = '2025-10-02') AS trades_from_s3,

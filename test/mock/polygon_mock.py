@@ -398,25 +398,34 @@ def ticker_details(ticker, q):
     return {"request_id": request_id("details", ticker, q.get("date")), "results": r, "status": "OK"}
 
 
+def timestamp_range(q):
+    """The inclusive ns bounds (None: open) of timestamp=, timestamp.gte/gt/lte/lt."""
+    lo, hi = None, None
+    if "timestamp" in q:
+        v = q["timestamp"]
+        lo, hi = parse_ns(v), parse_ns(v, end=True) if len(v) == 10 else parse_ns(v)
+    for op in ("gte", "gt", "lte", "lt"):
+        k = "timestamp." + op
+        if k in q:
+            v = parse_ns(q[k], end=op in ("lte", "gt") and len(q[k]) == 10)
+            if op == "gt":
+                lo = v + 1
+            elif op == "gte":
+                lo = v
+            elif op == "lt":
+                hi = v - 1
+            else:
+                hi = v
+    return lo, hi
+
+
 def tick_fixture(kind, ticker, q, spec, prefix, load):
     """A recorded trades or quotes answer (see TICK_FIXTURES), or None."""
     files = TICK_FIXTURES.get((kind, ticker))
     if files is None or q.get("order", "desc") != "asc":
         return None
     page = int(q.get("cursor", "fixture-0").split("-")[1]) if q.get("cursor", "").startswith("fixture-") else 0
-    lo, hi = None, None
-    for op in ("gte", "gt", "lte", "lt"):
-        v = q.get("timestamp." + op)
-        if v is not None:
-            v = parse_ns(v)
-            if op == "gte":
-                lo = v
-            elif op == "gt":
-                lo = v + 1
-            elif op == "lte":
-                hi = v
-            else:
-                hi = v - 1
+    lo, hi = timestamp_range(q)
     body = json.loads(load(files[len(files) - 1 - page]))
     rows = [r for r in reversed(body.get("results") or [])
             if (lo is None or r["sip_timestamp"] >= lo) and (hi is None or r["sip_timestamp"] <= hi)]
@@ -436,22 +445,7 @@ def ticks(kind, ticker, q, spec, prefix):
     limit = min(int(q.get("limit", 1000)), 50000)
     if spec.get("page"):
         limit = min(limit, int(spec["page"]))
-    lo, hi = None, None
-    if "timestamp" in q:
-        v = q["timestamp"]
-        lo, hi = parse_ns(v), parse_ns(v, end=True) if len(v) == 10 else parse_ns(v)
-    for op in ("gte", "gt", "lte", "lt"):
-        k = "timestamp." + op
-        if k in q:
-            v = parse_ns(q[k], end=op in ("lte", "gt") and len(q[k]) == 10)
-            if op == "gt":
-                lo = v + 1
-            elif op == "gte":
-                lo = v
-            elif op == "lt":
-                hi = v - 1
-            else:
-                hi = v
+    lo, hi = timestamp_range(q)
     today = U.today_ny()
     d0 = U.ny_date_of_ms(lo // 1_000_000) if lo is not None else today
     d1 = U.ny_date_of_ms(hi // 1_000_000) if hi is not None else today
@@ -539,6 +533,17 @@ def mutate(body, seed):
     for _ in range(rng.randrange(2, 8)):
         out[rng.randrange(len(out))] = rng.choice(FUZZ_BYTES)
     return bytes(out)
+
+
+def log_request(started, tag, path, status, auth, nbytes):
+    """One JSON line of the request log.  Written before the response goes
+    out, so a client that has its answer always finds the request logged."""
+    entry = {"t": round(started, 6), "tag": tag, "path": path, "status": status,
+             "auth": auth, "bytes": nbytes, "ms": round((time.time() - started) * 1000, 1)}
+    with STATE_LOCK:
+        if LOG:
+            LOG.write(json.dumps(entry) + "\n")
+            LOG.flush()
 
 
 def next_url(prefix, path, query, spec):
@@ -687,14 +692,7 @@ class Handler(BaseHTTPRequestHandler):
             headers["Content-Encoding"] = "gzip"
         cut = int(spec["cut"]) if faulty and spec.get("cut") else None
 
-        # logged before the response goes out, so a client that has its
-        # answer always finds the request in the log
-        entry = {"t": round(started, 6), "tag": tag, "path": redacted, "status": code,
-                 "auth": auth, "bytes": plain_len, "ms": round((time.time() - started) * 1000, 1)}
-        with STATE_LOCK:
-            if LOG:
-                LOG.write(json.dumps(entry) + "\n")
-                LOG.flush()
+        log_request(started, tag, redacted, code, auth, plain_len)
         self.send_response(code)
         for k, v in headers.items():
             self.send_header(k, v)
@@ -734,12 +732,7 @@ class Handler(BaseHTTPRequestHandler):
         if err:
             body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>'
                     '<Resource>%s</Resource></Error>' % (err[0], err[1], path)).encode()
-        with STATE_LOCK:
-            if LOG:
-                LOG.write(json.dumps({"t": round(started, 6), "tag": tag, "path": path, "status": code,
-                                      "auth": "sigv4" if h.startswith("AWS4") else "none",
-                                      "bytes": len(body), "ms": round((time.time() - started) * 1000, 1)}) + "\n")
-                LOG.flush()
+        log_request(started, tag, path, code, "sigv4" if h.startswith("AWS4") else "none", len(body))
         self.send_response(code)
         self.send_header("Content-Type", "application/octet-stream" if code == 200 else "application/xml")
         self.send_header("Content-Length", str(len(body)))
@@ -815,7 +808,7 @@ def main():
     p.add_argument("--fixtures", default=os.path.join(here, "..", "fixtures", "polygon"))
     p.add_argument("--api-key", help="require this key as 'Authorization: Bearer'")
     p.add_argument("--flatfiles", help="directory served as the S3 bucket 'flatfiles' (/flatfiles/...)")
-    p.add_argument("--s3-credentials", default="AKIATAPETEST0000001:tape-test-secret-not-secret",
+    p.add_argument("--s3-credentials", default="tape-test-s3-key-id:tape-test-secret-not-secret",
                    help="ACCESS_KEY_ID:SECRET the flat-file bucket accepts (SigV4)")
     p.add_argument("--bench-pages", help="directory of page_NNNN.json (aggregates) and trades_NNNN.json "
                    "(trades) bodies served with bench=1")

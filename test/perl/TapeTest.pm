@@ -22,7 +22,7 @@ our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_p
   wait_for_requests);
 
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
-my ($S3_KEY_ID, $S3_SECRET) = ('AKIATAPETAP00000001', 'tap-test-s3-secret-not-secret');
+my ($S3_KEY_ID, $S3_SECRET) = ('tap-test-s3-key-id', 'tap-test-s3-secret-not-secret');
 
 # start_mock: the mock server on a free port; returns a hash with url, log, key,
 # the directory it serves as the S3 bucket "flatfiles" and the S3 keys
