@@ -9,7 +9,8 @@
 set -eu
 
 TAPE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PG_BIN=/usr/lib/postgresql/15/bin
+# TAPE_PG_BIN: another PostgreSQL 15 build to use (a relocated copy, say); default Debian's
+PG_BIN=${TAPE_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=$PG_BIN/pg_config
 TAPE_API_KEY=${TAPE_API_KEY:-demo-key-not-secret-0001}
 export TAPE_API_KEY
