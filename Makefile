@@ -12,6 +12,7 @@ OBJS = \
 	src/markettime.o \
 	src/progress.o \
 	src/analytics/aggregates.o \
+	src/analytics/aggstate.o \
 	src/analytics/barsource.o \
 	src/analytics/calendar.o \
 	src/analytics/detect_daily.o \
@@ -54,6 +55,7 @@ REGRESS = \
 	secrets \
 	calendar \
 	windows \
+	aggregates \
 	detect_intraday \
 	detect_daily
 

@@ -5,6 +5,8 @@
 --   tape.rth_vwap   vs  sum(pv) / sum(v) FILTER (09:30 on) OVER (PARTITION BY ticker, New York day ORDER BY ts)
 --   tape.rvol       vs  volume / avg(volume) OVER (ROWS BETWEEN 20 PRECEDING AND 1 PRECEDING)
 --   tape.atr        vs  (no plain-SQL window: Wilder's ATR is recursive; shown for its rate)
+--   tape.vwap, tape.dollar_volume, tape.ohlcv  vs  sum() / min() / max() / ordered array_agg()
+--     grouped by ticker and day, by day, and tape.vwap over a sliding frame of 30 rows
 --   tape.detect_intraday over the whole table  vs  the plain ordered scan of the same rows
 -- row_number() over the same window shows the floor any window function pays
 -- (the WindowAgg node spools every row).
@@ -71,6 +73,37 @@ SELECT bench_common.time_it('bench_analytics.results', 'rvol: plain SQL window',
 SELECT bench_common.time_it('bench_analytics.results', 'atr: tape.atr(high, low, close, 14)', $q$
   SELECT count(x) FROM (SELECT tape.atr(high, low, close, 14) OVER (PARTITION BY ticker ORDER BY ts) AS x
                           FROM bench_analytics.bars) s$q$, :reps);
+-- the aggregates: per ticker and New York day, per day across tickers (the shape that
+-- needs partial aggregates on a distributed table), and over a sliding frame
+SELECT bench_common.time_it('bench_analytics.results', 'vwap by ticker-day: tape.vwap', $q$
+  SELECT count(x) FROM (SELECT tape.vwap(close, volume) AS x FROM bench_analytics.bars
+                         GROUP BY ticker, (ts AT TIME ZONE 'America/New_York')::date) s$q$, :reps);
+SELECT bench_common.time_it('bench_analytics.results', 'vwap by ticker-day: plain SQL', $q$
+  SELECT count(x) FROM (SELECT sum(close * volume) / nullif(sum(volume), 0) AS x FROM bench_analytics.bars
+                         GROUP BY ticker, (ts AT TIME ZONE 'America/New_York')::date) s$q$, :reps);
+SELECT bench_common.time_it('bench_analytics.results', 'dollar_volume by day: tape.dollar_volume', $q$
+  SELECT count(x) FROM (SELECT tape.dollar_volume(close, volume) AS x FROM bench_analytics.bars
+                         GROUP BY (ts AT TIME ZONE 'America/New_York')::date) s$q$, :reps);
+SELECT bench_common.time_it('bench_analytics.results', 'dollar_volume by day: plain SQL', $q$
+  SELECT count(x) FROM (SELECT sum(close * volume) AS x FROM bench_analytics.bars
+                         GROUP BY (ts AT TIME ZONE 'America/New_York')::date) s$q$, :reps);
+SELECT bench_common.time_it('bench_analytics.results', 'ohlcv by ticker-day: tape.ohlcv', $q$
+  SELECT count(x) FROM (SELECT tape.ohlcv(ts, close, volume) AS x FROM bench_analytics.bars
+                         GROUP BY ticker, (ts AT TIME ZONE 'America/New_York')::date) s$q$, :reps);
+SELECT bench_common.time_it('bench_analytics.results', 'ohlcv by ticker-day: plain SQL', $q$
+  SELECT count(x) FROM (SELECT ROW((array_agg(close ORDER BY ts))[1], max(close), min(close),
+                                   (array_agg(close ORDER BY ts DESC))[1], sum(volume),
+                                   sum(close * volume) / nullif(sum(volume), 0), count(*), min(ts), max(ts)) AS x
+                          FROM bench_analytics.bars
+                         GROUP BY ticker, (ts AT TIME ZONE 'America/New_York')::date) s$q$, :reps);
+SELECT bench_common.time_it('bench_analytics.results', 'vwap over 30 rows: tape.vwap', $q$
+  SELECT count(x) FROM (SELECT tape.vwap(close, volume)
+                               OVER (PARTITION BY ticker ORDER BY ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW) AS x
+                          FROM bench_analytics.bars) s$q$, :reps);
+SELECT bench_common.time_it('bench_analytics.results', 'vwap over 30 rows: plain SQL', $q$
+  SELECT count(x) FROM (SELECT sum(close * volume) OVER w / nullif(sum(volume) OVER w, 0) AS x
+                          FROM bench_analytics.bars
+                        WINDOW w AS (PARTITION BY ticker ORDER BY ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW)) s$q$, :reps);
 SELECT bench_common.time_it('bench_analytics.results', 'detect: tape.detect_intraday over the whole table', $q$
   SELECT count(*) FROM tape.detect_intraday('SELECT * FROM bench_analytics.bars')$q$, :reps);
 \o
@@ -86,34 +119,36 @@ SELECT method, round(seconds::numeric, 3) AS seconds,
        rows AS "rows out"
   FROM bench_analytics.results ORDER BY method;
 
-SELECT 'tape.rth_vwap vs plain SQL' AS comparison,
-       round(((SELECT seconds FROM bench_analytics.results WHERE method = 'rth_vwap: plain SQL window')
-            / (SELECT seconds FROM bench_analytics.results WHERE method = 'rth_vwap: tape.rth_vwap'))::numeric, 2) AS ratio,
-       'x faster (target >= 3)' AS meaning
-UNION ALL
-SELECT 'tape.rvol vs plain SQL',
-       round(((SELECT seconds FROM bench_analytics.results WHERE method = 'rvol: plain SQL window')
-            / (SELECT seconds FROM bench_analytics.results WHERE method = 'rvol: tape.rvol(volume, 20)'))::numeric, 2),
-       'x faster (target >= 3)'
-UNION ALL
-SELECT 'tape.rth_vwap vs the window floor',
-       round(((SELECT seconds FROM bench_analytics.results WHERE method = 'rth_vwap: tape.rth_vwap')
-            / (SELECT seconds FROM bench_analytics.results WHERE method LIKE 'window floor:%'))::numeric, 2),
-       'x the time of row_number() (1.00 = free)'
-UNION ALL
-SELECT 'tape.detect_intraday vs ordered scan',
-       round(((SELECT seconds FROM bench_analytics.results WHERE method LIKE 'detect:%')
-            / (SELECT seconds FROM bench_analytics.results WHERE method LIKE 'scan:%'))::numeric, 2),
-       'x the scan time (target <= 3)';
+-- each ratio: the time of one method over another's
+SELECT c.comparison, round((num.seconds / den.seconds)::numeric, 2) AS ratio, c.meaning
+  FROM (VALUES
+    (1, 'tape.rth_vwap vs plain SQL', 'rth_vwap: plain SQL window', 'rth_vwap: tape.rth_vwap', 'x faster (target >= 3)'),
+    (2, 'tape.rvol vs plain SQL', 'rvol: plain SQL window', 'rvol: tape.rvol(volume, 20)', 'x faster (target >= 3)'),
+    (3, 'tape.rth_vwap vs the window floor', 'rth_vwap: tape.rth_vwap', 'window floor: row_number() over the same window',
+     'x the time of row_number() (1.00 = free)'),
+    (4, 'tape.vwap vs plain SQL, by ticker-day', 'vwap by ticker-day: plain SQL', 'vwap by ticker-day: tape.vwap', 'x faster'),
+    (5, 'tape.dollar_volume vs plain SQL, by day', 'dollar_volume by day: plain SQL', 'dollar_volume by day: tape.dollar_volume',
+     'x faster'),
+    (6, 'tape.ohlcv vs plain SQL, by ticker-day', 'ohlcv by ticker-day: plain SQL', 'ohlcv by ticker-day: tape.ohlcv', 'x faster'),
+    (7, 'tape.vwap vs plain SQL, over 30 rows', 'vwap over 30 rows: plain SQL', 'vwap over 30 rows: tape.vwap', 'x faster'),
+    (8, 'tape.detect_intraday vs ordered scan', 'detect: tape.detect_intraday over the whole table',
+     'scan: plain ordered scan of the bars', 'x the scan time (target <= 3)')
+  ) AS c(n, comparison, numerator, denominator, meaning)
+  JOIN bench_analytics.results num ON num.method = c.numerator
+  JOIN bench_analytics.results den ON den.method = c.denominator
+ ORDER BY c.n;
 
 -- the rows each side returned must agree (a benchmark of wrong answers is no benchmark)
-SELECT CASE WHEN (SELECT count(DISTINCT rows) FROM bench_analytics.results WHERE method LIKE 'rth_vwap:%') = 1
-             AND (SELECT count(DISTINCT rows) FROM bench_analytics.results WHERE method LIKE 'rvol:%') = 1
-            THEN 'the C and SQL versions return the same number of values'
-            ELSE 'MISMATCH between the C and SQL versions' END AS check;
-SELECT bench_common.expect(
-         (SELECT count(DISTINCT rows) FROM bench_analytics.results WHERE method LIKE 'rth_vwap:%') = 1
-         AND (SELECT count(DISTINCT rows) FROM bench_analytics.results WHERE method LIKE 'rvol:%') = 1,
+CREATE VIEW bench_analytics.sides_agree AS
+SELECT bool_and(n = 1) AS ok
+  FROM (SELECT split_part(method, ':', 1) AS comparison, count(DISTINCT rows) AS n
+          FROM bench_analytics.results
+         WHERE method ~ '^(rth_vwap|rvol|vwap by ticker-day|dollar_volume by day|ohlcv by ticker-day|vwap over 30 rows):'
+         GROUP BY 1) c;
+SELECT CASE WHEN ok THEN 'the C and SQL versions return the same number of values'
+            ELSE 'MISMATCH between the C and SQL versions' END AS check
+  FROM bench_analytics.sides_agree;
+SELECT bench_common.expect((SELECT ok FROM bench_analytics.sides_agree),
          'the C and SQL versions return the same number of values') \gset
 
 DROP SCHEMA bench_analytics CASCADE;

@@ -171,11 +171,7 @@ SELECT tape.rth_vwap(ts, close, volume) OVER w, tape.rvol(volume, 1) OVER w, tap
   FROM regress.mb WHERE ticker = 'CCC' AND ts = '2025-03-10 10:00-04' WINDOW w AS (ORDER BY ts);
 
 -- the aggregates run as partial aggregates in a parallel plan, with the same results
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+\i test/regress/force_parallel.sql
 EXPLAIN (COSTS OFF)
 SELECT ticker, tape.ohlcv(ts, price, size), tape.vwap(price, size), tape.dollar_volume(price, size)
   FROM regress.trades GROUP BY ticker;
