@@ -92,6 +92,30 @@ DELETE FROM tape.market_holidays WHERE day = '2025-12-25';
 SELECT tape.is_trading_day('2025-12-25') AS christmas_inside;
 ROLLBACK;
 SELECT tape.is_trading_day('2025-12-25') AS christmas_after_rollback;
+-- a change rolled back to a savepoint, and the change kept after it
+BEGIN;
+SAVEPOINT before_delete;
+DELETE FROM tape.market_holidays WHERE day = '2025-12-25';
+SELECT tape.is_trading_day('2025-12-25') AS christmas_in_savepoint;
+ROLLBACK TO SAVEPOINT before_delete;
+SELECT tape.is_trading_day('2025-12-25') AS christmas_after_rollback_to_savepoint;
+UPDATE tape.market_holidays SET status = 'early_close', close_time = '10:00' WHERE day = '2025-12-25';
+RELEASE SAVEPOINT before_delete;
+SELECT tape.is_trading_day('2025-12-25') AS christmas_made_half_day, tape.session_of('2025-12-25 10:30-05') AS at_10_30;
+ROLLBACK;
+SELECT tape.is_trading_day('2025-12-25') AS christmas_after_rollback, tape.session_of('2025-12-25 10:30-05') AS at_10_30;
+-- a function sees its own change at its next query, and a query sees one calendar throughout
+CREATE FUNCTION regress.close_and_ask(d date) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tape.market_holidays (day, status, name) VALUES (d, 'closed', 'Closed by a function');
+  RETURN tape.is_trading_day(d);
+END $$;
+BEGIN;
+SELECT tape.is_trading_day('2025-10-16') AS before, regress.close_and_ask('2025-10-16') AS inside,
+       tape.is_trading_day('2025-10-16') AS same_query;
+SELECT tape.is_trading_day('2025-10-16') AS next_query;
+ROLLBACK;
+DROP FUNCTION regress.close_and_ask(date);
 -- years past the built-in range come from the same rules
 INSERT INTO tape.market_holidays (day, status, close_time, name)
 SELECT day, status, close_time, name FROM tape.nyse_holidays(2031, 2031);

@@ -17,7 +17,7 @@ CREATE TABLE tape.market_holidays (
     builtin boolean NOT NULL DEFAULT false
 );
 
-COMMENT ON TABLE tape.market_holidays IS 'NYSE days without a session (closed) or with an early close; 2000-2030 built in, extend or correct it freely';
+COMMENT ON TABLE tape.market_holidays IS 'NYSE days without a session (closed) or with an early close; 2000-2030 built in, extend or correct it freely: every session sees an edit at its next statement (no trigger, so Citus can make it a reference table)';
 COMMENT ON COLUMN tape.market_holidays.close_time IS 'end of regular hours on an early-close day (after hours end four hours later)';
 COMMENT ON COLUMN tape.market_holidays.builtin IS 'true for rows installed by tape; pg_dump keeps only the others';
 
@@ -25,16 +25,6 @@ INSERT INTO tape.market_holidays (day, status, close_time, name, builtin)
 SELECT day, status, close_time, name, true FROM tape.nyse_holidays(2000, 2030);
 
 SELECT pg_catalog.pg_extension_config_dump('tape.market_holidays', 'WHERE NOT builtin');
-
-CREATE FUNCTION tape.market_holidays_changed() RETURNS trigger
-AS 'MODULE_PATHNAME', 'tape_market_holidays_changed'
-LANGUAGE C;
-
-COMMENT ON FUNCTION tape.market_holidays_changed() IS 'trigger: makes every session reload the trading calendar after tape.market_holidays changes';
-
-CREATE TRIGGER market_holidays_changed
-  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tape.market_holidays
-  FOR EACH STATEMENT EXECUTE FUNCTION tape.market_holidays_changed();
 
 CREATE FUNCTION tape.session_of(ts timestamptz) RETURNS text
 AS 'MODULE_PATHNAME', 'tape_session_of'

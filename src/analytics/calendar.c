@@ -17,8 +17,23 @@
  *	  install script stores 2000-2030 in tape.market_holidays.
  *
  *	- The table tape.market_holidays, which the user may extend or correct.
- *	  Everything else reads the table, through a per-backend cache that a
- *	  relcache invalidation of the table throws away.
+ *	  Everything else reads the table, through a per-backend cache.
+ *
+ * The cache and edits of the table.  An edit must reach every session at its
+ * next statement, yet the table has no trigger, so that Citus can make it a
+ * reference table (one copy on every node, edited on any node in one
+ * distributed transaction; Citus refuses tables with triggers).  So the
+ * cache remembers under which snapshot it was read: the session's
+ * transaction and subtransaction, the snapshot's command id and bounds, and
+ * the count of transactions completed in the cluster when the snapshot was
+ * taken.  While the active snapshot matches, the table cannot show anything
+ * else (no other transaction has ended, and this one has run no command
+ * since); when it does not, the next lookup reads the table again.  That is
+ * at most once per statement (a statement's snapshot does not change), and
+ * only when a transaction ended or the session wrote in between: a read of
+ * ~330 rows through a prepared plan.  Reading through SQL, not the heap,
+ * matters under Citus: a query on a reference table goes to the node's
+ * placement of it, which a heap scan of the table's name would miss.
  *
  * Sessions, New York time: pre-market 04:00-09:30, regular 09:30-16:00,
  * after hours 16:00-20:00; on early-close days regular hours end at 13:00
@@ -33,25 +48,23 @@
  */
 #include "calendar.h"
 
-#include "catalog/namespace.h"
-#include "commands/trigger.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
-#include "utils/hsearch.h"
-#include "utils/inval.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 /* A row of tape.market_holidays, cached */
 typedef struct HolidayEntry
 {
-	DateADT		day;			/* hash key */
+	DateADT		day;			/* the New York date */
 	bool		closed;			/* no session at all */
 	int			close_minute;	/* RTH close on an early-close day */
 } HolidayEntry;
@@ -64,15 +77,37 @@ typedef struct NyseHoliday
 	const char *name;
 } NyseHoliday;
 
-static HTAB *holiday_cache = NULL;
+/* The snapshot the cached calendar was read under (see the file header) */
+typedef struct CalendarReadKey
+{
+	LocalTransactionId lxid;	/* the session's top-level transaction */
+	SubTransactionId subxid;	/* its current subtransaction */
+	CommandId	curcid;			/* the snapshot's command id */
+	TransactionId xmin;			/* the snapshot's bounds */
+	TransactionId xmax;
+	uint64		completions;	/* transactions ended when it was taken */
+} CalendarReadKey;
+
+/* The cached table: rows sorted by day, and what they were read under */
+typedef struct HolidayCache
+{
+	HolidayEntry *entries;		/* sorted by day */
+	int			count;			/* entries */
+	bool		loaded;			/* entries and key are set */
+	CalendarReadKey key;		/* the snapshot they were read under */
+} HolidayCache;
+
+static HolidayCache holidays;
+static MemoryContext holiday_cxt = NULL;
+static SPIPlanPtr holiday_plan = NULL;
 static TradingDay last_day;		/* the day calendar_day_of() found last */
 static bool last_day_valid = false;
-static MemoryContext holiday_cxt = NULL;
-static Oid	holiday_relid = InvalidOid;
-static bool callback_registered = false;
 
-static void invalidate_holidays(Datum arg, Oid relid);
+static Snapshot calendar_snapshot(void);
+static void read_key_of(Snapshot snapshot, CalendarReadKey *key);
+static bool holidays_current(void);
 static void load_holidays(void);
+static const HolidayEntry *find_holiday(DateADT day);
 static DateADT make_date_adt(int y, int m, int d);
 static int	weekday_of(int y, int m, int d);
 static DateADT nth_weekday(int y, int m, int wday, int n);
@@ -86,7 +121,6 @@ PG_FUNCTION_INFO_V1(tape_trading_day);
 PG_FUNCTION_INFO_V1(tape_is_trading_day);
 PG_FUNCTION_INFO_V1(tape_add_trading_days);
 PG_FUNCTION_INFO_V1(tape_session_bounds);
-PG_FUNCTION_INFO_V1(tape_market_holidays_changed);
 
 /* ---------------------------------------------------------------------
  * The rules
@@ -284,96 +318,147 @@ tape_nyse_holidays(PG_FUNCTION_ARGS)
  */
 
 /*
- * invalidate_holidays
- *		Relcache callback: forget the cache when the table changes.
+ * calendar_snapshot
+ *		The snapshot a read of the table would see: the active one (the
+ *		statement's), else the transaction's.
+ */
+static Snapshot
+calendar_snapshot(void)
+{
+	return ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
+}
+
+/*
+ * read_key_of
+ *		What a read of the table under snapshot would depend on.
  */
 static void
-invalidate_holidays(Datum arg, Oid relid)
+read_key_of(Snapshot snapshot, CalendarReadKey *key)
 {
-	if (relid == InvalidOid || relid == holiday_relid)
-	{
-		holiday_cache = NULL;
-		last_day_valid = false;
-		if (holiday_cxt)
-			MemoryContextReset(holiday_cxt);
-	}
+	key->lxid = MyProc->lxid;
+	key->subxid = GetCurrentSubTransactionId();
+	key->curcid = snapshot->curcid;
+	key->xmin = snapshot->xmin;
+	key->xmax = snapshot->xmax;
+	key->completions = snapshot->snapXactCompletionCount;
+}
+
+/*
+ * holidays_current
+ *		Whether the cached table is what a read under the active snapshot
+ *		would give: read under the same transaction, subtransaction and
+ *		command, with no transaction ended since.  Cheap: it runs for every
+ *		lookup.
+ */
+static bool
+holidays_current(void)
+{
+	CalendarReadKey now;
+
+	if (!holidays.loaded)
+		return false;
+	read_key_of(calendar_snapshot(), &now);
+	return now.lxid == holidays.key.lxid &&
+		now.subxid == holidays.key.subxid &&
+		now.curcid == holidays.key.curcid &&
+		now.xmin == holidays.key.xmin &&
+		now.xmax == holidays.key.xmax &&
+		now.completions == holidays.key.completions;
 }
 
 /*
  * load_holidays
- *		Read tape.market_holidays into the cache.
+ *		Read tape.market_holidays into the cache, under calendar_snapshot().
  */
 static void
 load_holidays(void)
 {
-	HASHCTL		ctl;
-	HTAB	   *cache;
-	Oid			nsp;
+	bool		pushed = false;
+	uint64		rows;
 	int			ret;
 
-	nsp = get_namespace_oid("tape", true);
-	holiday_relid = OidIsValid(nsp) ? get_relname_relid("market_holidays", nsp) : InvalidOid;
-	if (!OidIsValid(holiday_relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table tape.market_holidays does not exist"),
-				 errhint("The trading calendar is part of the tape extension: CREATE EXTENSION tape.")));
-
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(invalidate_holidays, (Datum) 0);
-		callback_registered = true;
-	}
 	if (holiday_cxt == NULL)
-		holiday_cxt = AllocSetContextCreate(CacheMemoryContext, "tape trading calendar",
+		holiday_cxt = AllocSetContextCreate(TopMemoryContext, "tape trading calendar",
 											ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(holiday_cxt);
+	holidays.loaded = false;
+	holidays.entries = NULL;
+	holidays.count = 0;
+	last_day_valid = false;
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(DateADT);
-	ctl.entrysize = sizeof(HolidayEntry);
-	ctl.hcxt = holiday_cxt;
-	cache = hash_create("tape market holidays", 512, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute("SELECT day, status, close_time FROM tape.market_holidays", true, 0);
+	if (holiday_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare("SELECT day, status = 'closed', close_time "
+									   "FROM tape.market_holidays ORDER BY day", 0, NULL);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the read of tape.market_holidays: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep the plan that reads tape.market_holidays");
+		holiday_plan = plan;
+	}
+	ret = SPI_execute_plan(holiday_plan, NULL, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read tape.market_holidays: %s", SPI_result_code_string(ret));
-	for (uint64 i = 0; i < SPI_processed; i++)
+
+	rows = SPI_processed;
+	holidays.entries = (HolidayEntry *) MemoryContextAlloc(holiday_cxt,
+														   Max(rows, 1) * sizeof(HolidayEntry));
+	for (uint64 i = 0; i < rows; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
+		HolidayEntry *e = &holidays.entries[i];
 		bool		isnull;
-		DateADT		day = DatumGetDateADT(SPI_getbinval(tup, desc, 1, &isnull));
-		char	   *status = SPI_getvalue(tup, desc, 2);
-		Datum		close = SPI_getbinval(tup, desc, 3, &isnull);
-		HolidayEntry *e;
-		bool		found;
+		Datum		close;
 
-		e = hash_search(cache, &day, HASH_ENTER, &found);
-		e->closed = (strcmp(status, "closed") == 0);
+		e->day = DatumGetDateADT(SPI_getbinval(tup, desc, 1, &isnull));
+		e->closed = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+		close = SPI_getbinval(tup, desc, 3, &isnull);
 		e->close_minute = isnull ? EARLY_RTH_CLOSE_MIN
 			: (int) (DatumGetTimeADT(close) / USECS_PER_MINUTE);
 	}
 	SPI_finish();
-	holiday_cache = cache;
+
+	holidays.count = (int) rows;
+	read_key_of(GetActiveSnapshot(), &holidays.key);
+	holidays.loaded = true;
+	if (pushed)
+		PopActiveSnapshot();
 }
 
 /*
- * tape_market_holidays_changed
- *		Statement trigger of tape.market_holidays: tell every backend to
- *		reload its calendar (row changes send no relcache invalidation of
- *		their own).
+ * find_holiday
+ *		The cached row of a day, or NULL (binary search: the rows are sorted).
  */
-Datum
-tape_market_holidays_changed(PG_FUNCTION_ARGS)
+static const HolidayEntry *
+find_holiday(DateADT day)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	int			lo = 0;
+	int			hi = holidays.count - 1;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "tape_market_holidays_changed: not called by trigger manager");
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
-	return PointerGetDatum(NULL);
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		DateADT		d = holidays.entries[mid].day;
+
+		if (d == day)
+			return &holidays.entries[mid];
+		if (d < day)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
 }
 
 /*
@@ -383,16 +468,16 @@ tape_market_holidays_changed(PG_FUNCTION_ARGS)
 void
 calendar_day(DateADT date, TradingDay *day)
 {
-	HolidayEntry *e;
+	const HolidayEntry *e;
 	int			dow = market_day_of_week(date);
 	int			rth_close = RTH_CLOSE_MIN;
 
-	if (holiday_cache == NULL)
+	if (!holidays_current())
 		load_holidays();
 
 	memset(day, 0, sizeof(TradingDay));
 	day->date = date;
-	e = hash_search(holiday_cache, &date, HASH_FIND, NULL);
+	e = find_holiday(date);
 	day->is_trading = (dow != 0 && dow != 6 && (e == NULL || !e->closed));
 	if (e != NULL && !e->closed)
 	{
@@ -415,8 +500,8 @@ void
 calendar_day_of(TimestampTz ts, TradingDay *day)
 {
 	/* consecutive timestamps mostly fall on the same day */
-	if (!(last_day_valid && holiday_cache != NULL &&
-		  ts >= last_day.midnight && ts < last_day.next_midnight))
+	if (!(last_day_valid && ts >= last_day.midnight && ts < last_day.next_midnight &&
+		  holidays_current()))
 	{
 		calendar_day(market_date_of(ts), &last_day);
 		last_day_valid = true;

@@ -1,7 +1,9 @@
 
 # The analytics seen from other sessions: a detector sweep shows its progress
 # in tape.progress and in NOTICEs, stops at once when cancelled and frees its
-# progress slot; a change to tape.market_holidays reaches every session.
+# progress slot; a change to tape.market_holidays reaches every session at its
+# next statement (no trigger: see calendar.c), and a repeatable-read
+# transaction keeps the calendar of its snapshot.
 
 use strict;
 use warnings;
@@ -87,7 +89,21 @@ $node->safe_psql('postgres',
 $hh->finish;
 is($$hout, "t\n\nf|2025-10-15\n", 'another session sees the new closing at its next statement')
   or diag($$herr);
+
+# a transaction in REPEATABLE READ keeps the calendar of its snapshot, as it would any
+# table's rows, and sees the change once it has ended
+($hh, $hout, $herr) = background_psql($node,
+	"BEGIN ISOLATION LEVEL REPEATABLE READ",
+	"SELECT tape.is_trading_day('2025-10-14')",
+	"SELECT pg_sleep(2)",
+	"SELECT tape.is_trading_day('2025-10-14')",
+	"COMMIT",
+	"SELECT tape.is_trading_day('2025-10-14')");
+usleep(800_000);    # the transaction has taken its snapshot
 $node->safe_psql('postgres', "DELETE FROM tape.market_holidays WHERE day = '2025-10-14'");
+$hh->finish;
+is($$hout, "f\n\nf\nt\n", 'a repeatable-read transaction keeps its calendar and sees the deletion after it ends')
+  or diag($$herr);
 
 $node->stop;
 stop_mock($mock);
