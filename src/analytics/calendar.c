@@ -415,9 +415,10 @@ citus_placement(void)
 	if (placement_plan == NULL)
 		placement_plan = keep_plan("SELECT pg_catalog.shard_name(s.logicalrelid, s.shardid) "
 								   "FROM pg_catalog.pg_dist_shard s "
-								   "JOIN pg_catalog.pg_dist_placement p ON p.shardid = s.shardid "
-								   "WHERE s.logicalrelid = 'tape.market_holidays'::pg_catalog.regclass "
-								   "AND p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)");
+								   "JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid "
+								   "WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'tape.market_holidays'::pg_catalog.regclass "
+								   "AND p.groupid OPERATOR(pg_catalog.=) "
+								   "(SELECT groupid FROM pg_catalog.pg_dist_local_group)");
 	ret = SPI_execute_plan(placement_plan, NULL, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the placement of tape.market_holidays: %s",
@@ -448,8 +449,8 @@ holiday_read_plan(void)
 		pfree(read_plan_source);
 		read_plan = NULL;
 	}
-	read_plan = keep_plan(psprintf("SELECT day, status = 'closed', close_time FROM %s ORDER BY day",
-								   source));
+	read_plan = keep_plan(psprintf("SELECT day, status OPERATOR(pg_catalog.=) 'closed', close_time "
+								   "FROM %s ORDER BY day", source));
 	read_plan_source = MemoryContextStrdup(TopMemoryContext, source);
 	return read_plan;
 }
