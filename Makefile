@@ -29,7 +29,13 @@ OBJS = \
 	src/fdw/option.o \
 	src/fdw/polygon_fdw.o \
 	src/fdw/ratelimit.o \
-	src/fdw/request.o
+	src/fdw/request.o \
+	src/store/block.o \
+	src/store/column.o \
+	src/store/intcodec.o \
+	src/store/pack.o \
+	src/store/schema.o \
+	src/store/tick_block.o
 
 # The install script is assembled from the ordered pieces in sql/install/.
 INSTALL_PIECES = $(sort $(wildcard sql/install/*.sql))

@@ -49,6 +49,7 @@ _PG_init(void)
 							10, 0, 86400,
 							PGC_USERSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
+	store_define_gucs();
 	MarkGUCPrefixReserved("tape");
 
 	if (!process_shared_preload_libraries_in_progress)

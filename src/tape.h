@@ -28,6 +28,9 @@
 extern void _PG_init(void);
 extern struct pg_tz *tape_market_tz(void);
 
+/* in store/block.c */
+extern void store_define_gucs(void);
+
 /* in fdw/ratelimit.c */
 extern void polygon_ratelimit_shmem_request(void);
 extern void polygon_ratelimit_shmem_startup(void);
