@@ -63,7 +63,8 @@ REGRESS = \
 	windows \
 	aggregates \
 	detect_intraday \
-	detect_daily
+	detect_daily \
+	tick_blocks
 
 # Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl

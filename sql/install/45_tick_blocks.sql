@@ -7,17 +7,25 @@ CREATE FUNCTION tape.tick_block_in(cstring) RETURNS tape.tick_block
 AS 'MODULE_PATHNAME', 'tape_tick_block_in'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+COMMENT ON FUNCTION tape.tick_block_in(cstring) IS 'input function of tape.tick_block: its text form "(kind TICKER n rows)\x<hex>", the label optional, header and CRC checked';
+
 CREATE FUNCTION tape.tick_block_out(tape.tick_block) RETURNS cstring
 AS 'MODULE_PATHNAME', 'tape_tick_block_out'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION tape.tick_block_out(tape.tick_block) IS 'output function of tape.tick_block: a label saying what the block is, then its bytes in hex';
 
 CREATE FUNCTION tape.tick_block_recv(internal) RETURNS tape.tick_block
 AS 'MODULE_PATHNAME', 'tape_tick_block_recv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+COMMENT ON FUNCTION tape.tick_block_recv(internal) IS 'binary input function of tape.tick_block: its bytes, header and CRC checked';
+
 CREATE FUNCTION tape.tick_block_send(tape.tick_block) RETURNS bytea
 AS 'MODULE_PATHNAME', 'tape_tick_block_send'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION tape.tick_block_send(tape.tick_block) IS 'binary output function of tape.tick_block: its bytes';
 
 -- blocks are zstd already: columns of this type move large ones out of line
 -- without trying to compress them again (STORAGE external)
@@ -47,9 +55,13 @@ CREATE FUNCTION tape.pack_trades_accum(internal, record) RETURNS internal
 AS 'MODULE_PATHNAME', 'tape_pack_trades_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+COMMENT ON FUNCTION tape.pack_trades_accum(internal, record) IS 'transition function of tape.pack_trades';
+
 CREATE FUNCTION tape.pack_trades_final(internal) RETURNS tape.tick_block
 AS 'MODULE_PATHNAME', 'tape_pack_trades_final'
 LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION tape.pack_trades_final(internal) IS 'final function of tape.pack_trades (zstd level from tape.block_compression_level)';
 
 CREATE AGGREGATE tape.pack_trades(record) (
     SFUNC = tape.pack_trades_accum,
@@ -64,13 +76,19 @@ CREATE FUNCTION tape.pack_quotes_accum(internal, record) RETURNS internal
 AS 'MODULE_PATHNAME', 'tape_pack_quotes_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+COMMENT ON FUNCTION tape.pack_quotes_accum(internal, record) IS 'transition function of tape.pack_quotes(record)';
+
 CREATE FUNCTION tape.pack_quotes_accum(internal, record, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'tape_pack_quotes_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+COMMENT ON FUNCTION tape.pack_quotes_accum(internal, record, integer) IS 'transition function of tape.pack_quotes(record, integer)';
+
 CREATE FUNCTION tape.pack_quotes_final(internal) RETURNS tape.tick_block
 AS 'MODULE_PATHNAME', 'tape_pack_quotes_final'
 LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION tape.pack_quotes_final(internal) IS 'final function of tape.pack_quotes (zstd level from tape.block_compression_level)';
 
 CREATE AGGREGATE tape.pack_quotes(record) (
     SFUNC = tape.pack_quotes_accum,

@@ -61,6 +61,7 @@
 #define SCALE_MIN		(-9)
 #define SCALE_MAX		15
 #define SCALE_NONE		127		/* fits no scale: an exception */
+#define SCALE_ANY		(SCALE_MIN - 1) /* +0: fits every scale */
 
 /* 10^0 .. 10^22, each exact in a double */
 static const double pow10_table[] = {
@@ -374,14 +375,14 @@ scaled_fits(double v, int s, int64 *r)
 	return true;
 }
 
-/* the smallest scale v fits, SCALE_MIN for +0, SCALE_NONE when none */
+/* the smallest scale v fits, SCALE_ANY for +0, SCALE_NONE when none */
 static int
 min_scale(double v)
 {
 	int64		r;
 
 	if (v == 0 && !signbit(v))
-		return SCALE_MIN;
+		return SCALE_ANY;
 	if (!isfinite(v) || v == 0)
 		return SCALE_NONE;
 	if (v == rint(v) && fabs(v) < 9007199254740992.0)
@@ -406,66 +407,24 @@ min_scale(double v)
 }
 
 /*
- * float_body
- *		Write m doubles: scaled integers with exceptions, or raw bytes when
- *		that is smaller.  Return the coding.
+ * float_scaled
+ *		Write m doubles as integers at scale s, with those that are not
+ *		exactly an integer at that scale as exceptions.
  */
-static uint8
-float_body(StringInfo body, const double *v, int64 m)
+static void
+float_scaled(StringInfo body, const double *v, const int8 *ms, int64 m, int s)
 {
-	int8	   *ms = palloc(m);
-	int64		hist[SCALE_MAX - SCALE_MIN + 2] = {0};
-	int64		none = 0;
-	int			best_s = 0;
-	double		best_cost = -1;
-	int64	   *r = palloc(m * sizeof(int64));
+	int64	   *r = palloc(Max(m, 1) * sizeof(int64));
 	int64		nreg = 0;
 	int64		nexc = 0;
-	StringInfoData exc;
-	StringInfoData scaled;
-	IntInput	in;
 	int64		last_exc = -1;
-
-	for (int64 j = 0; j < m; j++)
-	{
-		ms[j] = (int8) min_scale(v[j]);
-		if (ms[j] == SCALE_NONE)
-			none++;
-		else
-			hist[ms[j] - SCALE_MIN]++;
-	}
-
-	/*
-	 * The scale that costs least: a value written at a scale above its own
-	 * takes about 0.415 bytes (a digit) more per step; one that does not fit
-	 * is an exception of about 9 bytes.  +0 fits every scale.
-	 */
-	for (int s = SCALE_MIN; s <= SCALE_MAX; s++)
-	{
-		double		cost = 9.0 * none;
-
-		for (int k = SCALE_MIN; k <= SCALE_MAX; k++)
-		{
-			int64		h = hist[k - SCALE_MIN];
-
-			if (h == 0)
-				continue;
-			if (k > s)
-				cost += 9.0 * h;
-			else if (k > SCALE_MIN)
-				cost += 0.415 * (s - k) * h;
-		}
-		if (best_cost < 0 || cost < best_cost)
-		{
-			best_cost = cost;
-			best_s = s;
-		}
-	}
+	StringInfoData exc;
+	IntInput	in;
 
 	initStringInfo(&exc);
 	for (int64 j = 0; j < m; j++)
 	{
-		if (ms[j] != SCALE_NONE && ms[j] <= best_s && scaled_fits(v[j], best_s, &r[nreg]))
+		if (ms[j] != SCALE_NONE && ms[j] <= s && scaled_fits(v[j], s, &r[nreg]))
 			nreg++;
 		else
 		{
@@ -478,27 +437,67 @@ float_body(StringInfo body, const double *v, int64 m)
 			nexc++;
 		}
 	}
-	pfree(ms);
-
-	initStringInfo(&scaled);
-	put_svarint(&scaled, best_s);
-	put_uvarint(&scaled, nexc);
-	appendBinaryStringInfo(&scaled, exc.data, exc.len);
+	put_svarint(body, s);
+	put_uvarint(body, nexc);
+	appendBinaryStringInfo(body, exc.data, exc.len);
 	in.v = r;
 	in.ref = NULL;
 	in.slot = NULL;
 	in.m = nreg;
-	int_section(&scaled, &in, true);
+	int_section(body, &in, true);
 	pfree(r);
 	pfree(exc.data);
+}
 
-	if (scaled.len < m * 8)
+/*
+ * float_body
+ *		Write m doubles: as scaled integers at the scale that takes fewest
+ *		bytes (each smallest scale some value needs is tried), or as raw
+ *		bytes when that is smaller.  Return the coding.
+ */
+static uint8
+float_body(StringInfo body, const double *v, int64 m)
+{
+	int8	   *ms = palloc(m);
+	bool		needed[SCALE_MAX - SCALE_MIN + 1] = {0};
+	StringInfoData best;
+	StringInfoData trial;
+
+	for (int64 j = 0; j < m; j++)
 	{
-		appendBinaryStringInfo(body, scaled.data, scaled.len);
-		pfree(scaled.data);
+		ms[j] = (int8) min_scale(v[j]);
+		if (ms[j] != SCALE_NONE && ms[j] != SCALE_ANY)
+			needed[ms[j] - SCALE_MIN] = true;
+	}
+
+	initStringInfo(&best);
+	initStringInfo(&trial);
+	for (int s = SCALE_MIN; s <= SCALE_MAX; s++)
+	{
+		if (!needed[s - SCALE_MIN])
+			continue;
+		resetStringInfo(&trial);
+		float_scaled(&trial, v, ms, m, s);
+		if (best.len == 0 || trial.len < best.len)
+		{
+			StringInfoData swap = best;
+
+			best = trial;
+			trial = swap;
+		}
+	}
+	if (best.len == 0)
+		float_scaled(&best, v, ms, m, 0);	/* only zeros, or nothing fits */
+	pfree(ms);
+	pfree(trial.data);
+
+	if (best.len < m * 8)
+	{
+		appendBinaryStringInfo(body, best.data, best.len);
+		pfree(best.data);
 		return CODING_FLOAT_SCALED;
 	}
-	pfree(scaled.data);
+	pfree(best.data);
 	for (int64 j = 0; j < m; j++)
 	{
 		uint64		bits;

@@ -329,17 +329,18 @@ pack_accum(FunctionCallInfo fcinfo, const BlockSchema *schema, int32 max_per_sec
 
 	for (int c = 0; c < schema->ncolumns; c++)
 	{
-		if (map->att[c] >= 0)
+		values[c] = map->att[c] >= 0 ? map->values[map->att[c]] : (Datum) 0;
+		nulls[c] = map->att[c] >= 0 ? map->nulls[map->att[c]] : true;
+	}
+	for (int c = 0; c < schema->ncolumns; c++)
+	{
+		/* an absent column derived from its reference (which is never absent) */
+		if (map->att[c] < 0)
 		{
-			values[c] = map->values[map->att[c]];
-			nulls[c] = map->nulls[map->att[c]];
-		}
-		else
-		{
-			/* derived from an earlier column */
 			nulls[c] = nulls[cols[c].ref];
-			values[c] = nulls[c] ? (Datum) 0 :
-				Int64GetDatum(store_ref_value(cols[c].ref_kind, DatumGetInt64(values[cols[c].ref])));
+			if (!nulls[c])
+				values[c] = Int64GetDatum(store_ref_value(cols[c].ref_kind,
+														  DatumGetInt64(values[cols[c].ref])));
 		}
 		if (nulls[c] && (cols[c].flags & (SCF_NOT_NULL | SCF_ORDER_KEY)))
 			ereport(ERROR,

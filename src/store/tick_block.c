@@ -192,7 +192,7 @@ tape_block_info(PG_FUNCTION_ARGS)
 {
 	Datum		raw = PG_GETARG_DATUM(0);
 	bytea	   *head = DatumGetByteaPSlice(raw, 0, BLOCK_HEADER_SIZE + BLOCK_MAX_TICKER);
-	Size		bytes = toast_raw_datum_size(raw);
+	Size		bytes = toast_raw_datum_size(raw) - VARHDRSZ;
 	BlockHeader hdr;
 	TupleDesc	tupdesc;
 	Datum		values[14];
@@ -213,7 +213,7 @@ tape_block_info(PG_FUNCTION_ARGS)
 	values[i++] = Int64GetDatum(hdr.first_order);
 	values[i++] = Int64GetDatum(hdr.last_order);
 	values[i++] = Int64GetDatum((int64) bytes);
-	values[i++] = Int64GetDatum((int64) (VARHDRSZ + BLOCK_HEADER_SIZE + hdr.ticker_len + hdr.raw_size));
+	values[i++] = Int64GetDatum((int64) (BLOCK_HEADER_SIZE + hdr.ticker_len + hdr.raw_size));
 	nulls[i] = hdr.rows == 0;
 	values[i++] = Float8GetDatum(hdr.rows > 0 ? (double) bytes / hdr.rows : 0);
 	values[i++] = Int64GetDatum(hdr.source_rows);
