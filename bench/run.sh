@@ -4,14 +4,14 @@
 #
 #   TAPE_BENCH_SCALE=small|full (default full: 40 pages of 2 M bars to decode;
 #   2 M minute bars of 120 tickers x 20 days for the analytics; 1 M trades and
-#   1,000 windows for trades)
-#   TAPE_BENCH_ONLY=decode|analytics|trades runs one of them (default: all)
+#   1,000 windows for trades; 600 windows of trades and quotes for ticks)
+#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks runs one of them (default: all)
 set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
 case $scale in
-    small) pages=4 reps=1 tickers=10 days=5 areps=1 tpages=2 win_tickers=2 win_days=1 win_per_day=5 ;;
-    full) pages=40 reps=3 tickers=120 days=20 areps=5 tpages=20 win_tickers=5 win_days=10 win_per_day=20 ;;
+    small) pages=4 reps=1 tickers=10 days=5 areps=1 tpages=2 win_tickers=2 win_days=1 win_per_day=5 kwindows=10 ;;
+    full) pages=40 reps=3 tickers=120 days=20 areps=5 tpages=20 win_tickers=5 win_days=10 win_per_day=20 kwindows=600 ;;
     *) echo "TAPE_BENCH_SCALE must be small or full" >&2; exit 2 ;;
 esac
 key=${TAPE_API_KEY:-bench-key-not-secret}
@@ -30,6 +30,15 @@ trows=$(echo "$tinfo" | sed 's/.*"rows": \([0-9]*\).*/\1/')
 tjson_bytes=$(echo "$tinfo" | sed 's/.*"json_bytes": \([0-9]*\).*/\1/')
 tjson_mb=$(awk "BEGIN { printf \"%.1f\", $tjson_bytes / 1e6 }")
 
+only=${TAPE_BENCH_ONLY:-all}
+runs() { [ "$only" = all ] || [ "$only" = "$1" ]; }
+json_field() { echo "$1" | sed "s/.*\"$2\": \([0-9]*\).*/\1/"; }
+
+if runs ticks; then
+    echo "== generating $kwindows windows of trades and quotes"
+    kinfo=$(python3 bench/gen_ticks.py "$out/ticks" "$kwindows")
+fi
+
 python3 test/mock/polygon_mock.py --port 0 --port-file "$out/mock.port" --api-key "$key" \
     --bench-pages "$out/pages" --log "$out/mock.log" >"$out/mock.out" 2>&1 &
 echo $! >"$out/mock.pid"
@@ -40,9 +49,6 @@ while [ ! -s "$out/mock.port" ]; do
 done
 mock_url="http://127.0.0.1:$(cat "$out/mock.port")"
 url="$mock_url/_f/bench=1,gzip=0"
-
-only=${TAPE_BENCH_ONLY:-all}
-runs() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 
 if runs decode; then
 echo "== bench/decode.sql: polygon_fdw vs json(b)_to_recordset vs COPY"
@@ -65,4 +71,13 @@ psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v bench_url="$url" -v api_key="$key"
     -v win_url="$mock_url/_f/tag=bench_win" -v day_url="$mock_url/_f/tag=bench_day" -v mock_log="$out/mock.log" \
     -v win_tickers="$win_tickers" -v win_days="$win_days" -v win_per_day="$win_per_day" \
     -f bench/trades.sql
+fi
+
+if runs ticks; then
+echo "== bench/ticks.sql: tick blocks vs heap rows vs zstd JSON; decode vs a heap scan; packing from polygon_fdw"
+psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v out="$out" -v reps="$areps" -v bench_url="$url" -v api_key="$key" \
+    -v trows="$trows" -v windows="$(json_field "$kinfo" windows)" -v trades="$(json_field "$kinfo" trades)" \
+    -v quotes="$(json_field "$kinfo" quotes)" -v trades_json_zstd="$(json_field "$kinfo" trades_json_zstd_bytes)" \
+    -v quotes_json_zstd="$(json_field "$kinfo" quotes_json_zstd_bytes)" \
+    -f bench/ticks.sql
 fi

@@ -136,7 +136,8 @@ SELECT column_name, encoding, nulls FROM tbk.blocks, tape.block_columns(block) W
 
 -- 6. values at the edges: every double (NaN, infinities, -0, the smallest subnormal, the largest),
 -- integers at their limits, odd arrays, ids that are not canonical integers, equal sip_timestamps
--- (kept in the order given), ts that is not sip_timestamp's, an absent ts
+-- (kept in the order given), ts that is not sip_timestamp's, an absent ts; text and arrays too long
+-- for a one-byte header
 CREATE TABLE tbk.edges AS SELECT * FROM tbk.synthetic WHERE false;
 INSERT INTO tbk.edges VALUES
   ('EDGE', 'infinity', -9223372036854775807, 9223372036854775807, -9223372036854775808, 'NaN', '-0', -2147483648, 2147483647, 0,
@@ -145,11 +146,15 @@ INSERT INTO tbk.edges VALUES
   ('EDGE', '2020-01-01', 9007199254740993, 0, NULL, '-Infinity', '1.7976931348623157e308', NULL, 1, NULL, '{1,NULL,3}', -5, '', 0),
   ('EDGE', '1970-04-15 05:59:59.254740+00', 9007199254740993, 1, 2, '0.30000000000000004', '0', 4, 2, 2, '{}', 1, 'ñandú', 1),
   ('EDGE', '1970-04-15 05:59:59.254741+00', 9007199254740994, 2, 3, '-0', '1e-300', 4, 3, 3, '{-2147483648,2147483647}', 2,
-   '9223372036854775808', 2);
+   '9223372036854775808', 2),
+  ('EDGE', '1970-04-15 05:59:59.254741+00', 9007199254740995, 3, NULL, 1, 1, 4, NULL, 3,
+   ARRAY(SELECT generate_series(1, 40)), NULL, repeat('long id ', 25), 3);
 SELECT (tbk.differences('SELECT * FROM tbk.edges', 'sip_timestamp, sequence_number',
                         tape.pack_trades(e ORDER BY e.sip_timestamp, e.sequence_number))).*
   FROM tbk.edges e;
-SELECT r.ts, r.sip_timestamp, r.participant_timestamp, r.price, r.size, r.exchange, r.conditions, r.id
+SELECT r.ts, r.sip_timestamp, r.participant_timestamp, r.price, r.size, r.exchange,
+       CASE WHEN cardinality(r.conditions) > 10 THEN cardinality(r.conditions) || ' conditions' ELSE r.conditions::text END AS conditions,
+       CASE WHEN length(r.id) > 30 THEN length(r.id) || ' characters' ELSE r.id END AS id
   FROM (SELECT tape.pack_trades(e ORDER BY e.sip_timestamp, e.sequence_number) AS b FROM tbk.edges e) x,
        tape.trades_of(x.b) r;
 -- rows without a ts column: ts is sip_timestamp floored to the microsecond, as polygon_fdw makes it

@@ -167,8 +167,8 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION tape.block_info(tape.tick_block) IS 'what a block is, from its header alone: kind, ticker, rows, time span, bytes (and before compression), rows it was packed from, quotes kept per second';
 
 CREATE FUNCTION tape.block_columns(block tape.tick_block)
-RETURNS TABLE (column_name text, encoding text, nulls bigint, bytes bigint, zstd_bytes bigint)
+RETURNS TABLE (column_name text, encoding text, nulls bigint, bytes bigint, compressed_bytes bigint)
 AS 'MODULE_PATHNAME', 'tape_block_columns'
 LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 15;
 
-COMMENT ON FUNCTION tape.block_columns(tape.tick_block) IS 'how each column of a block is written: its encoding, NULLs, bytes before zstd, and bytes of that column alone through zstd at tape.block_compression_level';
+COMMENT ON FUNCTION tape.block_columns(tape.tick_block) IS 'how each column of a block is written: its encoding, NULLs, bytes before compression, and bytes of the column compressed on its own at tape.block_compression_level (about what it takes in the block)';

@@ -129,6 +129,25 @@ put_le64(StringInfo out, uint64 v)
 }
 
 /*
+ * A growable output with marks where a stream begins: the payload of a
+ * block is compressed one stream at a time, so each stream (a column, the
+ * mantissas of a run) gets an entropy coder of its own.  Sections are
+ * written into sinks of their own and appended, marks and all.
+ */
+struct Sink
+{
+	StringInfoData buf;			/* the bytes */
+	int		   *marks;			/* offsets in buf where a stream begins */
+	int			nmarks;			/* marks used */
+	int			maxmarks;		/* marks allocated */
+};
+
+extern void sink_init(Sink *s);
+extern void sink_mark(Sink *s);
+extern void sink_append(Sink *dst, const Sink *src);
+extern void sink_free(Sink *s);
+
+/*
  * A bounded reader over bytes of a block: what names the section it reads,
  * for the error that says where the block is corrupted.
  */

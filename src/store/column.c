@@ -409,10 +409,11 @@ min_scale(double v)
 /*
  * float_scaled
  *		Write m doubles as integers at scale s, with those that are not
- *		exactly an integer at that scale as exceptions.
+ *		exactly an integer at that scale as exceptions; return about how
+ *		many bytes that takes once compressed.
  */
-static void
-float_scaled(StringInfo body, const double *v, const int8 *ms, int64 m, int s)
+static double
+float_scaled(Sink *body, const double *v, const int8 *ms, int64 m, int s)
 {
 	int64	   *r = palloc(Max(m, 1) * sizeof(int64));
 	int64		nreg = 0;
@@ -420,6 +421,7 @@ float_scaled(StringInfo body, const double *v, const int8 *ms, int64 m, int s)
 	int64		last_exc = -1;
 	StringInfoData exc;
 	IntInput	in;
+	double		estimate;
 
 	initStringInfo(&exc);
 	for (int64 j = 0; j < m; j++)
@@ -437,31 +439,33 @@ float_scaled(StringInfo body, const double *v, const int8 *ms, int64 m, int s)
 			nexc++;
 		}
 	}
-	put_svarint(body, s);
-	put_uvarint(body, nexc);
-	appendBinaryStringInfo(body, exc.data, exc.len);
+	put_svarint(&body->buf, s);
+	put_uvarint(&body->buf, nexc);
+	appendBinaryStringInfo(&body->buf, exc.data, exc.len);
 	in.v = r;
 	in.ref = NULL;
 	in.slot = NULL;
 	in.m = nreg;
-	int_section(body, &in, true);
+	estimate = body->buf.len + int_section(body, &in, true);
 	pfree(r);
 	pfree(exc.data);
+	return estimate;
 }
 
 /*
  * float_body
- *		Write m doubles: as scaled integers at the scale that takes fewest
- *		bytes (each smallest scale some value needs is tried), or as raw
- *		bytes when that is smaller.  Return the coding.
+ *		Write m doubles: as scaled integers at the scale that should take
+ *		fewest bytes (each smallest scale some value needs is tried), or as
+ *		raw bytes when that is smaller.  Return the coding.
  */
 static uint8
-float_body(StringInfo body, const double *v, int64 m)
+float_body(Sink *body, const double *v, int64 m)
 {
 	int8	   *ms = palloc(m);
 	bool		needed[SCALE_MAX - SCALE_MIN + 1] = {0};
-	StringInfoData best;
-	StringInfoData trial;
+	Sink		best;
+	Sink		trial;
+	double		best_size = -1;
 
 	for (int64 j = 0; j < m; j++)
 	{
@@ -470,40 +474,42 @@ float_body(StringInfo body, const double *v, int64 m)
 			needed[ms[j] - SCALE_MIN] = true;
 	}
 
-	initStringInfo(&best);
-	initStringInfo(&trial);
+	sink_init(&best);
 	for (int s = SCALE_MIN; s <= SCALE_MAX; s++)
 	{
+		double		size;
+
 		if (!needed[s - SCALE_MIN])
 			continue;
-		resetStringInfo(&trial);
-		float_scaled(&trial, v, ms, m, s);
-		if (best.len == 0 || trial.len < best.len)
+		sink_init(&trial);
+		size = float_scaled(&trial, v, ms, m, s);
+		if (best_size < 0 || size < best_size)
 		{
-			StringInfoData swap = best;
+			Sink		swap = best;
 
 			best = trial;
 			trial = swap;
+			best_size = size;
 		}
+		sink_free(&trial);
 	}
-	if (best.len == 0)
-		float_scaled(&best, v, ms, m, 0);	/* only zeros, or nothing fits */
+	if (best_size < 0)
+		best_size = float_scaled(&best, v, ms, m, 0);	/* only zeros, or nothing fits */
 	pfree(ms);
-	pfree(trial.data);
 
-	if (best.len < m * 8)
+	if (best_size < m * 8)
 	{
-		appendBinaryStringInfo(body, best.data, best.len);
-		pfree(best.data);
+		sink_append(body, &best);
+		sink_free(&best);
 		return CODING_FLOAT_SCALED;
 	}
-	pfree(best.data);
+	sink_free(&best);
 	for (int64 j = 0; j < m; j++)
 	{
 		uint64		bits;
 
 		memcpy(&bits, &v[j], sizeof(double));
-		put_le64(body, bits);
+		put_le64(&body->buf, bits);
 	}
 	return CODING_FLOAT_RAW;
 }
@@ -552,7 +558,7 @@ text_as_int64(const char *s, uint32 len, int64 *v)
  *		decimal integer, else as a dictionary or plainly, whichever is smaller.
  */
 static uint8
-text_body(StringInfo body, const ColumnValues *cv, const int64 *rows, int64 m,
+text_body(Sink *body, const ColumnValues *cv, const int64 *rows, int64 m,
 		  const uint8 *slot)
 {
 	int64	   *iv = palloc(m * sizeof(int64));
@@ -602,11 +608,11 @@ text_body(StringInfo body, const ColumnValues *cv, const int64 *rows, int64 m,
 	{
 		IntInput	in = {code, NULL, NULL, m};
 
-		put_uvarint(body, d->n);
+		put_uvarint(&body->buf, d->n);
 		for (int32 k = 0; k < d->n; k++)
 		{
-			put_uvarint(body, d->length[k]);
-			appendBinaryStringInfo(body, d->data + d->offset[k], d->length[k]);
+			put_uvarint(&body->buf, d->length[k]);
+			appendBinaryStringInfo(&body->buf, d->data + d->offset[k], d->length[k]);
 		}
 		int_section(body, &in, false);
 		coding = CODING_TEXT_DICT;
@@ -618,8 +624,8 @@ text_body(StringInfo body, const ColumnValues *cv, const int64 *rows, int64 m,
 			uint32		len;
 			const char *s = text_of_row(cv, rows[j], &len);
 
-			put_uvarint(body, len);
-			appendBinaryStringInfo(body, s, len);
+			put_uvarint(&body->buf, len);
+			appendBinaryStringInfo(&body->buf, s, len);
 		}
 		coding = CODING_TEXT_PLAIN;
 	}
@@ -690,7 +696,7 @@ array_entry(StringInfo out, const char *bytes, uint32 len)
  *		of first appearance among these rows) and their codes.
  */
 static uint8
-array_body(StringInfo body, const ColumnValues *cv, const int64 *rows, int64 m)
+array_body(Sink *body, const ColumnValues *cv, const int64 *rows, int64 m)
 {
 	BytesDict  *d = cv->arrays;
 	int32	   *renumber = palloc(d->n * sizeof(int32));
@@ -711,9 +717,9 @@ array_body(StringInfo body, const ColumnValues *cv, const int64 *rows, int64 m)
 		}
 		code[j] = renumber[old];
 	}
-	put_uvarint(body, n);
+	put_uvarint(&body->buf, n);
 	for (int32 k = 0; k < n; k++)
-		array_entry(body, d->data + d->offset[order[k]], d->length[order[k]]);
+		array_entry(&body->buf, d->data + d->offset[order[k]], d->length[order[k]]);
 	in.v = code;
 	in.ref = NULL;
 	in.slot = NULL;
@@ -730,32 +736,6 @@ array_body(StringInfo body, const ColumnValues *cv, const int64 *rows, int64 m)
  * ---------------------------------------------------------------------
  */
 
-/*
- * store_ns_to_timestamptz
- *		A timestamptz from Unix nanoseconds, floored to the microsecond (as
- *		polygon_fdw makes ts from sip_timestamp).
- */
-int64
-store_ns_to_timestamptz(int64 ns)
-{
-	int64		us = ns / 1000;
-
-	if (ns % 1000 < 0)
-		us--;
-	return (int64) ((uint64) us -
-					(uint64) ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY));
-}
-
-/*
- * store_ref_value
- *		What a column's reference value refval stands for in the column.
- */
-int64
-store_ref_value(StoreRefKind kind, int64 refval)
-{
-	return kind == SRK_NS_TO_TIMESTAMPTZ ? store_ns_to_timestamptz(refval) : refval;
-}
-
 /* an integer value of a row of an integer column */
 static inline int64
 int_of_row(const StoreColumn *col, const ColumnValues *cv, int64 row)
@@ -763,12 +743,26 @@ int_of_row(const StoreColumn *col, const ColumnValues *cv, int64 row)
 	return col->kind == SK_INT32 ? cv->i32[row] : cv->i64[row];
 }
 
+/* the delta chain of a row: from its group column(s) */
+static uint8
+group_slot_of(const BlockSchema *schema, const StoreColumn *col, const ColumnValues *cols,
+			  int64 row)
+{
+	const StoreColumn *g = &schema->columns[col->group];
+	const StoreColumn *g2 = col->group2 >= 0 ? &schema->columns[col->group2] : NULL;
+
+	return group_slot(column_values_isnull(&cols[col->group], row),
+					  int_of_row(g, &cols[col->group], row),
+					  g2 ? column_values_isnull(&cols[col->group2], row) : true,
+					  g2 ? int_of_row(g2, &cols[col->group2], row) : 0);
+}
+
 /*
  * column_encode
  *		Encode rows [0, nrows) of column c as one section of the payload.
  */
 void
-column_encode(StringInfo out, const BlockSchema *schema, int c,
+column_encode(Sink *out, const BlockSchema *schema, int c,
 			  const ColumnValues *cols, int64 nrows)
 {
 	const StoreColumn *col = &schema->columns[c];
@@ -778,9 +772,12 @@ column_encode(StringInfo out, const BlockSchema *schema, int c,
 	int64	   *rows = NULL;
 	int64	   *ref = NULL;
 	uint8	   *slot = NULL;
-	StringInfoData body;
+	Sink		body;
 	uint8		coding;
 	int64		bitmap_bytes = (nrows + 7) / 8;
+
+	/* each column is a stream of its own */
+	sink_mark(out);
 
 	if (cv->nnulls > 0)
 	{
@@ -792,8 +789,8 @@ column_encode(StringInfo out, const BlockSchema *schema, int c,
 	m = nrows - nulls;
 	if (m == 0)
 	{
-		put_byte(out, CODING_ALL_NULL);
-		put_uvarint(out, 0);
+		put_byte(&out->buf, CODING_ALL_NULL);
+		put_uvarint(&out->buf, 0);
 		return;
 	}
 
@@ -810,20 +807,17 @@ column_encode(StringInfo out, const BlockSchema *schema, int c,
 	}
 	if (col->group >= 0)
 	{
-		const StoreColumn *g = &schema->columns[col->group];
-
 		slot = palloc(m);
 		for (int64 j = 0; j < m; j++)
-			slot[j] = group_slot(column_values_isnull(&cols[col->group], rows[j]),
-								 int_of_row(g, &cols[col->group], rows[j]));
+			slot[j] = group_slot_of(schema, col, cols, rows[j]);
 	}
 
-	initStringInfo(&body);
+	sink_init(&body);
 	if (nulls > 0)
 	{
-		appendBinaryStringInfo(&body, (const char *) cv->nulls, bitmap_bytes);
+		appendBinaryStringInfo(&body.buf, (const char *) cv->nulls, bitmap_bytes);
 		if (nrows % 8)
-			body.data[bitmap_bytes - 1] &= (char) ((1 << (nrows % 8)) - 1);
+			body.buf.data[bitmap_bytes - 1] &= (char) ((1 << (nrows % 8)) - 1);
 	}
 
 	switch (col->kind)
@@ -837,7 +831,7 @@ column_encode(StringInfo out, const BlockSchema *schema, int c,
 
 				for (int64 j = 0; j < m; j++)
 					v[j] = int_of_row(col, cv, rows[j]);
-				coding = int_body(&body, &in, true);
+				coding = int_body(&body, &in, true, NULL);
 				pfree(v);
 				break;
 			}
@@ -861,10 +855,10 @@ column_encode(StringInfo out, const BlockSchema *schema, int c,
 			elog(ERROR, "column \"%s\" has no section", col->name);
 	}
 
-	put_byte(out, coding | (nulls > 0 ? CODING_HAS_NULLS : 0));
-	put_uvarint(out, body.len);
-	appendBinaryStringInfo(out, body.data, body.len);
-	pfree(body.data);
+	put_byte(&out->buf, coding | (nulls > 0 ? CODING_HAS_NULLS : 0));
+	put_uvarint(&out->buf, body.buf.len);
+	sink_append(out, &body);
+	sink_free(&body);
 	pfree(rows);
 	if (ref)
 		pfree(ref);
@@ -904,8 +898,9 @@ struct ColumnReader
 	char	   *arena;			/* text values of the batch */
 	Size		arena_len;
 	Size		arena_cap;
-	int64		ival[STORE_BATCH];	/* integer values (for references) */
-	bool		isnull[STORE_BATCH];	/* NULLs */
+	bool		referenced;		/* other columns refer to its values */
+	int64		ival[STORE_BATCH];	/* integer values, when referenced */
+	bool		isnull[STORE_BATCH];	/* NULLs of the batch */
 };
 
 /* read the gap to the next exception of a scaled column */
@@ -1018,6 +1013,27 @@ read_array_entry(ByteReader *s)
 	return PointerGetDatum(a);
 }
 
+/*
+ * store_packed_datum
+ *		A varlena datum in the short form a tuple keeps it in, when it is
+ *		small enough: copied into tuples as it is, row after row.
+ */
+Datum
+store_packed_datum(Datum d)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	Size		len;
+	char	   *p;
+
+	if (VARATT_IS_EXTENDED(v) || !VARATT_CAN_MAKE_SHORT(v))
+		return d;
+	len = VARATT_CONVERTED_SHORT_SIZE(v);
+	p = palloc(len);
+	SET_VARSIZE_SHORT(p, len);
+	memcpy(p + VARHDRSZ_SHORT, VARDATA(v), len - VARHDRSZ_SHORT);
+	return PointerGetDatum(p);
+}
+
 /* read a dictionary of texts or arrays, then open its codes */
 static void
 read_datum_dict(ColumnReader *r, ByteReader *s)
@@ -1031,10 +1047,10 @@ read_datum_dict(ColumnReader *r, ByteReader *s)
 			uint64		len = reader_uvarint(s);
 			const char *p = reader_bytes(s, len);
 
-			r->dict[k] = checked_text(p, len, r->col->name);
+			r->dict[k] = store_packed_datum(checked_text(p, len, r->col->name));
 		}
 		else
-			r->dict[k] = read_array_entry(s);
+			r->dict[k] = store_packed_datum(read_array_entry(s));
 	}
 	int_reader_nested(&r->ints, s, r->nvalues, 0);
 	if (reader_left(s) != 0)
@@ -1063,6 +1079,10 @@ column_reader_open(const BlockSchema *schema, int c, const char *payload, size_t
 	r->col = col;
 	r->c = c;
 	r->nrows = nrows;
+	for (int k = 0; k < schema->ncolumns; k++)
+		if (schema->columns[k].ref == c || schema->columns[k].group == c ||
+			schema->columns[k].group2 == c)
+			r->referenced = true;
 	reader_init(&head, payload, len, col->name);
 	coding = reader_byte(&head);
 	seclen = reader_uvarint(&head);
@@ -1098,9 +1118,10 @@ column_reader_open(const BlockSchema *schema, int c, const char *payload, size_t
 		case CODING_INT_CONST:
 		case CODING_INT_VARINT:
 		case CODING_INT_DICT:
+		case CODING_INT_BUCKETS:
 			if (col->kind != SK_INT64 && col->kind != SK_INT32 && col->kind != SK_TIMESTAMPTZ)
 				break;
-			int_reader_open(&r->ints, coding, &s, r->nvalues, allow);
+			int_reader_open(&r->ints, coding, &s, r->nvalues, allow | ALLOW_DICT);
 			return r;
 		case CODING_FLOAT_SCALED:
 			if (col->kind != SK_FLOAT64)
@@ -1125,7 +1146,7 @@ column_reader_open(const BlockSchema *schema, int c, const char *payload, size_t
 				r->exc_left = r->nexc;
 				r->next_exc = -1;
 				next_exception(r);
-				int_reader_nested(&r->ints, &s, r->nvalues - r->nexc, 0);
+				int_reader_nested(&r->ints, &s, r->nvalues - r->nexc, ALLOW_DICT);
 				if (reader_left(&s) != 0)
 					block_corrupted("%s has %zu bytes after its values.", col->name, reader_left(&s));
 				return r;
@@ -1146,7 +1167,7 @@ column_reader_open(const BlockSchema *schema, int c, const char *payload, size_t
 		case CODING_TEXT_INT:
 			if (col->kind != SK_TEXT)
 				break;
-			int_reader_nested(&r->ints, &s, r->nvalues, allow);
+			int_reader_nested(&r->ints, &s, r->nvalues, allow | ALLOW_DICT);
 			if (reader_left(&s) != 0)
 				block_corrupted("%s has %zu bytes after its values.", col->name, reader_left(&s));
 			return r;
@@ -1180,13 +1201,27 @@ arena_reserve(ColumnReader *r, Size len)
 	return r->arena + r->arena_len;
 }
 
-/* put s[0..len) in the arena as a text varlena; return its offset */
+/*
+ * put s[0..len) in the arena as a text varlena (with the one-byte header a
+ * tuple stores short values with, so it is copied as it is); return its
+ * offset
+ */
 static inline Size
 arena_text(ColumnReader *r, const char *s, Size len)
 {
-	Size		off = INTALIGN(r->arena_len);
+	Size		off;
 	char	   *p;
 
+	if (len <= VARATT_SHORT_MAX - VARHDRSZ_SHORT)
+	{
+		off = r->arena_len;
+		p = arena_reserve(r, VARHDRSZ_SHORT + len);
+		SET_VARSIZE_SHORT(p, VARHDRSZ_SHORT + len);
+		memcpy(p + VARHDRSZ_SHORT, s, len);
+		r->arena_len += VARHDRSZ_SHORT + len;
+		return off;
+	}
+	off = INTALIGN(r->arena_len);
 	r->arena_len = off;
 	p = arena_reserve(r, VARHDRSZ + len);
 	SET_VARSIZE(p, VARHDRSZ + len);
@@ -1196,12 +1231,35 @@ arena_text(ColumnReader *r, const char *s, Size len)
 }
 
 /*
+ * column_reader_start
+ *		Set the NULL flags of a column in rows of stride values, once for
+ *		every batch, when the column has no bitmap: never NULL, or NULL in
+ *		every row.
+ */
+void
+column_reader_start(ColumnReader *r, Datum *values, bool *nulls, int stride)
+{
+	bool		all_null = r->coding == CODING_ALL_NULL;
+	int			n = (int) Min(r->nrows, STORE_BATCH);
+
+	if (r->nullbits != NULL)
+		return;
+	for (int i = 0; i < n; i++)
+	{
+		r->isnull[i] = all_null;
+		r->ival[i] = 0;
+		nulls[i * stride] = all_null;
+		values[i * stride] = (Datum) 0;
+	}
+}
+
+/*
  * column_reader_batch
  *		Decode rows [first, first + n) of a column: row i's value goes to
  *		values[i * stride] and its NULL flag to nulls[i * stride] (the
- *		column's place in rows of stride values).  readers holds the block's
- *		readers: the columns this one refers to were decoded for the same
- *		rows already.
+ *		column's place in rows of stride values; see column_reader_start).
+ *		readers holds the block's readers: the columns this one refers to
+ *		were decoded for the same rows already.
  */
 void
 column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
@@ -1211,46 +1269,37 @@ column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
 	const char *what = col->name;
 	ColumnReader *refr = col->ref >= 0 ? readers[col->ref] : NULL;
 	ColumnReader *grpr = col->group >= 0 ? readers[col->group] : NULL;
+	ColumnReader *grp2 = col->group2 >= 0 ? readers[col->group2] : NULL;
 	int			pos[STORE_BATCH];	/* rows of the batch with a value */
 	int64		vals[STORE_BATCH];	/* their integers */
+	Datum		out[STORE_BATCH];	/* their values */
 	int64		refs[STORE_BATCH];	/* their references */
 	uint8		slots[STORE_BATCH]; /* their delta chains */
 	int			m = 0;
 
-	/* NULLs, and the rows with values */
 	if (r->coding == CODING_ALL_NULL)
-	{
-		for (int i = 0; i < n; i++)
-		{
-			r->isnull[i] = true;
-			r->ival[i] = 0;
-			nulls[i * stride] = true;
-			values[i * stride] = (Datum) 0;
-		}
 		return;
-	}
+
+	/* the rows with a value */
 	if (r->nullbits == NULL)
 	{
-		memset(r->isnull, 0, n * sizeof(bool));
-		for (int i = 0; i < n; i++)
-		{
-			pos[i] = i;
-			nulls[i * stride] = false;
-		}
 		m = n;
+		for (int i = 0; i < n; i++)
+			pos[i] = i;
 	}
 	else
 	{
 		for (int i = 0; i < n; i++)
 		{
 			int64		row = first + i;
+			bool		isnull = (r->nullbits[row >> 3] & (1 << (row & 7))) != 0;
 
-			r->isnull[i] = (r->nullbits[row >> 3] & (1 << (row & 7))) != 0;
-			r->ival[i] = 0;
-			nulls[i * stride] = r->isnull[i];
+			r->isnull[i] = isnull;
+			nulls[i * stride] = isnull;
 			values[i * stride] = (Datum) 0;
-			if (!r->isnull[i])
-				pos[m++] = i;
+			r->ival[i] = 0;
+			pos[m] = i;
+			m += !isnull;
 		}
 	}
 	if (refr)
@@ -1258,7 +1307,8 @@ column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
 			refs[j] = store_ref_value(col->ref_kind, refr->ival[pos[j]]);
 	if (grpr)
 		for (int j = 0; j < m; j++)
-			slots[j] = group_slot(grpr->isnull[pos[j]], grpr->ival[pos[j]]);
+			slots[j] = group_slot(grpr->isnull[pos[j]], grpr->ival[pos[j]],
+								  grp2 ? grp2->isnull[pos[j]] : true, grp2 ? grp2->ival[pos[j]] : 0);
 	r->value_index += m;
 
 	switch (r->coding)
@@ -1266,26 +1316,27 @@ column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
 		case CODING_INT_CONST:
 		case CODING_INT_VARINT:
 		case CODING_INT_DICT:
+		case CODING_INT_BUCKETS:
 			int_reader_batch(&r->ints, vals, m, refr ? refs : NULL, grpr ? slots : NULL, what);
-			for (int j = 0; j < m; j++)
+			if (col->kind == SK_INT32)
 			{
-				int64		v = vals[j];
-
-				r->ival[pos[j]] = v;
-				if (col->kind == SK_INT32)
-				{
-					if (unlikely(v < PG_INT32_MIN || v > PG_INT32_MAX))
+				for (int j = 0; j < m; j++)
+					if (unlikely(vals[j] < PG_INT32_MIN || vals[j] > PG_INT32_MAX))
 						block_corrupted("%s holds a value out of range for integer.", what);
-					values[pos[j] * stride] = Int32GetDatum((int32) v);
-				}
-				else
-				{
-					if (col->kind == SK_TIMESTAMPTZ && unlikely(!IS_VALID_TIMESTAMP(v)) &&
-						v != DT_NOBEGIN && v != DT_NOEND)
-						block_corrupted("%s holds a timestamp out of range.", what);
-					values[pos[j] * stride] = Int64GetDatum(v);
-				}
 			}
+			else if (col->kind == SK_TIMESTAMPTZ)
+			{
+				for (int j = 0; j < m; j++)
+					if (unlikely(!IS_VALID_TIMESTAMP(vals[j])) &&
+						vals[j] != DT_NOBEGIN && vals[j] != DT_NOEND)
+						block_corrupted("%s holds a timestamp out of range.", what);
+			}
+			/* an integer's Datum is its value (int32 sign-extended) */
+			for (int j = 0; j < m; j++)
+				out[j] = (Datum) vals[j];
+			if (r->referenced)
+				for (int j = 0; j < m; j++)
+					r->ival[pos[j]] = vals[j];
 			break;
 		case CODING_FLOAT_SCALED:
 			{
@@ -1313,20 +1364,25 @@ column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
 					}
 				}
 				int_reader_batch(&r->ints, vals, m - nexc, NULL, NULL, what);
+				if (nexc == 0)
+				{
+					for (int j = 0; j < m; j++)
+						out[j] = Float8GetDatum(scaled_value(vals[j], r->scale));
+					break;
+				}
 				for (int j = 0; j < m; j++)
 				{
-					double		d;
-
 					if (base + j == r->next_exc)
 					{
+						double		d;
 						uint64		bits = load_le64(reader_bytes(&r->exc, 8));
 
 						memcpy(&d, &bits, sizeof(double));
+						out[j] = Float8GetDatum(d);
 						next_exception(r);
 					}
 					else
-						d = scaled_value(vals[k++], r->scale);
-					values[pos[j] * stride] = Float8GetDatum(d);
+						out[j] = Float8GetDatum(scaled_value(vals[k++], r->scale));
 				}
 				break;
 			}
@@ -1337,7 +1393,7 @@ column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
 				double		d;
 
 				memcpy(&d, &bits, sizeof(double));
-				values[pos[j] * stride] = Float8GetDatum(d);
+				out[j] = Float8GetDatum(d);
 			}
 			break;
 		case CODING_TEXT_PLAIN:
@@ -1367,7 +1423,7 @@ column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
 					}
 				}
 				for (int j = 0; j < m; j++)
-					values[pos[j] * stride] = PointerGetDatum(r->arena + offs[j]);
+					out[j] = PointerGetDatum(r->arena + offs[j]);
 				break;
 			}
 		case CODING_TEXT_DICT:
@@ -1378,10 +1434,18 @@ column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
 				if (unlikely((uint64) vals[j] >= (uint64) r->ndict))
 					block_corrupted("%s has code %llu in a dictionary of %lld.", what,
 									(unsigned long long) vals[j], (long long) r->ndict);
-				values[pos[j] * stride] = r->dict[vals[j]];
+				out[j] = r->dict[vals[j]];
 			}
 			break;
 	}
+
+	/* into the rows */
+	if (r->nullbits == NULL)
+		for (int i = 0; i < n; i++)
+			values[i * stride] = out[i];
+	else
+		for (int j = 0; j < m; j++)
+			values[pos[j] * stride] = out[j];
 }
 
 const int64 *
@@ -1406,6 +1470,7 @@ column_reader_finish(ColumnReader *r)
 		case CODING_INT_CONST:
 		case CODING_INT_VARINT:
 		case CODING_INT_DICT:
+		case CODING_INT_BUCKETS:
 		case CODING_TEXT_INT:
 		case CODING_TEXT_DICT:
 		case CODING_ARRAY_DICT:
@@ -1436,7 +1501,8 @@ column_describe(const BlockSchema *schema, int c, const char *payload, size_t le
 	ColumnReader *r = column_reader_open(schema, c, payload, len, used, nrows);
 	const StoreColumn *col = &schema->columns[c];
 	const char *ref_name = col->ref >= 0 ? schema->columns[col->ref].name : NULL;
-	const char *group_name = col->group >= 0 ? schema->columns[col->group].name : NULL;
+	const char *group_name = col->group < 0 ? NULL : col->group2 < 0 ? schema->columns[col->group].name :
+		psprintf("%s and %s", schema->columns[col->group].name, schema->columns[col->group2].name);
 	StringInfoData s;
 
 	initStringInfo(&s);
@@ -1448,6 +1514,7 @@ column_describe(const BlockSchema *schema, int c, const char *payload, size_t le
 		case CODING_INT_CONST:
 		case CODING_INT_VARINT:
 		case CODING_INT_DICT:
+		case CODING_INT_BUCKETS:
 			int_describe(&s, &r->ints, ref_name, group_name);
 			break;
 		case CODING_FLOAT_SCALED:

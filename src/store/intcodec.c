@@ -23,6 +23,10 @@
  */
 #include "store/intcodec.h"
 
+#include <math.h>
+
+#include "port/pg_bitutils.h"
+
 /*
  * reader_uvarint_slow
  *		A varint of more than one byte, or one that runs past the end.
@@ -158,65 +162,258 @@ int_dict_free(IntDict *d)
 	pfree(d->values);
 }
 
+/* ---------------------------------------------------------------------
+ * Sinks
+ * ---------------------------------------------------------------------
+ */
+
+void
+sink_init(Sink *s)
+{
+	initStringInfo(&s->buf);
+	s->marks = NULL;
+	s->nmarks = 0;
+	s->maxmarks = 0;
+}
+
+/* a stream begins at the current end of s */
+void
+sink_mark(Sink *s)
+{
+	if (s->nmarks > 0 && s->marks[s->nmarks - 1] == s->buf.len)
+		return;
+	if (s->nmarks == s->maxmarks)
+	{
+		s->maxmarks = Max(8, s->maxmarks * 2);
+		s->marks = s->marks ? repalloc(s->marks, s->maxmarks * sizeof(int))
+			: palloc(s->maxmarks * sizeof(int));
+	}
+	s->marks[s->nmarks++] = s->buf.len;
+}
+
+/* append src (bytes and marks) to dst */
+void
+sink_append(Sink *dst, const Sink *src)
+{
+	int			base = dst->buf.len;
+
+	appendBinaryStringInfo(&dst->buf, src->buf.data, src->buf.len);
+	for (int k = 0; k < src->nmarks; k++)
+	{
+		if (dst->nmarks > 0 && dst->marks[dst->nmarks - 1] == base + src->marks[k])
+			continue;
+		if (dst->nmarks == dst->maxmarks)
+		{
+			dst->maxmarks = Max(8, dst->maxmarks * 2);
+			dst->marks = dst->marks ? repalloc(dst->marks, dst->maxmarks * sizeof(int))
+				: palloc(dst->maxmarks * sizeof(int));
+		}
+		dst->marks[dst->nmarks++] = base + src->marks[k];
+	}
+}
+
+void
+sink_free(Sink *s)
+{
+	pfree(s->buf.data);
+	if (s->marks)
+		pfree(s->marks);
+}
+
+/* ---------------------------------------------------------------------
+ * Integers: choosing a coding
+ * ---------------------------------------------------------------------
+ */
+
+/* The number of bits of u (0 for 0): its bucket */
+static inline int
+bit_length(uint64 u)
+{
+	return u == 0 ? 0 : pg_leftmost_one_pos64(u) + 1;
+}
+
+/* What a run costs under one transform: the symbols each coding writes */
+typedef struct IntTrial
+{
+	int64		varint_hist[256];	/* bytes of the varints */
+	int64		varint_bytes;	/* their number */
+	int64		bucket_hist[65];	/* bit lengths of the zigzag values */
+	int64		mantissa_bits;	/* bits below each value's leading one */
+	bool		constant;		/* every value the same */
+	int64		first;			/* the first value */
+} IntTrial;
+
+/* count a value's bit length */
+static inline void
+trial_add(IntTrial *tr, int64 xv, bool is_first)
+{
+	uint64		u = zigzag_encode(xv);
+	int			b = bit_length(u);
+
+	if (is_first)
+	{
+		tr->first = xv;
+		tr->constant = true;
+	}
+	else if (xv != tr->first)
+		tr->constant = false;
+	tr->bucket_hist[b]++;
+	tr->mantissa_bits += b > 1 ? b - 1 : 0;
+}
+
+/* count a value's varint bytes */
+static inline void
+trial_add_varint(IntTrial *tr, int64 xv)
+{
+	uint64		u = zigzag_encode(xv);
+
+	while (u >= 0x80)
+	{
+		tr->varint_hist[(u & 0x7F) | 0x80]++;
+		tr->varint_bytes++;
+		u >>= 7;
+	}
+	tr->varint_hist[u]++;
+	tr->varint_bytes++;
+}
+
+/*
+ * coded_size
+ *		About how many bytes zstd's entropy coder makes of n symbols with
+ *		these counts: their order-0 entropy plus a table, never more than
+ *		raw_bytes (zstd stores what it cannot shrink as it is).
+ */
+static double
+coded_size(const int64 *hist, int nsym, int64 n, double raw_bytes)
+{
+	double		bits = 0;
+	int			distinct = 0;
+
+	for (int k = 0; k < nsym; k++)
+		if (hist[k] > 0)
+		{
+			distinct++;
+			bits += hist[k] * log2((double) n / hist[k]);
+		}
+	return Min(raw_bytes, bits / 8 + (distinct > 1 ? 0.5 * distinct : 0));
+}
+
+/* What a stream of its own costs besides its contents: its entry in the
+ * stream table and a zstd frame header */
+#define STREAM_COST 12
+
+/* The codings, ranked by the bytes they would take */
+typedef struct IntChoice
+{
+	uint8		coding;			/* CODING_INT_* */
+	uint8		t;				/* XF_* */
+	double		size;			/* estimated bytes once compressed */
+	int64		constval;		/* CODING_INT_CONST */
+} IntChoice;
+
+static void
+consider(IntChoice *best, uint8 coding, uint8 t, double size, int64 constval)
+{
+	if (size < best->size)
+	{
+		best->coding = coding;
+		best->t = t;
+		best->size = size;
+		best->constval = constval;
+	}
+}
+
+/* bits into a byte stream, low bits first */
+typedef struct BitWriter
+{
+	StringInfo	out;
+	uint64		acc;			/* bits not written yet */
+	int			nbits;			/* how many */
+} BitWriter;
+
+static inline void
+put_bits(BitWriter *bw, uint64 v, int n)
+{
+	if (n > 32)
+	{
+		put_bits(bw, v & 0xFFFFFFFF, 32);
+		put_bits(bw, v >> 32, n - 32);
+		return;
+	}
+	bw->acc |= (v & ((UINT64CONST(1) << n) - 1)) << bw->nbits;
+	bw->nbits += n;
+	while (bw->nbits >= 8)
+	{
+		put_byte(bw->out, (uint8) bw->acc);
+		bw->acc >>= 8;
+		bw->nbits -= 8;
+	}
+}
+
+static void
+flush_bits(BitWriter *bw)
+{
+	if (bw->nbits > 0)
+		put_byte(bw->out, (uint8) bw->acc);
+	bw->acc = 0;
+	bw->nbits = 0;
+}
+
 /*
  * int_body
- *		Write integers with the transform and coding that take the fewest
- *		bytes; return the coding.  Transforms needing a reference or a group
- *		are tried only when in has them.
+ *		Write integers with the transform and coding that should take the
+ *		fewest bytes once compressed; return the coding.  Transforms needing
+ *		a reference or a group are tried only when in has them.
+ *
+ *		The codings: one constant; zigzag varints; buckets (each value's bit
+ *		length as a byte, then the bits below its leading one packed in a
+ *		stream of their own, which zstd leaves alone: near the entropy of
+ *		smooth distributions such as latencies and inter-arrival times); a
+ *		dictionary of the distinct values with their codes as a nested run.
  */
 uint8
-int_body(StringInfo body, const IntInput *in, bool allow_dict)
+int_body(Sink *body, const IntInput *in, bool allow_dict, double *estimate)
 {
-	int64		best_size = PG_INT64_MAX;
-	uint8		best_coding = CODING_INT_VARINT;
-	uint8		best_t = XF_PLAIN;
-	int64		best_const = 0;
+	IntChoice	best = {CODING_INT_VARINT, XF_PLAIN, 1e300, 0};
+	IntTrial   *tr = palloc(sizeof(IntTrial));
 	IntXform	x;
+	StringInfo	out = &body->buf;
 
 	Assert(in->m > 0);
+
+	/* every transform, each coding */
 	for (uint8 t = 0; t < XF_COUNT; t++)
 	{
-		int64		size = 1;
-		int64		first = 0;
-		bool		constant = true;
-
 		if ((t == XF_REF && in->ref == NULL) || (t == XF_GROUP_DELTA && in->slot == NULL))
 			continue;
+		memset(tr, 0, sizeof(IntTrial));
 		xform_init(&x, t);
 		for (int64 j = 0; j < in->m; j++)
 		{
 			int64		xv = xform_apply(&x, in, j);
 
-			if (j == 0)
-				first = xv;
-			else if (xv != first)
-				constant = false;
-			size += svarint_len(xv);
+			trial_add(tr, xv, j == 0);
+			trial_add_varint(tr, xv);
 		}
 		if (x.group_prev)
 			pfree(x.group_prev);
-		if (constant && 1 + svarint_len(first) < best_size)
-		{
-			best_size = 1 + svarint_len(first);
-			best_coding = CODING_INT_CONST;
-			best_t = t;
-			best_const = first;
-		}
-		if (size < best_size)
-		{
-			best_size = size;
-			best_coding = CODING_INT_VARINT;
-			best_t = t;
-		}
+		if (tr->constant)
+			consider(&best, CODING_INT_CONST, t, 1 + svarint_len(tr->first), tr->first);
+		consider(&best, CODING_INT_VARINT, t,
+				 1 + STREAM_COST + coded_size(tr->varint_hist, 256, tr->varint_bytes, tr->varint_bytes), 0);
+		consider(&best, CODING_INT_BUCKETS, t,
+				 1 + 2 * STREAM_COST + coded_size(tr->bucket_hist, 65, in->m, in->m) +
+				 (tr->mantissa_bits + 7) / 8, 0);
 	}
 
 	/* a dictionary of the plain values, when they are few */
-	if (allow_dict && best_coding != CODING_INT_CONST && in->m > 1)
+	if (allow_dict && best.coding != CODING_INT_CONST && in->m > 1)
 	{
 		IntDict		d;
-		int64		size = 2;	/* transform, the codes' coding */
+		int64		dict_bytes = 0;
 		bool		fits = true;
 
+		memset(tr, 0, sizeof(IntTrial));
 		int_dict_init(&d, in->m);
 		for (int64 j = 0; j < in->m && fits; j++)
 		{
@@ -224,17 +421,18 @@ int_body(StringInfo body, const IntInput *in, bool allow_dict)
 
 			if (code < 0)
 				fits = false;
-			size += uvarint_len((uint64) code << 1);
+			else
+				trial_add_varint(tr, code);
 		}
+		for (int32 k = 0; fits && k < d.n; k++)
+			dict_bytes += svarint_len(d.values[k]);
 		if (fits)
+			consider(&best, CODING_INT_DICT, XF_PLAIN,
+					 4 + STREAM_COST + dict_bytes +
+					 coded_size(tr->varint_hist, 256, tr->varint_bytes, tr->varint_bytes), 0);
+		if (fits && best.coding == CODING_INT_DICT)
 		{
-			size += uvarint_len(d.n) + uvarint_len(in->m * 2);
-			for (int32 k = 0; k < d.n; k++)
-				size += svarint_len(d.values[k]);
-		}
-		if (fits && size < best_size)
-		{
-			IntInput	codes;
+			IntInput	codes = {NULL, NULL, NULL, in->m};
 			int64	   *code = palloc(in->m * sizeof(int64));
 
 			/* codes by order of appearance: the same numbering again */
@@ -242,60 +440,89 @@ int_body(StringInfo body, const IntInput *in, bool allow_dict)
 			d.n = 0;
 			for (int64 j = 0; j < in->m; j++)
 				code[j] = int_dict_code(&d, in->v[j]);
-			put_byte(body, XF_PLAIN);
-			put_uvarint(body, d.n);
+			put_byte(out, XF_PLAIN);
+			put_uvarint(out, d.n);
 			for (int32 k = 0; k < d.n; k++)
-				put_svarint(body, d.values[k]);
+				put_svarint(out, d.values[k]);
 			codes.v = code;
-			codes.ref = NULL;
-			codes.slot = NULL;
-			codes.m = in->m;
 			int_section(body, &codes, false);
 			pfree(code);
-			int_dict_free(&d);
-			return CODING_INT_DICT;
 		}
 		int_dict_free(&d);
 	}
+	pfree(tr);
+	if (estimate)
+		*estimate = best.size;
+	if (best.coding == CODING_INT_DICT)
+		return CODING_INT_DICT;
 
-	put_byte(body, best_t);
-	if (best_coding == CODING_INT_CONST)
-		put_svarint(body, best_const);
-	else
+	put_byte(out, best.t);
+	xform_init(&x, best.t);
+	switch (best.coding)
 	{
-		xform_init(&x, best_t);
-		for (int64 j = 0; j < in->m; j++)
-			put_svarint(body, xform_apply(&x, in, j));
-		if (x.group_prev)
-			pfree(x.group_prev);
+		case CODING_INT_CONST:
+			put_svarint(out, best.constval);
+			break;
+		case CODING_INT_VARINT:
+			for (int64 j = 0; j < in->m; j++)
+				put_svarint(out, xform_apply(&x, in, j));
+			break;
+		case CODING_INT_BUCKETS:
+			{
+				uint64	   *u = palloc(in->m * sizeof(uint64));
+				BitWriter	bw = {out, 0, 0};
+
+				for (int64 j = 0; j < in->m; j++)
+				{
+					u[j] = zigzag_encode(xform_apply(&x, in, j));
+					put_byte(out, (uint8) bit_length(u[j]));
+				}
+				sink_mark(body);
+				for (int64 j = 0; j < in->m; j++)
+				{
+					int			b = bit_length(u[j]);
+
+					if (b > 1)
+						put_bits(&bw, u[j], b - 1);
+				}
+				flush_bits(&bw);
+				pfree(u);
+				break;
+			}
 	}
-	return best_coding;
+	if (x.group_prev)
+		pfree(x.group_prev);
+	return best.coding;
 }
 
-/* a nested section: coding, length, body (no bitmap) */
+/* a nested section: coding, length, body (no bitmap), a stream of its own */
 static void
-nested_section(StringInfo out, uint8 coding, const StringInfo body)
+nested_section(Sink *out, uint8 coding, const Sink *body)
 {
-	put_byte(out, coding);
-	put_uvarint(out, body->len);
-	appendBinaryStringInfo(out, body->data, body->len);
+	sink_mark(out);
+	put_byte(&out->buf, coding);
+	put_uvarint(&out->buf, body->buf.len);
+	sink_append(out, body);
 }
 
 /*
  * int_section
- *		Integers as a nested section (the values of a parent's rows).
+ *		Integers as a nested section (the values of a parent's rows); return
+ *		about how many bytes it takes once compressed.
  */
-void
-int_section(StringInfo out, const IntInput *in, bool allow_dict)
+double
+int_section(Sink *out, const IntInput *in, bool allow_dict)
 {
-	StringInfoData body;
+	Sink		body;
 	uint8		coding = CODING_ALL_NULL;
+	double		estimate = 0;
 
-	initStringInfo(&body);
+	sink_init(&body);
 	if (in->m > 0)
-		coding = int_body(&body, in, allow_dict);
+		coding = int_body(&body, in, allow_dict, &estimate);
 	nested_section(out, coding, &body);
-	pfree(body.data);
+	sink_free(&body);
+	return estimate + 1 + uvarint_len(body.buf.len);
 }
 
 /* ---------------------------------------------------------------------
@@ -339,7 +566,8 @@ int_reader_open(IntReader *ir, uint8 coding, ByteReader *s, int64 nvalues, int a
 							(long long) nvalues);
 		return;
 	}
-	if (coding != CODING_INT_CONST && coding != CODING_INT_VARINT && coding != CODING_INT_DICT)
+	if (coding != CODING_INT_CONST && coding != CODING_INT_VARINT && coding != CODING_INT_BUCKETS &&
+		(coding != CODING_INT_DICT || !(allow & ALLOW_DICT)))
 		block_corrupted("%s has coding %d where integers are expected.", s->what, coding);
 	t = reader_byte(s);
 	if (t >= XF_COUNT || (t == XF_REF && !(allow & ALLOW_REF)) ||
@@ -356,6 +584,15 @@ int_reader_open(IntReader *ir, uint8 coding, ByteReader *s, int64 nvalues, int a
 		case CODING_INT_VARINT:
 			ir->in = *s;
 			break;
+		case CODING_INT_BUCKETS:
+			{
+				const char *lengths = reader_bytes(s, nvalues);
+
+				reader_init(&ir->in, lengths, nvalues, s->what);
+				ir->bits.p = s->p;
+				ir->bits.end = s->end;
+				break;
+			}
 		case CODING_INT_DICT:
 			if (t != XF_PLAIN)
 				block_corrupted("%s has a dictionary of transformed values.", s->what);
@@ -411,6 +648,38 @@ read_svarints(ByteReader *r, int64 *out, int n)
 	r->p = p;
 }
 
+/* the next n bits (n <= 32) of a bit stream */
+static inline uint64
+read_bits32(BitReader *br, int n, const char *what)
+{
+	uint64		v;
+
+	while (br->nbits < n)
+	{
+		if (unlikely(br->p >= br->end))
+			block_corrupted("%s has fewer mantissa bits than its values need.", what);
+		br->acc |= (uint64) *br->p++ << br->nbits;
+		br->nbits += 8;
+	}
+	v = br->acc & ((UINT64CONST(1) << n) - 1);
+	br->acc >>= n;
+	br->nbits -= n;
+	return v;
+}
+
+/* the next n bits (n <= 63) */
+static inline uint64
+read_bits(BitReader *br, int n, const char *what)
+{
+	if (n > 32)
+	{
+		uint64		lo = read_bits32(br, 32, what);
+
+		return lo | (read_bits32(br, n - 32, what) << 32);
+	}
+	return read_bits32(br, n, what);
+}
+
 /*
  * int_reader_batch
  *		The next n integers of a run.  ref and slot hold the reference value
@@ -437,6 +706,41 @@ int_reader_batch(IntReader *ir, int64 *out, int n, const int64 *ref, const uint8
 		case CODING_INT_VARINT:
 			read_svarints(&ir->in, out, n);
 			break;
+		case CODING_INT_BUCKETS:
+			{
+				const uint8 *len = (const uint8 *) reader_bytes(&ir->in, n);
+				BitReader	br = ir->bits;	/* in registers for the loop */
+
+				for (int i = 0; i < n; i++)
+				{
+					int			b = len[i];
+					int			need = b - 1;
+					uint64		u;
+
+					if (b <= 1)
+						u = b;
+					else if (likely(need <= 56))
+					{
+						while (br.nbits < need)
+						{
+							if (unlikely(br.p >= br.end))
+								block_corrupted("%s has fewer mantissa bits than its values need.", what);
+							br.acc |= (uint64) *br.p++ << br.nbits;
+							br.nbits += 8;
+						}
+						u = (UINT64CONST(1) << need) | (br.acc & ((UINT64CONST(1) << need) - 1));
+						br.acc >>= need;
+						br.nbits -= need;
+					}
+					else if (b <= 64)
+						u = (UINT64CONST(1) << need) | read_bits(&br, need, what);
+					else
+						block_corrupted("%s has a value of %d bits.", what, b);
+					out[i] = zigzag_decode(u);
+				}
+				ir->bits = br;
+				break;
+			}
 		case CODING_INT_DICT:
 			int_reader_batch(ir->codes, out, n, NULL, NULL, what);
 			for (int i = 0; i < n; i++)
@@ -504,6 +808,9 @@ int_reader_finish(IntReader *ir, const char *what)
 						(long long) ir->nvalues, (long long) ir->read);
 	if (ir->coding == CODING_INT_VARINT && reader_left(&ir->in) != 0)
 		block_corrupted("%s has %zu bytes after its values.", what, reader_left(&ir->in));
+	if (ir->coding == CODING_INT_BUCKETS &&
+		(ir->bits.p != ir->bits.end || ir->bits.nbits >= 8 || ir->bits.acc != 0))
+		block_corrupted("%s has mantissa bits after its values.", what);
 	if (ir->codes)
 		int_reader_finish(ir->codes, what);
 }
@@ -541,6 +848,8 @@ int_describe(StringInfo out, const IntReader *ir, const char *ref_name, const ch
 		appendStringInfoString(out, xform_names[t]);
 	if (ir->coding == CODING_INT_CONST)
 		appendStringInfo(out, ", constant " INT64_FORMAT, ir->constval);
+	else if (ir->coding == CODING_INT_BUCKETS)
+		appendStringInfoString(out, ", bit lengths and mantissas");
 	else
 		appendStringInfoString(out, ", varints");
 }

@@ -31,6 +31,8 @@
 #define CODING_TEXT_DICT	7	/* dictionary of strings, nested codes */
 #define CODING_TEXT_INT		8	/* nested integers, written in decimal */
 #define CODING_ARRAY_DICT	9	/* dictionary of arrays, nested codes */
+#define CODING_INT_BUCKETS	10	/* transform, a bit length a value, then
+								 * the bits below each leading one */
 #define CODING_HAS_NULLS	0x80	/* a NULL bitmap starts the section */
 
 /* Transforms of integers: the byte after an integer coding */
@@ -43,7 +45,7 @@
 
 /* Delta chains of XF_GROUP_DELTA: one per low byte of the group's value */
 #define GROUP_SLOTS		256
-#define GROUP_NULL_SLOT 255
+#define GROUP_NULL_SLOT 255		/* the value standing for NULL */
 
 /* The most distinct values a dictionary may have */
 #define DICT_MAX_ENTRIES	4096
@@ -68,12 +70,23 @@ typedef struct IntXform
 	uint64	   *group_prev;		/* XF_GROUP_DELTA: previous value per chain */
 } IntXform;
 
+/* Bits of a byte stream, low bits first */
+typedef struct BitReader
+{
+	const uint8 *p;				/* next byte */
+	const uint8 *end;			/* one past the last */
+	uint64		acc;			/* bits read ahead */
+	int			nbits;			/* how many */
+} BitReader;
+
 /* A reader of a run of integers */
 typedef struct IntReader
 {
 	uint8		coding;			/* CODING_INT_* or CODING_ALL_NULL */
 	IntXform	xf;				/* the transform being undone */
-	ByteReader	in;				/* CODING_INT_VARINT: the varints */
+	ByteReader	in;				/* CODING_INT_VARINT: the varints;
+								 * CODING_INT_BUCKETS: the bit lengths */
+	BitReader	bits;			/* CODING_INT_BUCKETS: the mantissas */
 	int64		constval;		/* CODING_INT_CONST: the value */
 	int64	   *dict;			/* CODING_INT_DICT: the values */
 	int64		ndict;			/* their number */
@@ -82,12 +95,13 @@ typedef struct IntReader
 	int64		read;			/* values read */
 } IntReader;
 
-/* Which transforms a run may use (int_reader_open) */
+/* What a run may use (int_reader_open); codes never have a dictionary */
 #define ALLOW_REF	0x01
 #define ALLOW_GROUP 0x02
+#define ALLOW_DICT	0x04
 
-extern uint8 int_body(StringInfo body, const IntInput *in, bool allow_dict);
-extern void int_section(StringInfo out, const IntInput *in, bool allow_dict);
+extern uint8 int_body(Sink *body, const IntInput *in, bool allow_dict, double *estimate);
+extern double int_section(Sink *out, const IntInput *in, bool allow_dict);
 extern void int_reader_open(IntReader *ir, uint8 coding, ByteReader *s,
 							int64 nvalues, int allow);
 extern void int_reader_nested(IntReader *ir, ByteReader *s, int64 nvalues, int allow);
@@ -97,11 +111,14 @@ extern void int_reader_finish(IntReader *ir, const char *what);
 extern void int_describe(StringInfo out, const IntReader *ir, const char *ref_name,
 						 const char *group_name);
 
-/* the delta chain of a row from its group column's value */
+/* the delta chain of a row from the values of its group columns */
 static inline uint8
-group_slot(bool isnull, int64 v)
+group_slot(bool isnull, int64 v, bool isnull2, int64 v2)
 {
-	return isnull ? GROUP_NULL_SLOT : (uint8) v;
+	uint64		h = isnull ? GROUP_NULL_SLOT : (uint64) v;
+
+	h = h * 31 + (isnull2 ? GROUP_NULL_SLOT : (uint64) v2);
+	return (uint8) (h ^ (h >> 8));
 }
 
 #endif							/* TAPE_STORE_INTCODEC_H */

@@ -25,16 +25,17 @@
 /* The positions of the columns others refer to (the same in both tables) */
 #define COL_SIP			2		/* sip_timestamp */
 #define COL_EXCHANGE	7		/* exchange, in trades */
+#define COL_TRF_ID		8		/* trf_id, in trades */
 
 /* a column with nothing to exploit */
 #define PLAIN(name, typid, kind, flags) \
-	{name, typid, kind, -1, SRK_NONE, -1, flags}
+	{name, typid, kind, -1, SRK_NONE, -1, -1, flags}
 /* a column close to another's value (ref_kind says how to convert it) */
 #define NEAR(name, typid, kind, ref, ref_kind, flags) \
-	{name, typid, kind, ref, ref_kind, -1, flags}
-/* a column whose values count apart per value of another */
-#define PER(name, typid, kind, group) \
-	{name, typid, kind, -1, SRK_NONE, group, 0}
+	{name, typid, kind, ref, ref_kind, -1, -1, flags}
+/* a column whose values count apart per value of two others */
+#define PER(name, typid, kind, group, group2) \
+	{name, typid, kind, -1, SRK_NONE, group, group2, 0}
 
 /* ticker and the times of a trade or a quote, as polygon_fdw returns them */
 #define TICK_KEY_AND_TIMES \
@@ -54,7 +55,7 @@ static const StoreColumn trade_columns[] = {
 	PLAIN("tape", INT4OID, SK_INT32, 0),
 	PLAIN("conditions", INT4ARRAYOID, SK_INT4_ARRAY, 0),
 	PLAIN("correction", INT4OID, SK_INT32, 0),
-	PER("id", TEXTOID, SK_TEXT, COL_EXCHANGE),
+	PER("id", TEXTOID, SK_TEXT, COL_EXCHANGE, COL_TRF_ID),	/* unique per (exchange, trf_id) */
 	PLAIN("sequence_number", INT8OID, SK_INT64, 0),
 };
 
@@ -110,13 +111,16 @@ store_schema_check(const BlockSchema *schema)
 
 		const StoreColumn *ref = col->ref >= 0 ? &schema->columns[col->ref] : NULL;
 		const StoreColumn *grp = col->group >= 0 ? &schema->columns[col->group] : NULL;
+		const StoreColumn *grp2 = col->group2 >= 0 ? &schema->columns[col->group2] : NULL;
 
 		if (ref && (ref->kind != SK_INT64 || !(ref->flags & SCF_NOT_NULL) ||
 					ref->ref >= 0 || ref->group >= 0))
 			elog(ERROR, "column \"%s\" of tick block schema \"%s\" has an invalid reference",
 				 col->name, schema->kind_name);
-		if (grp && ((grp->kind != SK_INT32 && grp->kind != SK_INT64) ||
-					grp->ref >= 0 || grp->group >= 0))
+		if ((grp && ((grp->kind != SK_INT32 && grp->kind != SK_INT64) ||
+					 grp->ref >= 0 || grp->group >= 0)) ||
+			(grp2 && (!grp || (grp2->kind != SK_INT32 && grp2->kind != SK_INT64) ||
+					  grp2->ref >= 0 || grp2->group >= 0)))
 			elog(ERROR, "column \"%s\" of tick block schema \"%s\" has an invalid group",
 				 col->name, schema->kind_name);
 		if ((col->flags & SCF_DERIVED) && col->ref < 0)

@@ -34,6 +34,12 @@
 
 #include "access/tupdesc.h"
 #include "lib/stringinfo.h"
+#include "utils/tuplestore.h"
+
+/* decoded doubles and bigints are Datums by value (block_decoder_put) */
+#ifndef USE_FLOAT8_BYVAL
+#error "tape's store needs 8-byte Datums (USE_FLOAT8_BYVAL)"
+#endif
 
 /* ---------------------------------------------------------------------
  * Schemas
@@ -79,6 +85,7 @@ typedef struct StoreColumn
 	StoreRefKind ref_kind;		/* how that column's value converts */
 	int			group;			/* column whose value picks a delta chain,
 								 * or -1 */
+	int			group2;			/* a second such column, or -1 */
 	uint16		flags;			/* SCF_* */
 } StoreColumn;
 
@@ -102,6 +109,30 @@ typedef struct BlockSchema
 	int			ticker_column;	/* the SK_BLOCK_TEXT column */
 	int			order_column;	/* the SCF_ORDER_KEY column */
 } BlockSchema;
+
+/*
+ * store_ns_to_timestamptz
+ *		A timestamptz from Unix nanoseconds, floored to the microsecond (as
+ *		polygon_fdw makes ts from sip_timestamp).
+ */
+static inline int64
+store_ns_to_timestamptz(int64 ns)
+{
+	int64		us = ns / 1000 - (ns % 1000 < 0 ? 1 : 0);
+
+	/* microseconds from 1970 to 2000 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE days) */
+	return (int64) ((uint64) us - UINT64CONST(946684800000000));
+}
+
+/*
+ * store_ref_value
+ *		What a column's reference value refval stands for in the column.
+ */
+static inline int64
+store_ref_value(StoreRefKind kind, int64 refval)
+{
+	return kind == SRK_NS_TO_TIMESTAMPTZ ? store_ns_to_timestamptz(refval) : refval;
+}
 
 /* in schema.c */
 extern const BlockSchema *store_schema_by_kind(uint8 kind);
@@ -141,11 +172,11 @@ extern void column_values_set(const StoreColumn *col, ColumnValues *cv,
 extern void column_values_truncate(const StoreColumn *col, ColumnValues *cv,
 								   int64 row);
 extern bool column_values_isnull(const ColumnValues *cv, int64 row);
-extern int64 store_ns_to_timestamptz(int64 ns);
-extern int64 store_ref_value(StoreRefKind kind, int64 refval);
+
 
 /* Encode rows [0, nrows) of a column as one section of a block's payload */
-extern void column_encode(StringInfo out, const BlockSchema *schema, int c,
+typedef struct Sink Sink;
+extern void column_encode(Sink *out, const BlockSchema *schema, int c,
 						  const ColumnValues *cols, int64 nrows);
 
 /* ---------------------------------------------------------------------
@@ -169,11 +200,13 @@ typedef struct ColumnSectionInfo
 extern ColumnReader *column_reader_open(const BlockSchema *schema, int c,
 										const char *payload, size_t len,
 										size_t *used, int64 nrows);
+extern void column_reader_start(ColumnReader *r, Datum *values, bool *nulls, int stride);
 extern void column_reader_batch(ColumnReader *r, int64 first, int n,
 								ColumnReader **readers, Datum *values, bool *nulls,
 								int stride);
 extern void column_reader_finish(ColumnReader *r);
 extern const int64 *column_reader_ints(ColumnReader *r);
+extern Datum store_packed_datum(Datum d);
 extern void column_describe(const BlockSchema *schema, int c,
 							const char *payload, size_t len, size_t *used,
 							int64 nrows, ColumnSectionInfo *info);
@@ -236,7 +269,11 @@ extern void block_read_header(const bytea *block, bool whole, BlockHeader *hdr);
 extern char *block_payload(const bytea *block, BlockHeader *hdr);
 extern void block_corrupted(const char *fmt,...) pg_attribute_printf(1, 2) pg_attribute_noreturn();
 extern size_t store_zstd_compress(StringInfo out, const char *src, size_t len, int level);
-extern void store_zstd_decompress(char *dst, size_t dst_len, const char *src, size_t src_len);
+extern size_t store_zstd_compress_streams(StringInfo out, const char *src, size_t len,
+										  const int *marks, int nmarks, int level);
+extern void store_zstd_check(const char *src, size_t src_len, size_t dst_len);
+extern void store_zstd_decompress_into(char *dst, size_t dst_len, const char *src, size_t src_len);
+extern char *store_zstd_decompress(const char *src, size_t src_len, size_t dst_len);
 
 /* Decoding a block's rows in batches */
 typedef struct BlockDecoder
@@ -251,11 +288,14 @@ typedef struct BlockDecoder
 	ColumnReader *readers[STORE_MAX_COLUMNS];	/* NULL for the ticker */
 	Datum	   *values;			/* the batch: row i's values at i * ncolumns */
 	bool	   *nulls;			/* and its NULLs */
+	char	   *rowbuf;			/* a tuple being built */
+	Size		rowbuf_cap;		/* bytes allocated for it */
 } BlockDecoder;
 
 extern BlockDecoder *block_decoder_open(const bytea *block, const BlockSchema *expect);
 extern int	block_decoder_next_batch(BlockDecoder *d);
 
+extern void block_decoder_put(BlockDecoder *d, Tuplestorestate *ts);
 extern void block_decoder_finish(BlockDecoder *d);
 
 #endif							/* TAPE_STORE_H */

@@ -227,7 +227,8 @@ tape_block_info(PG_FUNCTION_ARGS)
 /*
  * tape_block_columns
  *		How each column of a block is written and what it costs: bytes of its
- *		section, and of that section alone through zstd at the current level.
+ *		section before compression, and compressed on its own (about what
+ *		it takes in the block, where each column is compressed apart).
  */
 Datum
 tape_block_columns(PG_FUNCTION_ARGS)
@@ -249,6 +250,7 @@ tape_block_columns(PG_FUNCTION_ARGS)
 		bool		nulls[5] = {0};
 		ColumnSectionInfo info;
 		size_t		used = 0;
+		int64		compressed = 0;
 
 		values[0] = CStringGetTextDatum(schema->columns[c].name);
 		if (schema->columns[c].kind == SK_BLOCK_TEXT)
@@ -256,34 +258,29 @@ tape_block_columns(PG_FUNCTION_ARGS)
 			info.encoding = "in the header";
 			info.nulls = 0;
 			info.bytes = hdr.ticker_len;
-			nulls[4] = true;
+			compressed = hdr.ticker_len;
 		}
 		else if (hdr.rows == 0)
 		{
 			info.encoding = "no rows";
 			info.nulls = 0;
 			info.bytes = 0;
-			nulls[4] = true;
 		}
 		else
 		{
-			column_describe(schema, c, payload + off, hdr.raw_size - off, &used, hdr.rows, &info);
-			if (store_compression_level > 0)
-			{
-				StringInfoData z;
+			StringInfoData z;
 
-				initStringInfo(&z);
-				values[4] = Int64GetDatum((int64) store_zstd_compress(&z, payload + off, used,
-																	  store_compression_level));
-				pfree(z.data);
-			}
-			else
-				nulls[4] = true;
+			column_describe(schema, c, payload + off, hdr.raw_size - off, &used, hdr.rows, &info);
+			initStringInfo(&z);
+			compressed = (int64) store_zstd_compress(&z, payload + off, used,
+												 Max(store_compression_level, 1));
+			pfree(z.data);
 			off += used;
 		}
 		values[1] = CStringGetTextDatum(info.encoding);
 		values[2] = Int64GetDatum(info.nulls);
 		values[3] = Int64GetDatum(info.bytes);
+		values[4] = Int64GetDatum(compressed);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -299,7 +296,6 @@ ticks_of(FunctionCallInfo fcinfo, const BlockSchema *schema)
 	bytea	   *block = PG_GETARG_BYTEA_PP(0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	BlockDecoder *d;
-	int			n;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (rsinfo->setDesc->natts != schema->ncolumns)
@@ -310,12 +306,10 @@ ticks_of(FunctionCallInfo fcinfo, const BlockSchema *schema)
 				 format_type_be(schema->columns[c].typid));
 
 	d = block_decoder_open(block, schema);
-	while ((n = block_decoder_next_batch(d)) > 0)
+	while (block_decoder_next_batch(d) > 0)
 	{
 		CHECK_FOR_INTERRUPTS();
-		for (int i = 0; i < n; i++)
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
-								 d->values + i * schema->ncolumns, d->nulls + i * schema->ncolumns);
+		block_decoder_put(d, rsinfo->setResult);
 	}
 	block_decoder_finish(d);
 	return (Datum) 0;
