@@ -2,7 +2,9 @@
 -- without Citus: the aggregates have real state types (Citus ships a partial
 -- state from a worker as text, and refuses pseudo-types such as internal),
 -- combine functions and PARALLEL SAFE; the calendar table has no trigger
--- (Citus refuses to make a table with triggers a reference table).
+-- (Citus refuses to make a table with triggers a reference table).  The tick
+-- packers are the exception: a block is one ticker's window built whole, so
+-- they are grouped by ticker and run entirely in the shards.
 \set QUIET on
 \set ON_ERROR_STOP on
 \pset format unaligned
@@ -12,7 +14,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS tape;
 
 BEGIN;
-SELECT plan(35);
+SELECT plan(36);
 
 -- the aggregates, as Citus's planner sees them: a combine function and a state whose
 -- type is not a pseudo-type (pg_type.typtype <> 'p'), for plain and moving aggregation
@@ -25,12 +27,16 @@ SELECT p.proname::text AS name, a.aggtranstype::regtype::text AS stype, st.typty
   LEFT JOIN pg_type mt ON mt.oid = a.aggmtranstype
  WHERE p.pronamespace = 'tape'::regnamespace;
 
-SELECT set_eq('SELECT name FROM agg', ARRAY['vwap', 'dollar_volume', 'ohlcv'], 'tape has three aggregates');
+SELECT set_eq('SELECT name FROM agg', ARRAY['vwap', 'dollar_volume', 'ohlcv', 'pack_trades', 'pack_quotes'],
+              'tape has three aggregates of bars and trades, and the two tick packers');
+SELECT set_eq('SELECT name FROM agg WHERE stype = ''internal'' OR aggcombinefn = 0 OR agginitval IS NULL',
+              ARRAY['pack_trades', 'pack_quotes'],
+              'only the tick packers (one ticker''s window each, built whole) keep an internal state without a combine function');
 SELECT is((SELECT stype FROM agg WHERE name = 'vwap'), 'tape.pv_state', 'tape.vwap keeps a tape.pv_state');
 SELECT is((SELECT stype FROM agg WHERE name = 'dollar_volume'), 'tape.pv_state', 'tape.dollar_volume keeps a tape.pv_state');
 SELECT is((SELECT stype FROM agg WHERE name = 'ohlcv'), 'tape.ohlcv_state', 'tape.ohlcv keeps a tape.ohlcv_state');
-SELECT is_empty('SELECT name FROM agg WHERE stype_kind = ''p'' OR stype = ''internal''',
-                'no aggregate state is internal or another pseudo-type');
+SELECT is_empty('SELECT name FROM agg WHERE (stype_kind = ''p'' OR stype = ''internal'') AND name NOT LIKE ''pack\_%''',
+                'no other aggregate state is internal or another pseudo-type');
 SELECT is_empty('SELECT name FROM agg WHERE aggmtranstype <> 0 AND mstype_kind = ''p''',
                 'no moving-aggregate state is a pseudo-type');
 SELECT is((SELECT aggmtranstype::regtype::text FROM agg WHERE name = 'vwap'), 'tape.pv_state',
@@ -41,7 +47,8 @@ SELECT is((SELECT aggcombinefn::regproc::text FROM agg WHERE name = 'vwap'), 'ta
 SELECT is((SELECT aggcombinefn::regproc::text FROM agg WHERE name = 'dollar_volume'), 'tape.pv_combine', 'tape.dollar_volume has a combine function');
 SELECT is((SELECT aggcombinefn::regproc::text FROM agg WHERE name = 'ohlcv'), 'tape.ohlcv_combine', 'tape.ohlcv has a combine function');
 SELECT is_empty('SELECT name FROM agg WHERE proparallel <> ''s''', 'every aggregate is PARALLEL SAFE');
-SELECT is_empty('SELECT name FROM agg WHERE agginitval IS NULL', 'every aggregate starts from an empty state (INITCOND)');
+SELECT is_empty('SELECT name FROM agg WHERE agginitval IS NULL AND name NOT LIKE ''pack\_%''',
+                'every other aggregate starts from an empty state (INITCOND)');
 
 -- the state types: real base types with text and binary I/O, the size of their C structs
 SELECT has_type('tape', 'pv_state', 'type tape.pv_state exists');
@@ -64,7 +71,7 @@ SELECT is_strict('tape', 'ohlcv_combine', ARRAY['tape.ohlcv_state', 'tape.ohlcv_
 SELECT function_returns('tape', 'ohlcv_final', ARRAY['tape.ohlcv_state'], 'tape.bar');
 SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc p
                    WHERE p.pronamespace = 'tape'::regnamespace
-                     AND p.proname ~ '^(pv|ohlcv)_(state_in|state_out|state_recv|state_send|accum|accum_inv|combine)$|_final$'
+                     AND p.proname ~ '^(pv|ohlcv)_(state_in|state_out|state_recv|state_send|accum|accum_inv|combine)$|^(vwap|dollar_volume|ohlcv)_final$'
                      AND (p.proparallel <> 's' OR p.provolatile <> 'i' OR NOT p.proisstrict)$$,
                 'every state and support function is IMMUTABLE STRICT PARALLEL SAFE');
 
