@@ -184,7 +184,7 @@ store_zstd_compress_streams(StringInfo out, const char *src, size_t len, const i
  *		Check that src[0..src_len) is one zstd frame holding exactly dst_len
  *		bytes (before anything that size is allocated).
  */
-void
+static void
 store_zstd_check(const char *src, size_t src_len, size_t dst_len)
 {
 	unsigned long long content = ZSTD_getFrameContentSize(src, src_len);
@@ -198,7 +198,7 @@ store_zstd_check(const char *src, size_t src_len, size_t dst_len)
  * store_zstd_decompress_into
  *		Decompress a checked frame src[0..src_len) into dst[0..dst_len).
  */
-void
+static void
 store_zstd_decompress_into(char *dst, size_t dst_len, const char *src, size_t src_len)
 {
 	size_t		n;

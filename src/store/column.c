@@ -10,19 +10,16 @@
  *	  bitmap	ceil(rows / 8) bytes, bit set = NULL (only with HAS_NULLS)
  *	  body		the values of the rows that are not NULL, per the coding
  *
- * Integers (bigint, integer, timestamptz) are first transformed, then coded.
- * The transforms: plain; delta from the previous value; delta of delta;
- * minus the same row's value of a reference column (participant_timestamp
- * minus sip_timestamp is a latency of a few microseconds; ts minus
- * sip_timestamp floored to microseconds is 0); delta from the previous value
- * of the same group (trade ids count per exchange).  The codings: one
- * constant (an arithmetic progression under delta), zigzag varints, or a
- * dictionary of distinct values with their codes as a nested section.  The
- * encoder tries each and keeps the smallest.
+ * Integers (bigint, integer, timestamptz) are runs of integers (intcodec.c):
+ * transformed (participant_timestamp minus sip_timestamp is a latency of a
+ * few microseconds; ts minus sip_timestamp floored to microseconds is 0;
+ * trade ids count per exchange and TRF), then coded, whatever should take
+ * the fewest bytes once compressed.
  *
  * Doubles are scaled integers: the block takes one power of ten s (from
  * 10^-9 to 10^15), every value v with v = r / 10^s exactly (bit for bit) is
- * written as the integer r (then transformed and coded as above), and the
+ * written as the integer r (a run of integers as above; each scale some
+ * value needs is tried), and the
  * rest (values with more digits, -0, NaN, infinities) are exceptions kept as
  * their 8 raw bytes.  Prices on a penny grid take s = 2, sub-penny prices 4,
  * sizes in round lots s = -2; nothing is ever rounded.
@@ -31,9 +28,10 @@
  * decimal integer (trade ids), integers.  Integer arrays (condition codes)
  * are a dictionary of the distinct arrays, each written once.
  *
- * Readers decode a batch of rows of a column at a time, so the per-coding
- * dispatch is paid per batch, not per value, and never read past their
- * section: a corrupted block is reported, never trusted.
+ * Each section is a stream of its own (block.c gives it zstd blocks of its
+ * own).  Readers decode a batch of rows of a column at a time, so the
+ * per-coding dispatch is paid per batch, not per value, and never read past
+ * their section: a corrupted block is reported, never trusted.
  *
  * Copyright (c) 2026, tape developers
  *
@@ -49,6 +47,7 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -95,6 +94,7 @@ struct BytesDict
 	uint32		mask;			/* slots - 1 (a power of two less one) */
 };
 
+/* an empty dictionary in cxt */
 static BytesDict *
 bytes_dict_create(MemoryContext cxt)
 {
@@ -112,6 +112,7 @@ bytes_dict_create(MemoryContext cxt)
 	return d;
 }
 
+/* double the hash table of a dictionary */
 static void
 bytes_dict_rehash(BytesDict *d)
 {
@@ -777,6 +778,7 @@ column_encode(Sink *out, const BlockSchema *schema, int c,
 	int64		bitmap_bytes = (nrows + 7) / 8;
 
 	/* each column is a stream of its own */
+	CHECK_FOR_INTERRUPTS();
 	sink_mark(out);
 
 	if (cv->nnulls > 0)
@@ -1448,6 +1450,7 @@ column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
 			values[pos[j] * stride] = out[j];
 }
 
+/* the integer values of the current batch (those of a column others refer to) */
 const int64 *
 column_reader_ints(ColumnReader *r)
 {

@@ -25,6 +25,7 @@
 
 #include <math.h>
 
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 
 /*
@@ -57,6 +58,7 @@ reader_uvarint_slow(ByteReader *r)
  * ---------------------------------------------------------------------
  */
 
+/* a transform at the start of a run */
 static void
 xform_init(IntXform *x, uint8 t)
 {
@@ -117,6 +119,7 @@ typedef struct IntDict
 	int32		n;				/* values */
 } IntDict;
 
+/* an empty dictionary trial for m values */
 static void
 int_dict_init(IntDict *d, int64 m)
 {
@@ -154,6 +157,7 @@ int_dict_code(IntDict *d, int64 key)
 	return d->n++;
 }
 
+/* free a dictionary trial */
 static void
 int_dict_free(IntDict *d)
 {
@@ -167,6 +171,7 @@ int_dict_free(IntDict *d)
  * ---------------------------------------------------------------------
  */
 
+/* an empty sink */
 void
 sink_init(Sink *s)
 {
@@ -212,6 +217,7 @@ sink_append(Sink *dst, const Sink *src)
 	}
 }
 
+/* free a sink's bytes and marks */
 void
 sink_free(Sink *s)
 {
@@ -298,8 +304,10 @@ coded_size(const int64 *hist, int nsym, int64 n, double raw_bytes)
 	return Min(raw_bytes, bits / 8 + (distinct > 1 ? 0.5 * distinct : 0));
 }
 
-/* What a stream of its own costs besides its contents: its entry in the
- * stream table and a zstd frame header */
+/*
+ * What a stream of its own costs besides its contents: the zstd block it
+ * starts and the table of its entropy coder, about
+ */
 #define STREAM_COST 12
 
 /* The codings, ranked by the bytes they would take */
@@ -311,6 +319,7 @@ typedef struct IntChoice
 	int64		constval;		/* CODING_INT_CONST */
 } IntChoice;
 
+/* keep a coding if it should take fewer bytes than the best so far */
 static void
 consider(IntChoice *best, uint8 coding, uint8 t, double size, int64 constval)
 {
@@ -331,6 +340,7 @@ typedef struct BitWriter
 	int			nbits;			/* how many */
 } BitWriter;
 
+/* the low n bits of v (n <= 64) */
 static inline void
 put_bits(BitWriter *bw, uint64 v, int n)
 {
@@ -350,6 +360,7 @@ put_bits(BitWriter *bw, uint64 v, int n)
 	}
 }
 
+/* the bits left, padded with zeros to a byte */
 static void
 flush_bits(BitWriter *bw)
 {
@@ -386,6 +397,7 @@ int_body(Sink *body, const IntInput *in, bool allow_dict, double *estimate)
 	{
 		if ((t == XF_REF && in->ref == NULL) || (t == XF_GROUP_DELTA && in->slot == NULL))
 			continue;
+		CHECK_FOR_INTERRUPTS();
 		memset(tr, 0, sizeof(IntTrial));
 		xform_init(&x, t);
 		for (int64 j = 0; j < in->m; j++)

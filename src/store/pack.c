@@ -224,6 +224,7 @@ nbbo_of(const BlockSchema *schema, const Datum *values, const bool *nulls, Nbbo 
 	}
 }
 
+/* whether two quotes have the same NBBO, NULLs and bits alike */
 static bool
 nbbo_equal(const Nbbo *a, const Nbbo *b)
 {

@@ -6,15 +6,19 @@
  * A block holds one window of one ticker's trades or quotes.  It is built in
  * three layers, each usable without the ones above it:
  *
- *	  codec.h	 bytes: varints, zigzag, little-endian words, a bounded reader
- *	  column.c	 columns: NULL bitmaps; integers (plain, delta, delta of
- *				 delta, relative to another column, delta within a group;
- *				 each as one constant, varints or a dictionary); doubles as
- *				 scaled integers with exceptions; text; integer arrays as a
+ *	  codec.h	 bytes: varints, zigzag, little-endian words, a bounded
+ *				 reader, sinks marking where streams begin
+ *	  intcodec.c runs of integers: transforms (plain, delta, delta of
+ *				 delta, minus another column, delta within a group) and
+ *				 codings (a constant, varints, bit lengths and mantissas,
+ *				 a dictionary), chosen by estimated compressed size
+ *	  column.c	 columns: NULL bitmaps; integers; doubles as scaled
+ *				 integers with exceptions; text; integer arrays as a
  *				 dictionary of distinct arrays
  *	  block.c	 blocks: a header a reader can check without decoding, a
- *				 CRC-32C, zstd, and the rows of a schema encoded column by
- *				 column and decoded in batches
+ *				 CRC-32C, zstd (a block of its own for each stream), and
+ *				 the rows of a schema encoded column by column and decoded
+ *				 in batches
  *
  * A schema (schema.c) is a declarative table of columns, like the endpoint
  * table of polygon_fdw: adding a kind of block (bars, say) is adding a table.
@@ -271,8 +275,6 @@ extern void block_corrupted(const char *fmt,...) pg_attribute_printf(1, 2) pg_at
 extern size_t store_zstd_compress(StringInfo out, const char *src, size_t len, int level);
 extern size_t store_zstd_compress_streams(StringInfo out, const char *src, size_t len,
 										  const int *marks, int nmarks, int level);
-extern void store_zstd_check(const char *src, size_t src_len, size_t dst_len);
-extern void store_zstd_decompress_into(char *dst, size_t dst_len, const char *src, size_t src_len);
 extern char *store_zstd_decompress(const char *src, size_t src_len, size_t dst_len);
 
 /* Decoding a block's rows in batches */
