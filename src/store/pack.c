@@ -395,6 +395,11 @@ pack_accum(FunctionCallInfo fcinfo, const BlockSchema *schema, int32 max_per_sec
 					 errdetail("It was %d, now %d.", st->max_per_second, max_per_second)));
 		st->prev_order = order;
 	}
+	if (st->source_rows >= (int64) PG_UINT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows given to %s for one tick block", schema->pack_function),
+				 errhint("Pack a shorter window.")));
 	st->source_rows++;
 
 	if (st->max_per_second > 0)
