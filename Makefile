@@ -64,7 +64,9 @@ REGRESS = \
 	aggregates \
 	detect_intraday \
 	detect_daily \
-	tick_blocks
+	tick_blocks \
+	detect_config \
+	detect_quality
 
 # Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl

@@ -15,7 +15,10 @@ UNION ALL SELECT * FROM regress.quiet_days('PARA', '2025-04-25', '2025-08-20')
 UNION ALL SELECT * FROM regress.quiet_days('BOUNCE', '2025-04-25', '2025-08-20');
 SELECT count(*) AS day_bars, count(DISTINCT ticker) AS tickers FROM regress.day_bars;
 
+-- quiet days trigger nothing; the first 20 days of each ticker have no RVOL yet, and the
+-- detector says so
 SELECT count(*) AS events_on_quiet_days FROM tape.detect_daily($$SELECT * FROM regress.day_bars WHERE ticker = 'QUIET'$$);
+SET client_min_messages = warning;
 
 -- a 15 % gap up on 4x volume, to a record high
 SELECT regress.plant_day('GAPUP', '2025-08-15', 11.50, 12.00, 11.40, 11.80, 4000000);
@@ -95,9 +98,25 @@ SELECT count(*) FROM tape.detect_daily($$SELECT ticker, (day::timestamp AT TIME 
 SELECT count(*) FROM tape.detect_daily($$SELECT * FROM regress.day_bars WHERE ticker = 'PARA'$$,
                                        '{"filters": {"max_price": 1000}}');
 
+-- a query may end with a semicolon or a comment
+SELECT count(*) FROM tape.detect_daily($$SELECT * FROM regress.day_bars; -- every day$$);
+
 SELECT * FROM tape.detect_daily('SELECT ticker, open, high, low, close, volume FROM regress.day_bars');  -- ERROR
 SELECT * FROM tape.detect_daily('SELECT * FROM regress.day_bars', '{"E12_moon": {}}');  -- ERROR
 SELECT * FROM tape.detect_daily('SELECT * FROM regress.day_bars', '{"atr_pct_percentile": 101}');  -- ERROR
+
+-- the aggregate: the events of each ticker's day bars, GROUP BY ticker, are the function's
+SELECT * FROM regress.same_rows(
+  'SELECT e.* FROM (SELECT tape.daily_events(b ORDER BY day) AS ev FROM regress.day_bars b GROUP BY ticker) s, unnest(s.ev) AS e',
+  'SELECT * FROM regress.found_days');
+-- with a configuration, the day from a ts (00:00 New York)
+SELECT e.ticker, e.trading_day, e.event_type, e.window_start, e.window_end
+  FROM (SELECT tape.daily_events(b, '{"E1_volume_explosion": {"window": 5}}' ORDER BY ts) AS events
+          FROM (SELECT ticker, day::timestamp AT TIME ZONE 'America/New_York' AS ts, open, high, low, close, volume
+                  FROM regress.day_bars WHERE ticker = 'VOLX') b GROUP BY ticker) s, unnest(s.events) AS e;
+SELECT tape.daily_events(b ORDER BY day DESC) FROM regress.day_bars b WHERE ticker = 'VOLX' GROUP BY ticker;  -- ERROR
+SELECT tape.daily_events(b ORDER BY day) FROM (SELECT * FROM regress.day_bars UNION ALL SELECT * FROM regress.day_bars) b
+ WHERE ticker = 'VOLX' GROUP BY ticker;  -- ERROR
 
 -- on the mock's demo universe, through polygon_fdw
 SELECT regress.make_server('mock');
@@ -106,3 +125,10 @@ SELECT ticker, trading_day, event_type, direction, round(rvol::numeric, 1) AS rv
                            AND ts >= '2025-06-02' AND ts < '2025-10-08'$$)
  WHERE trading_day >= '2025-09-01'
  ORDER BY ticker, trading_day, event_type;
+-- and the aggregate over a local copy returns the same events
+CREATE TABLE regress.mock_days AS
+SELECT * FROM mock.bars WHERE ticker IN ('ACME', 'BOLT', 'CRWN', 'DYNX', 'FLUX') AND timespan = 'day'
+   AND ts >= '2025-01-02' AND ts < '2025-10-08';
+SELECT * FROM regress.same_rows(
+  'SELECT e.* FROM (SELECT tape.daily_events(b ORDER BY ts) AS ev FROM regress.mock_days b GROUP BY ticker) s, unnest(s.ev) AS e',
+  'SELECT * FROM tape.detect_daily(''SELECT * FROM regress.mock_days'')');

@@ -1,5 +1,7 @@
 -- The intraday detectors find every planted event, with the right type,
--- direction, session and minute, and nothing on quiet bars.
+-- direction, session and minute, and nothing on quiet bars; the volume
+-- baseline follows the intraday profile; the aggregate entry point returns
+-- the same events as the function.
 \i test/regress/setup.sql
 \i test/regress/bars.sql
 
@@ -11,35 +13,53 @@ UNION ALL SELECT * FROM regress.quiet_bars('SPIKE', '2025-09-02', '2025-09-26')
 UNION ALL SELECT * FROM regress.quiet_bars('SPIKE_PM', '2025-09-02', '2025-09-26')
 UNION ALL SELECT * FROM regress.quiet_bars('VWAP_UP', '2025-09-02', '2025-09-26')
 UNION ALL SELECT * FROM regress.quiet_bars('VWAP_DOWN', '2025-09-02', '2025-09-26')
+UNION ALL SELECT * FROM regress.quiet_bars('VWAP_LATE', '2025-09-02', '2025-09-26')
 UNION ALL SELECT * FROM regress.quiet_bars('MOM_UP', '2025-09-02', '2025-09-26')
 UNION ALL SELECT * FROM regress.quiet_bars('MOM_DOWN', '2025-09-02', '2025-09-26')
 UNION ALL SELECT * FROM regress.quiet_bars('BASE', '2025-09-02', '2025-09-25', true, 0.3)
 UNION ALL SELECT * FROM regress.quiet_bars('BASE', '2025-09-26', '2025-09-26')
 UNION ALL SELECT * FROM regress.quiet_bars('ORB', '2025-09-02', '2025-09-26', false)
+UNION ALL SELECT * FROM regress.quiet_bars('ORB_LATE', '2025-09-02', '2025-09-26', false)
 UNION ALL SELECT * FROM regress.quiet_bars('TAPE', '2025-09-02', '2025-09-26')
-UNION ALL SELECT * FROM regress.quiet_bars('FLUSH', '2025-09-02', '2025-09-26');
+UNION ALL SELECT * FROM regress.quiet_bars('FLUSH', '2025-09-02', '2025-09-26')
+UNION ALL SELECT * FROM regress.quiet_bars('FLUSH_RETEST', '2025-09-02', '2025-09-26');
 SELECT count(*) AS bars, count(DISTINCT ticker) AS tickers, count(DISTINCT tape.trading_day(ts)) AS days
   FROM regress.minute_bars;
 
--- quiet bars trigger nothing
+-- quiet bars trigger nothing; the first five days of each ticker have no volume
+-- profile yet, and the detector says so
 SELECT count(*) AS events_on_quiet_bars
   FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker IN ('QUIET', 'QUIET_SWING')$$);
+SET client_min_messages = warning;
 
--- volume spikes: RTH up (10x), after hours up (10x), pre-market 7x (below the 8x of
+-- volume spikes: RTH up (10x, +1.5 %), after hours up (10x), pre-market 7x (below the 8x of
 -- extended hours: no event), pre-market down after two red bars 2 % under the high
-SELECT regress.plant('SPIKE', '2025-09-26 11:00', 10.00, 10.03, 200000);
-SELECT regress.plant('SPIKE', '2025-09-26 17:00', 10.00, 10.03, 200000);
-SELECT regress.plant('SPIKE', '2025-09-26 07:00', 10.00, 10.03, 140000);
+SELECT regress.plant('SPIKE', '2025-09-26 11:00', 10.00, 10.15, 200000);
+SELECT regress.plant('SPIKE', '2025-09-26 17:00', 10.00, 10.15, 200000);
+SELECT regress.plant('SPIKE', '2025-09-26 07:00', 10.00, 10.15, 140000);
 SELECT regress.plant('SPIKE_PM', '2025-09-26 08:00', 10.00, 9.90);
 SELECT regress.plant('SPIKE_PM', '2025-09-26 08:01', 9.90, 9.80, 300000);
--- VWAP reclaim: a close under VWAP, then two closes 0.8 % above, the second on 3x volume
-SELECT regress.plant('VWAP_UP', '2025-09-26 12:00', 10.00, 9.98);
-SELECT regress.plant('VWAP_UP', '2025-09-26 12:01', 9.98, 10.08);
+-- VWAP reclaim through the band in one bar: ten closes 1 % under VWAP, a close inside the
+-- 0-0.6 % band above it, then two closes 0.8 % above on 3x volume
+SELECT regress.hold('VWAP_UP', '2025-09-26 11:50', '2025-09-26 11:59', 9.90);
+SELECT regress.plant('VWAP_UP', '2025-09-26 12:00', 9.90, 10.02);
+SELECT regress.plant('VWAP_UP', '2025-09-26 12:01', 10.02, 10.08, 60000);
 SELECT regress.plant('VWAP_UP', '2025-09-26 12:02', 10.08, 10.09, 60000);
--- VWAP rejection: three closes 1 % under VWAP after touches, the third on 3x volume
-SELECT regress.plant('VWAP_DOWN', '2025-09-26 13:00', 10.00, 9.90);
-SELECT regress.plant('VWAP_DOWN', '2025-09-26 13:01', 9.90, 9.90);
-SELECT regress.plant('VWAP_DOWN', '2025-09-26 13:02', 9.90, 9.90, 60000);
+-- VWAP rejection: under VWAP, a rally whose high touches it and fails, then three closes 1 %
+-- under it on 3x volume; found on the third (the confirmation), not later in the run
+SELECT regress.hold('VWAP_DOWN', '2025-09-26 12:50', '2025-09-26 12:57', 9.90);
+SELECT regress.plant('VWAP_DOWN', '2025-09-26 12:58', 9.90, 9.97, 20000, 100, 10.01);
+SELECT regress.plant('VWAP_DOWN', '2025-09-26 12:59', 9.97, 9.90, 60000);
+SELECT regress.plant('VWAP_DOWN', '2025-09-26 13:00', 9.90, 9.88, 60000);
+SELECT regress.plant('VWAP_DOWN', '2025-09-26 13:01', 9.88, 9.87, 60000);
+SELECT regress.hold('VWAP_DOWN', '2025-09-26 13:02', '2025-09-26 13:15', 9.87);
+-- the same rejection without volume on its first three bars, and a 10x bar eight bars into
+-- the run: the run was not confirmed, nothing fires later in it
+SELECT regress.hold('VWAP_LATE', '2025-09-26 12:50', '2025-09-26 12:57', 9.90);
+SELECT regress.plant('VWAP_LATE', '2025-09-26 12:58', 9.90, 9.97, 20000, 100, 10.01);
+SELECT regress.plant('VWAP_LATE', '2025-09-26 12:59', 9.97, 9.90);
+SELECT regress.hold('VWAP_LATE', '2025-09-26 13:00', '2025-09-26 13:15', 9.87);
+SELECT regress.plant('VWAP_LATE', '2025-09-26 13:06', 9.87, 9.86, 200000);
 -- momentum up: +3.2 % in five minutes to a new 20-minute high on 1.9x volume, then a new level
 SELECT regress.plant('MOM_UP', '2025-09-26 14:00', 10.00, 10.08);
 SELECT regress.plant('MOM_UP', '2025-09-26 14:01', 10.08, 10.16);
@@ -52,24 +72,42 @@ SELECT regress.plant('MOM_DOWN', '2025-09-26 14:01', 9.91, 9.82);
 SELECT regress.plant('MOM_DOWN', '2025-09-26 14:02', 9.82, 9.73);
 SELECT regress.plant('MOM_DOWN', '2025-09-26 14:03', 9.73, 9.64);
 SELECT regress.hold('MOM_DOWN', '2025-09-26 14:04', '2025-09-26 19:59', 9.64);
--- consolidation break: wide days before (ATR from the stream), a flat morning, a 1.2 % break on 2.5x volume
+-- consolidation break: wide days before, a flat morning (a 0.05 % base), two closes 1.2 %
+-- above it on 2.5x volume, then the new level
 SELECT regress.plant('BASE', '2025-09-26 11:00', 10.00, 10.12, 50000);
--- opening range breaks (narrow range): up 0.6 % on 1.9x volume, later down 0.6 % on 1.9x volume
+SELECT regress.plant('BASE', '2025-09-26 11:01', 10.12, 10.13, 50000);
+SELECT regress.hold('BASE', '2025-09-26 11:02', '2025-09-26 19:59', 10.13);
+-- opening range breaks (narrow range): up 0.6 % for two bars on 1.9x volume, back, and down
+-- the same before 11:00; ORB_LATE breaks at 11:30, after the cut-off
 SELECT regress.plant('ORB', '2025-09-26 10:30', 10.00, 10.06, 38000);
-SELECT regress.plant('ORB', '2025-09-26 11:30', 10.00, 9.94, 38000);
--- tape speed: 4x the trades of the baseline on normal volume
-SELECT regress.plant('TAPE', '2025-09-26 15:00', 10.00, 10.00, 20000, 400);
--- flush: a run to a day high at 10:05, then three red bars on rising volume to 8.6 % under it
-SELECT regress.plant('FLUSH', '2025-09-26 10:00', 10.00, 10.10);
-SELECT regress.plant('FLUSH', '2025-09-26 10:01', 10.10, 10.20);
-SELECT regress.plant('FLUSH', '2025-09-26 10:02', 10.20, 10.30);
-SELECT regress.plant('FLUSH', '2025-09-26 10:03', 10.30, 10.40);
-SELECT regress.plant('FLUSH', '2025-09-26 10:04', 10.40, 10.45);
-SELECT regress.plant('FLUSH', '2025-09-26 10:05', 10.45, 10.50);
+SELECT regress.plant('ORB', '2025-09-26 10:31', 10.06, 10.07, 38000);
+SELECT regress.plant('ORB', '2025-09-26 10:50', 10.00, 9.94, 38000);
+SELECT regress.plant('ORB', '2025-09-26 10:51', 9.94, 9.93, 38000);
+SELECT regress.plant('ORB_LATE', '2025-09-26 11:30', 10.00, 10.06, 38000);
+SELECT regress.plant('ORB_LATE', '2025-09-26 11:31', 10.06, 10.07, 38000);
+-- tape speed: two bars with 6x the trades of the profile on normal volume
+SELECT regress.plant('TAPE', '2025-09-26 15:00', 10.00, 10.00, 20000, 600);
+SELECT regress.plant('TAPE', '2025-09-26 15:01', 10.00, 10.01, 20000, 600);
+-- flush: a run to a day high at 10:05 (FLUSH_RETEST too), then three red bars on rising volume
+-- to 8.6 % under it
+SELECT regress.plant(t, p.at, p.o, p.c)
+  FROM unnest(ARRAY['FLUSH', 'FLUSH_RETEST']) AS t,
+       (VALUES ('2025-09-26 10:00'::timestamp, 10.00, 10.10), ('2025-09-26 10:01', 10.10, 10.20),
+               ('2025-09-26 10:02', 10.20, 10.30), ('2025-09-26 10:03', 10.30, 10.40),
+               ('2025-09-26 10:04', 10.40, 10.45), ('2025-09-26 10:05', 10.45, 10.50)) AS p(at, o, c);
 SELECT regress.plant('FLUSH', '2025-09-26 10:06', 10.50, 10.20, 20000);
 SELECT regress.plant('FLUSH', '2025-09-26 10:07', 10.20, 9.90, 40000);
 SELECT regress.plant('FLUSH', '2025-09-26 10:08', 9.90, 9.60, 100000);
 SELECT regress.hold('FLUSH', '2025-09-26 10:09', '2025-09-26 19:59', 9.60);
+-- a flush from a double top: after the same run to 10.50, twenty minutes at 10.20, a retest
+-- a cent short of the high at 10:26, then three red bars to 9 % under it (more than 15
+-- minutes after the high itself)
+SELECT regress.hold('FLUSH_RETEST', '2025-09-26 10:06', '2025-09-26 10:25', 10.20);
+SELECT regress.plant('FLUSH_RETEST', '2025-09-26 10:26', 10.20, 10.45, 20000, 100, 10.49);
+SELECT regress.plant('FLUSH_RETEST', '2025-09-26 10:27', 10.45, 10.15, 20000);
+SELECT regress.plant('FLUSH_RETEST', '2025-09-26 10:28', 10.15, 9.85, 40000);
+SELECT regress.plant('FLUSH_RETEST', '2025-09-26 10:29', 9.85, 9.55, 100000);
+SELECT regress.hold('FLUSH_RETEST', '2025-09-26 10:30', '2025-09-26 19:59', 9.55);
 CREATE INDEX ON regress.minute_bars (ticker, ts);
 
 -- what was planted, and what must be found
@@ -78,24 +116,23 @@ INSERT INTO regress.planted VALUES
   ('SPIKE', '2025-09-26 11:00-04', 'volume_spike', 'up', 'RTH'),
   ('SPIKE', '2025-09-26 17:00-04', 'volume_spike', 'up', 'AH'),
   ('SPIKE_PM', '2025-09-26 08:01-04', 'volume_spike', 'down', 'PM'),
-  -- falling 2 % out of a flat hour on 15x volume is also a consolidation break
-  ('SPIKE_PM', '2025-09-26 08:01-04', 'consolidation_break', 'down', 'PM'),
   ('VWAP_UP', '2025-09-26 12:02-04', 'vwap_break', 'up', 'RTH'),
-  ('VWAP_DOWN', '2025-09-26 13:02-04', 'vwap_break', 'down', 'RTH'),
+  ('VWAP_DOWN', '2025-09-26 13:01-04', 'vwap_break', 'down', 'RTH'),
   ('MOM_UP', '2025-09-26 14:03-04', 'price_momentum', 'up', 'RTH'),
   ('MOM_DOWN', '2025-09-26 14:03-04', 'price_momentum', 'down', 'RTH'),
-  ('BASE', '2025-09-26 11:00-04', 'consolidation_break', 'up', 'RTH'),
-  ('ORB', '2025-09-26 10:30-04', 'opening_range_break', 'up', 'RTH'),
-  ('ORB', '2025-09-26 11:30-04', 'opening_range_break', 'down', 'RTH'),
-  ('TAPE', '2025-09-26 15:00-04', 'tape_speed', 'up', 'RTH'),
+  ('BASE', '2025-09-26 11:01-04', 'consolidation_break', 'up', 'RTH'),
+  ('ORB', '2025-09-26 10:31-04', 'opening_range_break', 'up', 'RTH'),
+  ('ORB', '2025-09-26 10:51-04', 'opening_range_break', 'down', 'RTH'),
   -- a flush is also a fast fall: momentum fires one bar earlier
   ('FLUSH', '2025-09-26 10:07-04', 'price_momentum', 'down', 'RTH'),
-  ('FLUSH', '2025-09-26 10:08-04', 'flush', 'down', 'RTH');
+  ('FLUSH', '2025-09-26 10:08-04', 'flush', 'down', 'RTH'),
+  ('FLUSH_RETEST', '2025-09-26 10:29-04', 'price_momentum', 'down', 'RTH'),
+  ('FLUSH_RETEST', '2025-09-26 10:29-04', 'flush', 'down', 'RTH');
 
 CREATE TABLE regress.found AS
 SELECT * FROM tape.detect_intraday('SELECT * FROM regress.minute_bars');
 
--- every planted event is found, and nothing else
+-- every planted event is found, and nothing else (tape_speed is off by default)
 SELECT coalesce(p.ticker, f.ticker) AS ticker, coalesce(p.ts, f.ts) AS ts,
        coalesce(p.event_type, f.event_type) AS event_type, coalesce(p.direction, f.direction) AS direction,
        coalesce(p.session, f.session) AS session,
@@ -104,21 +141,30 @@ SELECT coalesce(p.ticker, f.ticker) AS ticker, coalesce(p.ts, f.ts) AS ts,
   FULL JOIN regress.found f USING (ticker, ts, event_type, direction, session)
  ORDER BY 1, 2, 3;
 
--- what the detectors measured
+-- what the detectors measured (dollar volume: the bar's price, here its typical price, times volume)
 SELECT ticker, ts::time, event_type, direction, session, trading_day, round(score::numeric, 1) AS score,
-       close, volume, round(spike_x::numeric, 2) AS spike_x, round(pct_change::numeric, 2) AS pct_change,
-       round(level::numeric, 4) AS level, round(vwap::numeric, 4) AS vwap,
-       round(vwap_distance_pct::numeric, 3) AS vwap_distance_pct, consecutive_bars
+       close, volume, round(dollar_volume::numeric) AS dollar_volume, round(spike_x::numeric, 2) AS spike_x,
+       round(pct_change::numeric, 2) AS pct_change, round(level::numeric, 4) AS level,
+       round(vwap::numeric, 4) AS vwap, round(vwap_distance_pct::numeric, 3) AS vwap_distance_pct, consecutive_bars
   FROM regress.found ORDER BY ticker, ts, event_type;
 
--- every threshold can be overridden: a 6.5x pre-market spike counts when the extended threshold is 6
+-- tape_speed when the configuration turns it on: two bars in a row at 6x their trades
+SELECT ticker, ts::time, event_type, direction, round(spike_x::numeric, 2) AS spike_x, consecutive_bars
+  FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker = 'TAPE'$$,
+                            '{"tape_speed": {"enabled": true}}');
+
+-- every threshold can be overridden: a 7x pre-market spike counts when the extended threshold is 6
 SELECT ticker, ts::time, event_type, session
   FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker = 'SPIKE'$$,
                             '{"volume_spike": {"extended": {"min_spike_x": 6}}}')
  ORDER BY ts;
 -- a detector can be turned off, the whole document works too
-SELECT count(*) FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker = 'FLUSH'$$,
-                                          '{"intraday": {"flush": {"enabled": false}}}');
+SELECT event_type FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker = 'FLUSH'$$,
+                                            '{"intraday": {"flush": {"enabled": false}}}');
+-- the opening range may run later: the 11:30 break counts with a 150-minute cut-off
+SELECT ticker, ts::time, event_type, direction
+  FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker = 'ORB_LATE'$$,
+                            '{"opening_range_break": {"cutoff_minutes": 150}}');
 -- filters: a minimum day dollar volume above the day's removes every event of it
 SELECT count(*) FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker = 'SPIKE'$$,
                                           '{"filters": {"min_day_dollar_volume": 1e9}}');
@@ -127,15 +173,60 @@ SELECT ticker, event_type, direction
   FROM tape.detect_intraday($$SELECT *, 8000000 AS float_shares FROM regress.minute_bars WHERE ticker IN ('SPIKE', 'SPIKE_PM')$$)
  ORDER BY ticker, ts;
 SELECT count(*) FROM tape.detect_intraday($$SELECT *, 55 AS short_interest_pct FROM regress.minute_bars WHERE ticker = 'SPIKE_PM'$$);
--- a daily ATR column replaces the one built from the stream
-SELECT ticker, ts::time, event_type, direction
-  FROM tape.detect_intraday($$SELECT *, 0.01 AS daily_atr FROM regress.minute_bars WHERE ticker = 'BASE'$$);
+-- a base is flat by its own range: 1.0 % of range is too wide when the maximum is 0.04 %
+SELECT count(*) FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker = 'BASE'$$,
+                                          '{"consolidation_break": {"max_range_pct": 0.04}}');
+
+-- The volume baseline, profile against the seeds' rolling mean of 20 bars, side by side:
+--   OPEN     every day's 09:30 bar carries the opening auction (10x the minute before) and
+--            rises 1.5 %: against its own minute it is ordinary; against the 20 bars before
+--            it (the thin pre-market) a spike every day
+--   RUNUP    a 20-minute run-up on 5x volume to a day high, then three red bars to 8.6 %
+--            under it on 6-8x: the run-up does not inflate the profile, it does the rolling mean
+--   EVENING  heavy after-hours prints every evening (10x from 19:40), and a 10x pre-market
+--            spike at 04:05: the rolling mean reaches back into the evening and misses it
+CREATE TABLE regress.baseline_bars AS
+SELECT * FROM regress.quiet_bars('OPEN', '2025-09-02', '2025-09-26')
+UNION ALL SELECT * FROM regress.quiet_bars('RUNUP', '2025-09-02', '2025-09-26')
+UNION ALL SELECT * FROM regress.quiet_bars('EVENING', '2025-09-02', '2025-09-26');
+UPDATE regress.baseline_bars SET volume = 200000, close = 10.15, high = 10.151
+ WHERE ticker = 'OPEN' AND (ts AT TIME ZONE 'America/New_York')::time = '09:30';
+UPDATE regress.baseline_bars SET volume = 200000
+ WHERE ticker = 'EVENING' AND (ts AT TIME ZONE 'America/New_York')::time >= '19:40';
+UPDATE regress.baseline_bars SET open = 10.00, close = 10.15, high = 10.151, volume = 200000
+ WHERE ticker = 'EVENING' AND ts = '2025-09-26 04:05-04';
+UPDATE regress.baseline_bars b SET open = 10 + 0.025 * (k - 1), close = 10 + 0.025 * k,
+       high = 10 + 0.025 * k + 0.001, volume = 100000
+  FROM generate_series(1, 20) AS k
+ WHERE b.ticker = 'RUNUP' AND b.ts = '2025-09-26 09:59-04'::timestamptz + k * interval '1 minute';
+UPDATE regress.baseline_bars b SET open = p.o, close = p.c, high = p.o + 0.001, low = p.c - 0.001, volume = p.v
+  FROM (VALUES ('2025-09-26 10:20-04'::timestamptz, 10.50, 10.20, 120000), ('2025-09-26 10:21-04', 10.20, 9.90, 140000),
+               ('2025-09-26 10:22-04', 9.90, 9.60, 160000)) AS p(at, o, c, v)
+ WHERE b.ticker = 'RUNUP' AND b.ts = p.at;
+UPDATE regress.baseline_bars SET open = 9.60, close = 9.60, high = 9.601, low = 9.599
+ WHERE ticker = 'RUNUP' AND ts > '2025-09-26 10:22-04' AND ts::date = '2025-09-26';
+CREATE TABLE regress.baseline_found AS
+SELECT b.method, e.*
+  FROM (VALUES ('profile'), ('rolling')) AS b(method)
+  CROSS JOIN LATERAL tape.detect_intraday('SELECT * FROM regress.baseline_bars',
+                                          jsonb_build_object('baseline', jsonb_build_object('method', b.method))) AS e
+ WHERE e.trading_day >= '2025-09-10';
+-- over the 13 days from 2025-09-10 (both baselines have their history by then)
+SELECT method, ticker, event_type, direction, count(*) AS events, min(ts)::time AS first, max(ts)::time AS last
+  FROM regress.baseline_found GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4;
+-- the planted day: with the profile, the run-up breaks the (wide) opening range and the fall
+-- is a flush; with the rolling mean, the fall is on 1.4x "normal" volume
+SELECT method, ticker, ts::time, event_type, direction, round(spike_x::numeric, 2) AS spike_x,
+       round(pct_change::numeric, 2) AS pct_change
+  FROM regress.baseline_found WHERE trading_day = '2025-09-26' ORDER BY 1, 2, 3, 4;
 
 -- deduplication: of two spikes five minutes apart, the one scoring over 10 % less goes;
--- spikes scoring within 10 % of each other both stay
-CREATE TABLE regress.dedup_bars AS SELECT * FROM regress.quiet_bars('DUP', '2025-09-22', '2025-09-26');
-WITH p(at, vol, cl) AS (VALUES ('2025-09-26 11:00'::timestamp, 400000, 10.06), ('2025-09-26 11:05', 330000, 10.01),
-                              ('2025-09-26 14:00', 260000, 10.03), ('2025-09-26 14:04', 420000, 10.03))
+-- spikes scoring within 10 % of each other both stay; exactly 10 minutes apart is not a
+-- duplicate (less than 10 minutes is)
+CREATE TABLE regress.dedup_bars AS SELECT * FROM regress.quiet_bars('DUP', '2025-09-15', '2025-09-26');
+WITH p(at, vol, cl) AS (VALUES ('2025-09-26 11:00'::timestamp, 400000, 10.40), ('2025-09-26 11:05', 200000, 10.12),
+                              ('2025-09-26 14:00', 260000, 10.15), ('2025-09-26 14:04', 280000, 10.15),
+                              ('2025-09-26 15:00', 400000, 10.40), ('2025-09-26 15:10', 200000, 10.12))
 UPDATE regress.dedup_bars b SET close = p.cl, high = p.cl + 0.001, volume = p.vol
   FROM p WHERE b.ts = p.at AT TIME ZONE 'America/New_York';
 SELECT ts::time, event_type, round(score::numeric, 1) AS score, round(spike_x::numeric, 1) AS spike_x
@@ -143,6 +234,11 @@ SELECT ts::time, event_type, round(score::numeric, 1) AS score, round(spike_x::n
  WHERE event_type = 'volume_spike' ORDER BY ts;
 SELECT ts::time, event_type, round(score::numeric, 1) AS score
   FROM tape.detect_intraday('SELECT * FROM regress.dedup_bars')
+ WHERE event_type = 'volume_spike' ORDER BY ts;
+-- the filters come first: when the price filter removes the 11:00 and 15:00 spikes (closes
+-- above 10.3), they no longer hide the ones after them
+SELECT ts::time, event_type, round(score::numeric, 1) AS score
+  FROM tape.detect_intraday('SELECT * FROM regress.dedup_bars', '{"filters": {"max_price": 10.3}}')
  WHERE event_type = 'volume_spike' ORDER BY ts;
 
 -- edge cases: one bar, zero volume, NULLs, a day of pre-market bars only, unsorted input
@@ -164,24 +260,58 @@ SELECT (SELECT count(*) FROM tape.detect_intraday('SELECT * FROM regress.minute_
 -- bars outside the sessions of a trading day are ignored
 SELECT count(*) FROM tape.detect_intraday($$SELECT ticker, ts + interval '2 days' AS ts, open, high, low, close, volume
                                               FROM regress.minute_bars WHERE ticker = 'SPIKE' AND ts::date = '2025-09-26'$$);
+-- a query may end with a semicolon or a comment
+SELECT count(*) FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker = 'SPIKE';$$);
+SELECT count(*) FROM tape.detect_intraday($$SELECT * FROM regress.minute_bars WHERE ticker = 'SPIKE' -- the spikes$$);
+SELECT count(*) FROM tape.detect_intraday($$/* the spikes */ SELECT * FROM regress.minute_bars WHERE ticker = 'SPIKE' ; -- done$$);
 
 -- what cannot run says why
 SELECT * FROM tape.detect_intraday('SELECT ticker, ts, close FROM regress.minute_bars');  -- ERROR
 SELECT * FROM tape.detect_intraday('SELECT ticker, open, high, low, close, volume FROM regress.minute_bars');  -- ERROR
 SELECT * FROM tape.detect_intraday('SELECT * FROM regress.minute_bars UNION ALL SELECT * FROM regress.minute_bars');  -- ERROR
 SELECT * FROM tape.detect_intraday('DELETE FROM regress.minute_bars');  -- ERROR
+SELECT * FROM tape.detect_intraday('SELECT * FROM regress.minute_bars; SELECT 1');  -- ERROR
+SELECT * FROM tape.detect_intraday('SELECT * INTO regress.copy FROM regress.minute_bars');  -- ERROR
 SELECT * FROM tape.detect_intraday('SELECT * FROM regress.minute_bars', '{"volume_spikes": {}}');  -- ERROR
-SELECT * FROM tape.detect_intraday('SELECT * FROM regress.minute_bars', '{"baseline_bars": 0}');  -- ERROR
 
 -- the defaults, as documented
 SELECT jsonb_pretty(tape.default_config() -> 'intraday' -> 'volume_spike');
+SELECT jsonb_pretty(tape.default_config() -> 'intraday' -> 'baseline');
+
+-- The aggregate: the events of each ticker's bars, GROUP BY ticker, are the function's
+SELECT * FROM regress.same_rows(
+  'SELECT e.* FROM (SELECT tape.intraday_events(b ORDER BY ts) AS ev FROM regress.minute_bars b GROUP BY ticker) s, unnest(s.ev) AS e',
+  'SELECT * FROM regress.found');
+-- with a configuration, on rows whose columns have other types (numeric prices, a timestamp)
+SELECT e.ticker, e.ts::time, e.event_type, e.direction
+  FROM (SELECT tape.intraday_events(b, '{"tape_speed": {"enabled": true}}' ORDER BY ts) AS events
+          FROM (SELECT ticker, (ts AT TIME ZONE 'America/New_York')::timestamp AS ts, open::numeric AS open,
+                       high::numeric AS high, low::numeric AS low, close::numeric AS close, volume::bigint AS volume,
+                       transactions::int AS transactions
+                  FROM regress.minute_bars WHERE ticker = 'TAPE') b
+         GROUP BY ticker) s, unnest(s.events) AS e;
+-- what it needs
+SELECT tape.intraday_events(b ORDER BY ts) FROM regress.minute_bars b WHERE ticker IN ('SPIKE', 'TAPE');  -- ERROR
+SELECT tape.intraday_events(b ORDER BY ts DESC) FROM regress.minute_bars b WHERE ticker = 'SPIKE' GROUP BY ticker;  -- ERROR
+SELECT tape.intraday_events(b.close ORDER BY ts) FROM regress.minute_bars b GROUP BY ticker;  -- ERROR
+SELECT tape.intraday_events(b ORDER BY ts)
+  FROM (SELECT ticker, ts, close FROM regress.minute_bars) b GROUP BY ticker;  -- ERROR
+SELECT cardinality(tape.intraday_events(b ORDER BY ts)) FROM regress.minute_bars b WHERE false;
 
 -- on the mock's demo universe, through polygon_fdw: ACME's news spike of 2025-10-02 at 12:20
+-- (the 09:30 bar, tens of times the pre-market's volume, is ordinary for that minute)
 SELECT regress.make_server('mock');
 SELECT ticker, ts, event_type, direction, session, round(score::numeric, 1) AS score,
        round(spike_x::numeric, 1) AS spike_x, round(pct_change::numeric, 2) AS pct_change
   FROM tape.detect_intraday($$SELECT * FROM mock.bars
-                              WHERE ticker = 'ACME' AND ts >= '2025-09-22' AND ts < '2025-10-03'$$,
-                            '{"tape_speed": {"enabled": false}}')
+                              WHERE ticker = 'ACME' AND ts >= '2025-09-02' AND ts < '2025-10-03'$$)
  WHERE trading_day = '2025-10-02'
  ORDER BY ts, event_type;
+-- and the aggregate over a local copy of five tickers' two months returns the same events
+CREATE TABLE regress.mock_bars AS
+SELECT * FROM mock.bars WHERE ticker IN ('ACME', 'BOLT', 'CRWN', 'DYNX', 'FLUX') AND ts >= '2025-08-01' AND ts < '2025-10-01';
+CREATE TABLE regress.mock_found AS SELECT * FROM tape.detect_intraday('SELECT * FROM regress.mock_bars');
+SELECT * FROM regress.same_rows(
+  'SELECT e.* FROM (SELECT tape.intraday_events(b ORDER BY ts) AS ev FROM regress.mock_bars b GROUP BY ticker) s, unnest(s.ev) AS e',
+  'SELECT * FROM regress.mock_found');
+SELECT event_type, count(*) FROM regress.mock_found GROUP BY 1 ORDER BY 1;

@@ -6,7 +6,18 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN $json$
 {
   "intraday": {
-    "baseline_bars": 20,
+    "baseline": {
+      "method": "profile",
+      "profile_days": 20,
+      "profile_minutes": 2,
+      "min_days": 5,
+      "min_samples": 10,
+      "day_adjust": true,
+      "day_adjust_lag_minutes": 30,
+      "day_adjust_min_bars": 30,
+      "fallback": "none",
+      "rolling_bars": 20
+    },
     "filters": {
       "min_price": 1.0,
       "max_price": 500.0,
@@ -21,12 +32,13 @@ RETURN $json$
       "enabled": true,
       "rth": {"min_spike_x": 6.0, "min_volume": 10000, "min_dollar_volume": 50000},
       "extended": {"min_spike_x": 8.0, "min_volume": 15000, "min_dollar_volume": 75000},
+      "up_min_change_pct": 1.0,
       "down_min_red_bars": 2,
       "down_min_drop_from_high_pct": 2.0
     },
     "vwap_break": {
       "enabled": true,
-      "up": {"min_distance_pct": 0.6, "min_bars": 2, "min_volume_x": 2.0},
+      "up": {"min_distance_pct": 0.6, "min_bars": 2, "min_volume_x": 2.0, "min_below_pct": 0.6, "below_lookback_bars": 30},
       "down": {"min_distance_pct": 0.8, "min_bars": 3, "min_volume_x": 2.5, "failed_reclaim_lookback_bars": 10}
     },
     "price_momentum": {
@@ -39,25 +51,29 @@ RETURN $json$
       "enabled": true,
       "base_minutes": 30,
       "min_base_bars": 10,
-      "max_range_atr": 0.5,
-      "atr_days": 14,
+      "max_range_pct": 1.5,
+      "min_bars": 2,
       "min_breakout_pct": 1.0,
       "min_volume_x": 2.0
     },
     "opening_range_break": {
       "enabled": true,
       "range_minutes": 15,
+      "cutoff_minutes": 90,
       "min_breakout_pct": 0.5,
+      "min_bars": 2,
       "min_volume_x": 1.8
     },
     "tape_speed": {
-      "enabled": true,
+      "enabled": false,
       "min_transactions": 50,
-      "min_spike_x": 3.0
+      "min_spike_x": 4.0,
+      "min_bars": 2
     },
     "flush": {
       "enabled": true,
       "min_drop_pct": 8.0,
+      "high_tolerance_pct": 1.0,
       "window_minutes": 15,
       "min_volume_x": 4.0,
       "min_red_bars": 3
@@ -213,3 +229,74 @@ LANGUAGE sql VOLATILE PARALLEL UNSAFE
 AS $$ SELECT * FROM tape.detect_daily_internal(bars_query, tape.detector_config('daily', config)) $$;
 
 COMMENT ON FUNCTION tape.detect_daily(text, jsonb) IS 'Stage-1 and the daily events E1-E11 over the day bars bars_query returns, each with its capture window';
+
+-- The same detectors as aggregates over the bars of one ticker: used with GROUP BY ticker,
+-- they run where the ticker's rows are (on the workers of a table distributed by ticker).
+-- STABLE: they read the calendar; no combine function (a sweep is sequential in time).
+CREATE FUNCTION tape.intraday_events_step(internal, anyelement)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'tape_intraday_events_step'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION tape.intraday_events_step(internal, anyelement, jsonb)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'tape_intraday_events_step'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION tape.intraday_events_final(internal)
+RETURNS tape.intraday_event[]
+AS 'MODULE_PATHNAME', 'tape_intraday_events_final'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE AGGREGATE tape.intraday_events(bars anyelement) (
+    SFUNC = tape.intraday_events_step,
+    STYPE = internal,
+    FINALFUNC = tape.intraday_events_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE tape.intraday_events(bars anyelement, config jsonb) (
+    SFUNC = tape.intraday_events_step,
+    STYPE = internal,
+    FINALFUNC = tape.intraday_events_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE tape.intraday_events(anyelement) IS 'the intraday events of one ticker''s 1-minute bars: tape.intraday_events(b ORDER BY ts) ... FROM bars b GROUP BY ticker; the same events as tape.detect_intraday()';
+COMMENT ON AGGREGATE tape.intraday_events(anyelement, jsonb) IS 'the intraday events of one ticker''s 1-minute bars, with a configuration override: tape.intraday_events(b, config ORDER BY ts) ... GROUP BY ticker';
+
+CREATE FUNCTION tape.daily_events_step(internal, anyelement)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'tape_daily_events_step'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION tape.daily_events_step(internal, anyelement, jsonb)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'tape_daily_events_step'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION tape.daily_events_final(internal)
+RETURNS tape.daily_event[]
+AS 'MODULE_PATHNAME', 'tape_daily_events_final'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE AGGREGATE tape.daily_events(bars anyelement) (
+    SFUNC = tape.daily_events_step,
+    STYPE = internal,
+    FINALFUNC = tape.daily_events_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE tape.daily_events(bars anyelement, config jsonb) (
+    SFUNC = tape.daily_events_step,
+    STYPE = internal,
+    FINALFUNC = tape.daily_events_final,
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE tape.daily_events(anyelement) IS 'Stage-1 and E1-E11 of one ticker''s day bars: tape.daily_events(b ORDER BY day) ... FROM bars b GROUP BY ticker; the same events as tape.detect_daily()';
+COMMENT ON AGGREGATE tape.daily_events(anyelement, jsonb) IS 'Stage-1 and E1-E11 of one ticker''s day bars, with a configuration override: tape.daily_events(b, config ORDER BY day) ... GROUP BY ticker';

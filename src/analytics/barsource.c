@@ -1,16 +1,24 @@
 /*-------------------------------------------------------------------------
  *
  * barsource.c
- *		Streaming the bars of a user's query to the detectors, and reading
- *		their configuration.
+ *		Bars for the detectors, from a user's query or from rows handed to an
+ *		aggregate, and the detectors' configuration.
  *
- * The detectors take a query (a table, a view, a foreign table, anything)
- * and read its rows once, in (ticker, time) order, through a cursor fetched
- * in batches: memory holds one batch and the detector's own state, never
- * the whole result.  The query is wrapped so that its columns are found by
- * name, cast to the types the detectors use, and sorted; a query already in
- * that order (an index on (ticker, ts), a foreign table) is not sorted
- * again by the planner.
+ * The detector functions take a query (a table, a view, a foreign table,
+ * anything) and read its rows once, in (ticker, time) order, through a
+ * cursor fetched in batches: memory holds one batch and the detector's own
+ * state, never the whole result.  The query is wrapped so that its columns
+ * are found by name, cast to the types the detectors use, and sorted; a
+ * query already in that order (an index on (ticker, ts), a foreign table) is
+ * not sorted again by the planner.
+ *
+ * The detector aggregates get the rows themselves, one at a time; a
+ * BarRowReader finds the same columns by name in the row's type and converts
+ * them with the same casts.
+ *
+ * The configuration is a jsonb document merged by tape.detector_config();
+ * config_read() reads a detector's keys from a table of them and refuses any
+ * value outside its key's range, naming the key.
  *
  * Copyright (c) 2026, tape developers
  *
@@ -26,12 +34,21 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_func.h"
+#include "parser/parser.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/portal.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 #define BATCH_ROWS 10000		/* rows fetched from the cursor at a time */
 #define PROGRESS_EVERY 1024	/* rows between progress updates (a power of 2) */
@@ -52,35 +69,77 @@ static const struct
 	{"float_shares", true},
 	{"short_interest_pct", true},
 	{"days_to_cover", true},
-	{"daily_atr", true},
 };
 
-static bool has_column(TupleDesc desc, const char *name);
-static void missing_column(BarSource *src, const char *name) pg_attribute_noreturn();
-static double estimated_rows(Portal portal);
+/* the columns that may give the day of a day bar, in order of preference */
+static const char *const day_columns[] = {"day", "date", "trading_day", "ts"};
 
-static bool
-has_column(TupleDesc desc, const char *name)
+static int	column_number(TupleDesc desc, const char *name);
+static void missing_column(const char *fname, bool daily, const char *what,
+						   const char *name) pg_attribute_noreturn();
+static const char *day_column(TupleDesc desc, const char *fname, const char *what);
+static char *single_select(const char *fname, const char *query);
+static double estimated_rows(Portal portal);
+static bool usable_bar(BarRow *row);
+
+/* the 0-based number of a column, or -1 */
+static int
+column_number(TupleDesc desc, const char *name)
 {
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
 		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-			return true;
+			return i;
 	}
-	return false;
+	return -1;
 }
 
+/* what is the query of the functions, the row of the aggregates */
 static void
-missing_column(BarSource *src, const char *name)
+missing_column(const char *fname, bool daily, const char *what, const char *name)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
-			 errmsg("the bars query of %s has no column \"%s\"", src->fname, name),
-			 src->daily
-			 ? errhint("It must return ticker, a day (column day, date or ts), open, high, low, close and volume; vwap is optional.")
-			 : errhint("It must return ticker, ts, open, high, low, close and volume; vwap, transactions, float_shares, short_interest_pct, days_to_cover and daily_atr are optional.")));
+			 errmsg("the bars %s of %s has no column \"%s\"", what, fname, name),
+			 daily
+			 ? errhint("It must have ticker, a day (column day, date, trading_day or ts), open, high, low, close and volume; vwap is optional.")
+			 : errhint("It must have ticker, ts, open, high, low, close and volume; vwap, transactions, float_shares, short_interest_pct and days_to_cover are optional.")));
+}
+
+/* the column that gives the day of a day bar */
+static const char *
+day_column(TupleDesc desc, const char *fname, const char *what)
+{
+	for (int i = 0; i < (int) lengthof(day_columns); i++)
+	{
+		if (column_number(desc, day_columns[i]) >= 0)
+			return day_columns[i];
+	}
+	missing_column(fname, true, what, "day");
+}
+
+/*
+ * single_select
+ *		The one SELECT of a bars query, without what may follow it (a
+ *		semicolon, a comment), ready to be wrapped in a subquery.
+ */
+static char *
+single_select(const char *fname, const char *query)
+{
+	List	   *stmts = raw_parser(query, RAW_PARSE_DEFAULT);
+	RawStmt    *raw;
+	int			len;
+
+	if (list_length(stmts) != 1 || !IsA(linitial_node(RawStmt, stmts)->stmt, SelectStmt) ||
+		((SelectStmt *) linitial_node(RawStmt, stmts)->stmt)->intoClause != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the bars query of %s must be a single SELECT", fname)));
+	raw = linitial_node(RawStmt, stmts);
+	len = raw->stmt_len > 0 ? raw->stmt_len : (int) strlen(query) - raw->stmt_location;
+	return pnstrdup(query + raw->stmt_location, len);
 }
 
 /*
@@ -95,27 +154,16 @@ barsource_open(BarSource *src, const char *fname, const char *query, bool daily,
 	StringInfoData sql;
 	TupleDesc	desc;
 	int			ret;
-	const char *daycol = NULL;
-	SPIPlanPtr	plan;
+	char	   *select = single_select(fname, query);
 
 	memset(src, 0, sizeof(BarSource));
 	src->fname = fname;
 	src->daily = daily;
 	src->found = found;
 
-	/* a query, and one that returns rows */
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	if (!SPI_is_cursor_plan(plan))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the bars query of %s must be a single SELECT", fname)));
-	SPI_freeplan(plan);
-
-	/* the query's columns, without running it */
+	/* the query's columns, without running it (a newline ends a trailing comment) */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT * FROM (%s) AS bars LIMIT 0", query);
+	appendStringInfo(&sql, "SELECT * FROM (%s\n) AS bars LIMIT 0", select);
 	ret = SPI_execute(sql.data, true, 0);
 	if (ret != SPI_OK_SELECT)
 		ereport(ERROR,
@@ -123,31 +171,29 @@ barsource_open(BarSource *src, const char *fname, const char *query, bool daily,
 				 errmsg("the bars query of %s must be a SELECT", fname)));
 	desc = SPI_tuptable->tupdesc;
 
-	if (!has_column(desc, "ticker"))
-		missing_column(src, "ticker");
+	if (column_number(desc, "ticker") < 0)
+		missing_column(fname, daily, "query", "ticker");
+	resetStringInfo(&sql);
 	if (daily)
 	{
-		if (has_column(desc, "day"))
-			daycol = "day::date";
-		else if (has_column(desc, "date"))
-			daycol = "date::date";
-		else if (has_column(desc, "trading_day"))
-			daycol = "trading_day::date";
-		else if (has_column(desc, "ts"))
-			daycol = "(ts::timestamptz AT TIME ZONE '" TAPE_MARKET_TIMEZONE "')::date";
-		else
-			missing_column(src, "day");
-	}
-	else if (!has_column(desc, "ts"))
-		missing_column(src, "ts");
+		const char *daycol = day_column(desc, fname, "query");
 
-	resetStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT ticker::text, %s", daily ? daycol : "ts::timestamptz");
+		if (strcmp(daycol, "ts") == 0)
+			appendStringInfoString(&sql, "SELECT ticker::text, (ts::timestamptz AT TIME ZONE '" TAPE_MARKET_TIMEZONE "')::date");
+		else
+			appendStringInfo(&sql, "SELECT ticker::text, %s::date", daycol);
+	}
+	else
+	{
+		if (column_number(desc, "ts") < 0)
+			missing_column(fname, daily, "query", "ts");
+		appendStringInfoString(&sql, "SELECT ticker::text, ts::timestamptz");
+	}
 	for (int c = 0; c < BC_NVALUES; c++)
 	{
-		src->present[c] = has_column(desc, value_columns[c].name);
+		src->present[c] = column_number(desc, value_columns[c].name) >= 0;
 		if (!src->present[c] && !value_columns[c].optional)
-			missing_column(src, value_columns[c].name);
+			missing_column(fname, daily, "query", value_columns[c].name);
 		if (src->present[c])
 		{
 			appendStringInfo(&sql, ", %s::float8", quote_identifier(value_columns[c].name));
@@ -156,7 +202,7 @@ barsource_open(BarSource *src, const char *fname, const char *query, bool daily,
 		else
 			src->attno[c] = -1;
 	}
-	appendStringInfo(&sql, " FROM (%s) AS bars ORDER BY 1, 2", query);
+	appendStringInfo(&sql, " FROM (%s\n) AS bars ORDER BY 1, 2", select);
 	SPI_freetuptable(SPI_tuptable);
 
 	src->portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
@@ -268,14 +314,25 @@ barsource_next(BarSource *src, BarRow *row)
 			progress_update(src->rows, src->tickers,
 							src->found ? tuplestore_tuple_count(src->found) : 0, src->prev_ticker);
 
-		/* a bar without prices cannot be judged: skip it */
-		if (isnan(row->v[BC_OPEN]) || isnan(row->v[BC_HIGH]) ||
-			isnan(row->v[BC_LOW]) || isnan(row->v[BC_CLOSE]))
-			continue;
-		if (isnan(row->v[BC_VOLUME]))
-			row->v[BC_VOLUME] = 0;
-		return true;
+		if (usable_bar(row))
+			return true;
 	}
+}
+
+/*
+ * usable_bar
+ *		A bar without prices cannot be judged (false: skip it); a NULL volume
+ *		counts as 0.
+ */
+static bool
+usable_bar(BarRow *row)
+{
+	if (isnan(row->v[BC_OPEN]) || isnan(row->v[BC_HIGH]) ||
+		isnan(row->v[BC_LOW]) || isnan(row->v[BC_CLOSE]))
+		return false;
+	if (isnan(row->v[BC_VOLUME]))
+		row->v[BC_VOLUME] = 0;
+	return true;
 }
 
 void
@@ -292,12 +349,313 @@ barsource_close(BarSource *src)
 	progress_end();
 }
 
+/* ---------------------------------------------------------------------
+ * Rows handed to an aggregate
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * setup_cast
+ *		How a column of type source becomes a target value: as it is, through
+ *		the cast function, or through text (what an explicit cast would do).
+ */
+static void
+setup_cast(BarRowReader *r, BarRowCast *c, const char *name, int attno, Oid source, Oid target)
+{
+	Oid			funcid = InvalidOid;
+	Oid			typfunc;
+	bool		varlena;
+
+	c->attno = attno;
+	c->source = source;
+	if (attno < 0)
+		return;
+	if (source == target)
+	{
+		c->how = 0;
+		return;
+	}
+	switch (find_coercion_pathway(target, source, COERCION_EXPLICIT, &funcid))
+	{
+		case COERCION_PATH_RELABELTYPE:
+			c->how = 0;
+			break;
+		case COERCION_PATH_FUNC:
+			c->how = 1;
+			fmgr_info_cxt(funcid, &c->fn, r->cxt);
+			break;
+		case COERCION_PATH_COERCEVIAIO:
+			c->how = 2;
+			getTypeOutputInfo(source, &typfunc, &varlena);
+			fmgr_info_cxt(typfunc, &c->fn, r->cxt);
+			getTypeInputInfo(target, &typfunc, &c->in_param);
+			fmgr_info_cxt(typfunc, &c->in, r->cxt);
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of the bars row of %s has type %s, which cannot be cast to %s",
+							name, r->fname, format_type_be(source), format_type_be(target))));
+	}
+}
+
+static inline Datum
+cast_value(BarRowCast *c, Datum d)
+{
+	switch (c->how)
+	{
+		case 1:
+			if (c->fn.fn_nargs == 1)
+				return FunctionCall1(&c->fn, d);
+			return FunctionCall3(&c->fn, d, Int32GetDatum(-1), BoolGetDatum(true));
+		case 2:
+			return InputFunctionCall(&c->in, OutputFunctionCall(&c->fn, d), c->in_param, -1);
+		default:
+			return d;
+	}
+}
+
+/*
+ * reader_setup
+ *		Find the columns in the row type of rec and prepare their casts.
+ */
+static void
+reader_setup(BarRowReader *r, HeapTupleHeader rec)
+{
+	Oid			typid = HeapTupleHeaderGetTypeId(rec);
+	int32		typmod = HeapTupleHeaderGetTypMod(rec);
+	TupleDesc	desc = lookup_rowtype_tupdesc(typid, typmod);
+	int			a;
+
+#define TYPE_OF(n) (TupleDescAttr(desc, (n))->atttypid)
+	a = column_number(desc, "ticker");
+	if (a < 0)
+		missing_column(r->fname, r->daily, "row", "ticker");
+	setup_cast(r, &r->ticker, "ticker", a, TYPE_OF(a), TEXTOID);
+	if (r->daily)
+	{
+		const char *daycol = day_column(desc, r->fname, "row");
+
+		a = column_number(desc, daycol);
+		r->when_from_ts = strcmp(daycol, "ts") == 0;
+		setup_cast(r, &r->when, daycol, a, TYPE_OF(a), r->when_from_ts ? TIMESTAMPTZOID : DATEOID);
+	}
+	else
+	{
+		a = column_number(desc, "ts");
+		if (a < 0)
+			missing_column(r->fname, r->daily, "row", "ts");
+		setup_cast(r, &r->when, "ts", a, TYPE_OF(a), TIMESTAMPTZOID);
+	}
+	for (int c = 0; c < BC_NVALUES; c++)
+	{
+		a = column_number(desc, value_columns[c].name);
+		if (a < 0 && !value_columns[c].optional)
+			missing_column(r->fname, r->daily, "row", value_columns[c].name);
+		setup_cast(r, &r->value[c], value_columns[c].name, a, a >= 0 ? TYPE_OF(a) : InvalidOid, FLOAT8OID);
+	}
+#undef TYPE_OF
+	r->natts = desc->natts;
+	r->values = MemoryContextAlloc(r->cxt, sizeof(Datum) * Max(1, desc->natts));
+	r->nulls = MemoryContextAlloc(r->cxt, sizeof(bool) * Max(1, desc->natts));
+	r->typid = typid;
+	r->typmod = typmod;
+	ReleaseTupleDesc(desc);
+}
+
+/*
+ * barrow_reader_init
+ *		A reader of bars from rows; its state lives in cxt.
+ */
+void
+barrow_reader_init(BarRowReader *r, const char *fname, bool daily, MemoryContext cxt)
+{
+	memset(r, 0, sizeof(BarRowReader));
+	r->fname = fname;
+	r->daily = daily;
+	r->cxt = cxt;
+	r->typid = InvalidOid;
+}
+
+/*
+ * barrow_read
+ *		The bar of one row; false when it cannot be judged (no prices), as
+ *		barsource_next() skips it.
+ */
+bool
+barrow_read(BarRowReader *r, HeapTupleHeader rec, BarRow *row)
+{
+	HeapTupleData tup;
+	TupleDesc	desc;
+	text	   *t;
+	int			len;
+
+	if (r->typid != HeapTupleHeaderGetTypeId(rec) || r->typmod != HeapTupleHeaderGetTypMod(rec))
+	{
+		if (OidIsValid(r->typid))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s got rows of two different types", r->fname)));
+		reader_setup(r, rec);
+	}
+	desc = lookup_rowtype_tupdesc(r->typid, r->typmod);
+	tup.t_len = HeapTupleHeaderGetDatumLength(rec);
+	ItemPointerSetInvalid(&tup.t_self);
+	tup.t_tableOid = InvalidOid;
+	tup.t_data = rec;
+	heap_deform_tuple(&tup, desc, r->values, r->nulls);
+	ReleaseTupleDesc(desc);
+
+	if (r->nulls[r->ticker.attno])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s got a row without a ticker", r->fname)));
+	t = DatumGetTextPP(cast_value(&r->ticker, r->values[r->ticker.attno]));
+	len = VARSIZE_ANY_EXHDR(t);
+	if (len + 1 > r->ticker_cap)
+	{
+		r->ticker_cap = Max(len + 1, 32);
+		r->ticker_buf = MemoryContextAlloc(r->cxt, r->ticker_cap);
+	}
+	memcpy(r->ticker_buf, VARDATA_ANY(t), len);
+	r->ticker_buf[len] = '\0';
+	row->ticker = r->ticker_buf;
+
+	if (r->nulls[r->when.attno])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s got a row of ticker \"%s\" without %s",
+						r->fname, r->ticker_buf, r->daily ? "a day" : "a ts")));
+	if (!r->daily)
+		row->ts = DatumGetTimestampTz(cast_value(&r->when, r->values[r->when.attno]));
+	else if (r->when_from_ts)
+		row->day = market_date_of(DatumGetTimestampTz(cast_value(&r->when, r->values[r->when.attno])));
+	else
+		row->day = DatumGetDateADT(cast_value(&r->when, r->values[r->when.attno]));
+
+	for (int c = 0; c < BC_NVALUES; c++)
+	{
+		BarRowCast *cast = &r->value[c];
+
+		row->v[c] = (cast->attno < 0 || r->nulls[cast->attno]) ? NAN :
+			DatumGetFloat8(cast_value(cast, r->values[cast->attno]));
+	}
+	return usable_bar(row);
+}
+
+/* ---------------------------------------------------------------------
+ * The detector aggregates
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * aggregate_begin
+ *		The first call of a detector aggregate's transition: check that it
+ *		gets whole rows, set up the reader in aggcxt, and return the merged
+ *		configuration (its optional second argument over the defaults).
+ */
+Jsonb *
+aggregate_begin(AggregateInput *in, FunctionCallInfo fcinfo, const char *fname, bool daily,
+				MemoryContext aggcxt)
+{
+	bool		no_config = PG_NARGS() < 3 || PG_ARGISNULL(2);
+
+	if (!type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 1)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s takes a whole row of bars", fname),
+				 errhint("Pass the row of the table: SELECT %s(b ORDER BY %s) FROM bars b GROUP BY ticker.",
+						 fname, daily ? "day" : "ts")));
+	memset(in, 0, sizeof(AggregateInput));
+	in->fname = fname;
+	in->daily = daily;
+	in->cxt = aggcxt;
+	barrow_reader_init(&in->reader, fname, daily, aggcxt);
+	return config_merged(daily ? "daily" : "intraday", no_config ? (Datum) 0 : PG_GETARG_DATUM(2),
+						 no_config);
+}
+
+/*
+ * aggregate_next
+ *		The bar of the row of this call, checked to be of the group's ticker
+ *		and after the previous one; false when it cannot be judged.
+ */
+bool
+aggregate_next(AggregateInput *in, FunctionCallInfo fcinfo, BarRow *row)
+{
+	bool		usable = barrow_read(&in->reader, PG_GETARG_HEAPTUPLEHEADER(1), row);
+	int64		at = in->daily ? (int64) row->day : (int64) row->ts;
+
+	if (in->ticker == NULL)
+		in->ticker = MemoryContextStrdup(in->cxt, row->ticker);
+	else if (strcmp(in->ticker, row->ticker) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s got the bars of more than one ticker (\"%s\" and \"%s\")",
+						in->fname, in->ticker, row->ticker),
+				 errhint("Aggregate the bars of each ticker apart: GROUP BY ticker.")));
+	if (in->has_last && at == in->last)
+		ereport(ERROR,
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("%s got two bars of ticker \"%s\" at %s", in->fname, row->ticker,
+						in->daily ? date_to_iso(row->day) : timestamptz_to_str(row->ts)),
+				 errhint("Each (ticker, %s) must appear once.", in->daily ? "day" : "ts")));
+	if (in->has_last && at < in->last)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs its bars in time order", in->fname),
+				 errhint("Use %s(b ORDER BY %s).", in->fname, in->daily ? "day" : "ts")));
+	in->last = at;
+	in->has_last = true;
+	return usable;
+}
+
+/*
+ * aggregate_result
+ *		The n events of a detector aggregate as an array of the composite
+ *		type its final function returns; columns() gives event k's columns.
+ */
+Datum
+aggregate_result(FunctionCallInfo fcinfo, int n, int natts, EventColumns columns, void *arg)
+{
+	Oid			elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	TupleDesc	desc;
+	Datum	   *elems;
+	Datum	   *values;
+	bool	   *nulls;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (!OidIsValid(elemtype))
+		elog(ERROR, "a detector aggregate must return an array");
+	desc = lookup_rowtype_tupdesc_copy(elemtype, -1);
+	if (desc->natts != natts)
+		elog(ERROR, "%s has %d columns, not %d", format_type_be(elemtype), desc->natts, natts);
+	BlessTupleDesc(desc);
+	elems = palloc(sizeof(Datum) * Max(1, n));
+	values = palloc(sizeof(Datum) * natts);
+	nulls = palloc(sizeof(bool) * natts);
+	for (int k = 0; k < n; k++)
+	{
+		columns(arg, k, values, nulls);
+		elems[k] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, elemtype, typlen, typbyval, typalign));
+}
+
+/* ---------------------------------------------------------------------
+ * The configuration
+ * ---------------------------------------------------------------------
+ */
+
 /*
  * config_value
  *		The value at a dotted path of the configuration.
  */
 static JsonbValue *
-config_value(Jsonb *config, const char *path, JsonbValue *out)
+config_value(const char *section, Jsonb *config, const char *path, JsonbValue *out)
 {
 	JsonbContainer *c = &config->root;
 	const char *p = path;
@@ -311,41 +669,133 @@ config_value(Jsonb *config, const char *path, JsonbValue *out)
 		if (v == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("configuration key \"%s\" is missing", path),
+					 errmsg("configuration key \"%s.%s\" is missing", section, path),
 					 errhint("Pass the configuration through tape.detector_config().")));
 		if (dot == NULL)
 			return v;
 		if (v->type != jbvBinary)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("configuration key \"%.*s\" is not an object", (int) (dot - path), path)));
+					 errmsg("configuration key \"%s.%.*s\" is not an object", section,
+							(int) (dot - path), path)));
 		c = v->val.binary.data;
 		p = dot + 1;
 	}
 }
 
-double
-config_number(Jsonb *config, const char *path)
+/*
+ * config_merged
+ *		tape.detector_config(section, override): the defaults with the
+ *		caller's override (NULL for none) merged in.
+ */
+Jsonb *
+config_merged(const char *section, Datum override, bool isnull)
 {
-	JsonbValue	v;
+	LOCAL_FCINFO(call, 2);
+	FmgrInfo	flinfo;
+	Oid			argtypes[2] = {TEXTOID, JSONBOID};
+	Datum		result;
 
-	config_value(config, path, &v);
-	if (v.type != jbvNumeric)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("configuration key \"%s\" must be a number", path)));
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)));
+	fmgr_info(LookupFuncName(list_make2(makeString("tape"), makeString("detector_config")),
+							 2, argtypes, false), &flinfo);
+	InitFunctionCallInfoData(*call, &flinfo, 2, InvalidOid, NULL, NULL);
+	call->args[0].value = CStringGetTextDatum(section);
+	call->args[0].isnull = false;
+	call->args[1].value = override;
+	call->args[1].isnull = isnull;
+	result = FunctionCallInvoke(call);
+	if (call->isnull)
+		elog(ERROR, "tape.detector_config returned NULL");
+	return DatumGetJsonbP(result);
 }
 
-bool
-config_bool(Jsonb *config, const char *path)
+/*
+ * config_out_of_range
+ *		Refuse a value, naming its key; must says what it must be.
+ */
+void
+config_out_of_range(const char *section, const char *path, double value, const char *must)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value %g for configuration key \"%s.%s\"", value, section, path),
+			 errdetail("It must be %s.", must)));
+}
+
+/*
+ * config_read
+ *		Read every key of a table into the configuration struct out,
+ *		refusing values of the wrong type and out of range.
+ */
+void
+config_read(const char *section, Jsonb *config, const ConfigKey *keys, int nkeys, void *out)
+{
+	for (int k = 0; k < nkeys; k++)
+	{
+		const ConfigKey *key = &keys[k];
+		JsonbValue	v;
+		double		x;
+		char		must[128];
+
+		config_value(section, config, key->path, &v);
+		if (key->kind == CV_BOOL)
+		{
+			if (v.type != jbvBool)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("configuration key \"%s.%s\" must be true or false", section, key->path)));
+			*(bool *) ((char *) out + key->offset) = v.val.boolean;
+			continue;
+		}
+		if (v.type != jbvNumeric)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("configuration key \"%s.%s\" must be a number", section, key->path)));
+		x = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)));
+		if (x < key->min || x > key->max || (key->above_min && x == key->min) ||
+			(key->kind == CV_WHOLE && x != floor(x)))
+		{
+			const char *what = key->kind == CV_WHOLE ? "a whole number" : "a number";
+
+			if (key->above_min)
+				snprintf(must, sizeof(must), "%s above %g", what, key->min);
+			else if (isinf(key->max))
+				snprintf(must, sizeof(must), "%s of at least %g", what, key->min);
+			else
+				snprintf(must, sizeof(must), "%s from %g to %g", what, key->min, key->max);
+			config_out_of_range(section, key->path, x, must);
+		}
+		if (key->kind == CV_WHOLE)
+			*(int *) ((char *) out + key->offset) = (int) x;
+		else
+			*(double *) ((char *) out + key->offset) = x;
+	}
+}
+
+/*
+ * config_string
+ *		A string value that must be one of allowed (a NULL-terminated list).
+ */
+char *
+config_string(const char *section, Jsonb *config, const char *path, const char *const *allowed)
 {
 	JsonbValue	v;
+	StringInfoData list;
 
-	config_value(config, path, &v);
-	if (v.type != jbvBool)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("configuration key \"%s\" must be true or false", path)));
-	return v.val.boolean;
+	config_value(section, config, path, &v);
+	if (v.type == jbvString)
+	{
+		for (int i = 0; allowed[i] != NULL; i++)
+		{
+			if (strlen(allowed[i]) == (size_t) v.val.string.len &&
+				memcmp(allowed[i], v.val.string.val, v.val.string.len) == 0)
+				return pstrdup(allowed[i]);
+		}
+	}
+	initStringInfo(&list);
+	for (int i = 0; allowed[i] != NULL; i++)
+		appendStringInfo(&list, "%s\"%s\"", i > 0 ? (allowed[i + 1] ? ", " : " or ") : "", allowed[i]);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("configuration key \"%s.%s\" must be %s", section, path, list.data)));
 }

@@ -3,73 +3,24 @@
  * detect_intraday.c
  *		The intraday event detectors over 1-minute bars.
  *
- * tape.detect_intraday(bars_query, config) reads the bars of its query once,
- * in (ticker, ts) order, and keeps in memory one ticker-day of bars plus a
- * few numbers per ticker (the volume baseline, the daily ATR).  When a
- * ticker-day is complete it runs the seven detectors over it, bar after bar
- * and without look-ahead (a bar is judged only on itself and the bars before
- * it), applies the filters, removes near-duplicates, and returns the events.
+ * Two entry points share one engine:
  *
- * Definitions (every threshold is in tape.default_config()->'intraday'):
+ *	tape.detect_intraday(bars_query, config) reads the bars of its query
+ *		once, in (ticker, ts) order, through a cursor;
+ *	tape.intraday_events(bars_row, config ORDER BY ts) is an aggregate over
+ *		the bars of one ticker (GROUP BY ticker), so that over a table
+ *		distributed by ticker (Citus) each worker runs it on its own shards.
  *
- *	baseline: the mean volume (and trade count) of the previous
- *		baseline_bars bars of the ticker, across days; vol_x = volume / that
- *		mean.  No baseline yet, no event that needs one.
- *	session: PM 04:00-09:30, RTH 09:30-16:00 (13:00), AH to 20:00 (17:00),
- *		New York time; bars outside the sessions of a trading day are
- *		ignored.
- *	VWAP: anchored at 09:30 each day, through after hours, on the bar's
- *		vwap when the query has one, else (high + low + close) / 3.
- *	day high: the highest high of the day so far, pre-market included.
+ * The engine keeps one ticker-day of bars plus, per ticker, its volume
+ * profile (the volume of each minute of the session over its previous
+ * trading days).  When a ticker-day is complete it runs every detector of
+ * the table `detectors` over it, bar after bar and without look-ahead (a
+ * bar is judged only on itself and the bars before it), applies the
+ * filters, removes near-duplicates and hands the events to its sink.
  *
- *	volume_spike: vol_x, volume and close * volume at or above the session's
- *		thresholds (RTH, or "extended" for PM/AH).  Up if the bar closed at or
- *		above its open; down if it closed red, is the last of at least
- *		down_min_red_bars red bars, and closed down_min_drop_from_high_pct
- *		below the day high.
- *	vwap_break: up (reclaim) when the close has been min_distance_pct above
- *		VWAP for min_bars bars in a row, the bar before them closed below
- *		VWAP, and this bar has vol_x >= min_volume_x; down (rejection) the
- *		same below VWAP, after a failed reclaim: within the
- *		failed_reclaim_lookback_bars bars before, a bar touched VWAP (high >=
- *		VWAP) and closed below it.  Once per streak.
- *	price_momentum: the close against the close window_minutes earlier (the
- *		last bar at or before then, same day).  Up: change >= min_change_pct,
- *		close above every high of the previous breakout_minutes, vol_x >=
- *		min_volume_x.  Down: change <= -min_change_pct, close below every low
- *		of the previous breakdown_minutes, and the move at least
- *		min_acceleration times the previous window's.
- *	consolidation_break: the bars of the previous base_minutes (at least
- *		min_base_bars of them) span at most max_range_atr daily ATRs (the
- *		daily_atr column, or Wilder's ATR over atr_days days built from the
- *		stream itself, through the day before); the close breaks
- *		min_breakout_pct beyond the base with vol_x >= min_volume_x.
- *	opening_range_break: the range of 09:30 to 09:30 + range_minutes; in RTH
- *		after it, the first close min_breakout_pct beyond it each way with
- *		vol_x >= min_volume_x.
- *	tape_speed: transactions >= min_transactions and >= min_spike_x times
- *		their baseline (needs a transactions column).  Direction: the bar's.
- *	flush: the close min_drop_pct or more below a day high set within the
- *		last window_minutes, vol_x >= min_volume_x, at least min_red_bars red
- *		bars in a row, and volume rising (above the previous bar's).
- *
- * Except vwap_break and opening_range_break (once per streak, once per
- * day), a detector fires on the first bar of a run of qualifying bars.
- *
- * Score, 0 to 100: 100 * (0.30 s_spike + 0.25 s_change + 0.20 s_confirm +
- * 0.15 s_bars + 0.10 s_vwap), each component capped at 1: vol_x / 20,
- * |pct_change| / 10 %, dollar volume / 1 M, consecutive bars / 5, distance
- * from VWAP / 5 % (weights and caps configurable).
- *
- * Filters: close within [min_price, max_price]; the day's dollar volume at
- * least min_day_dollar_volume (bearish: ..._bearish); when the query has
- * float_shares / short_interest_pct / days_to_cover, bullish events need
- * min_float, bearish ones min_float_bearish, at most max_short_interest_pct
- * and max_days_to_cover.
- *
- * Deduplication: among events of one ticker and type within
- * dedup.window_minutes, an event is dropped when a kept one scores more than
- * keep_both_within_pct percent higher.
+ * The rules, as this code runs them, are written out in docs/analytics.md
+ * ("Intraday detectors"); every threshold is a key of
+ * tape.default_config()->'intraday', read through the table intraday_keys.
  *
  * Copyright (c) 2026, tape developers
  *
@@ -87,10 +38,13 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
+#include "utils/typcache.h"
 
 typedef enum IntradayEventType
 {
@@ -104,15 +58,49 @@ typedef enum IntradayEventType
 	EV_NTYPES
 } IntradayEventType;
 
-static const char *const event_type_names[EV_NTYPES] = {
-	"volume_spike", "vwap_break", "price_momentum", "consolidation_break",
-	"opening_range_break", "tape_speed", "flush"
-};
+/* the components of the score */
+typedef enum ScoreTerm
+{
+	SC_SPIKE,
+	SC_CHANGE,
+	SC_CONFIRM,
+	SC_BARS,
+	SC_VWAP,
+	SC_NTERMS
+} ScoreTerm;
+
+/*
+ * The volume profile: a key per minute of the sessions, 04:00-20:00 New
+ * York.  Pre-market and after-hours minutes are keyed by their time; the
+ * minutes of regular hours by their distance from the open in the first half
+ * of the session and from the close in the second, so that an early close's
+ * last minutes meet the closing minutes of a full day.
+ */
+#define PROFILE_KEYS	960
+#define KEY_RTH			((RTH_OPEN_MIN - PM_OPEN_MIN))	/* 330 */
+#define KEY_AH			(KEY_RTH + (RTH_CLOSE_MIN - RTH_OPEN_MIN))	/* 720 */
+#define MAX_PROFILE_DAYS 100
+
+typedef enum BaselineMethod
+{
+	BASELINE_PROFILE,
+	BASELINE_ROLLING
+} BaselineMethod;
 
 /* the intraday section of the configuration */
 typedef struct IntradayConfig
 {
-	int			baseline_bars;
+	BaselineMethod method;
+	bool		fallback_rolling;	/* no profile yet: the rolling mean */
+	int			rolling_bars;
+	int			profile_days;
+	int			profile_minutes;
+	int			min_days;
+	int			min_samples;
+	bool		day_adjust;		/* scale the profile to the day's own level */
+	int			day_adjust_lag;
+	int			day_adjust_min_bars;
+
 	double		min_price,
 				max_price,
 				min_day_dv,
@@ -122,71 +110,165 @@ typedef struct IntradayConfig
 				max_si_pct,
 				max_dtc;
 
-	bool		vs_enabled;
+	bool		enabled[EV_NTYPES];
+
 	double		vs_rth_x,
 				vs_rth_vol,
 				vs_rth_dv,
 				vs_ext_x,
 				vs_ext_vol,
-				vs_ext_dv;
+				vs_ext_dv,
+				vs_up_change,
+				vs_down_drop;
 	int			vs_down_red;
-	double		vs_down_drop;
 
-	bool		vb_enabled;
 	double		vb_up_dist,
 				vb_up_x,
+				vb_up_below,
 				vb_down_dist,
 				vb_down_x;
 	int			vb_up_bars,
+				vb_up_lookback,
 				vb_down_bars,
 				vb_down_lookback;
 
-	bool		pm_enabled;
-	int64		pm_window_us,
-				pm_up_breakout_us,
-				pm_down_breakdown_us;
+	int			pm_window,
+				pm_up_breakout,
+				pm_down_breakdown;
 	double		pm_up_change,
 				pm_up_x,
 				pm_down_change,
 				pm_down_accel;
 
-	bool		cb_enabled;
-	int64		cb_base_us;
-	int			cb_min_bars,
-				cb_atr_days;
-	double		cb_max_range_atr,
+	int			cb_base,
+				cb_min_base_bars,
+				cb_bars;
+	double		cb_max_range,
 				cb_breakout,
 				cb_x;
 
-	bool		orb_enabled;
-	int64		orb_range_us;
+	int			orb_range,
+				orb_cutoff,
+				orb_bars;
 	double		orb_breakout,
 				orb_x;
 
-	bool		ts_enabled;
 	double		ts_min_n,
 				ts_x;
+	int			ts_bars;
 
-	bool		fl_enabled;
 	double		fl_drop,
+				fl_tolerance,
 				fl_x;
-	int64		fl_window_us;
-	int			fl_red;
+	int			fl_window,
+				fl_red;
 
-	int64		dedup_window_us;
+	int			dedup_window;
 	double		dedup_keep_pct;
 
-	double		w_spike,
-				w_change,
-				w_confirm,
-				w_bars,
-				w_vwap;
-	double		cap_spike,
-				cap_change,
-				cap_dv,
-				cap_bars,
-				cap_vwap;
+	double		weight[SC_NTERMS];
+	double		cap[SC_NTERMS];
 } IntradayConfig;
+
+#define KEY(path, kind, field, min, max) {path, kind, offsetof(IntradayConfig, field), min, max, false}
+#define KEY_ABOVE(path, field, min) {path, CV_NUMBER, offsetof(IntradayConfig, field), min, INFINITY, true}
+#define ANY_POSITIVE INFINITY
+
+/* every numeric and boolean key of the intraday section, with its range */
+static const ConfigKey intraday_keys[] = {
+	KEY("baseline.rolling_bars", CV_WHOLE, rolling_bars, 1, 10000),
+	KEY("baseline.profile_days", CV_WHOLE, profile_days, 1, MAX_PROFILE_DAYS),
+	KEY("baseline.profile_minutes", CV_WHOLE, profile_minutes, 0, 60),
+	KEY("baseline.min_days", CV_WHOLE, min_days, 1, MAX_PROFILE_DAYS),
+	KEY("baseline.min_samples", CV_WHOLE, min_samples, 1, 100000),
+	KEY("baseline.day_adjust", CV_BOOL, day_adjust, 0, 0),
+	KEY("baseline.day_adjust_lag_minutes", CV_WHOLE, day_adjust_lag, 0, 960),
+	KEY("baseline.day_adjust_min_bars", CV_WHOLE, day_adjust_min_bars, 1, 960),
+
+	KEY("filters.min_price", CV_NUMBER, min_price, 0, ANY_POSITIVE),
+	KEY("filters.max_price", CV_NUMBER, max_price, 0, ANY_POSITIVE),
+	KEY("filters.min_day_dollar_volume", CV_NUMBER, min_day_dv, 0, ANY_POSITIVE),
+	KEY("filters.min_day_dollar_volume_bearish", CV_NUMBER, min_day_dv_bear, 0, ANY_POSITIVE),
+	KEY("filters.min_float", CV_NUMBER, min_float, 0, ANY_POSITIVE),
+	KEY("filters.min_float_bearish", CV_NUMBER, min_float_bear, 0, ANY_POSITIVE),
+	KEY("filters.max_short_interest_pct", CV_NUMBER, max_si_pct, 0, ANY_POSITIVE),
+	KEY("filters.max_days_to_cover", CV_NUMBER, max_dtc, 0, ANY_POSITIVE),
+
+	KEY("volume_spike.enabled", CV_BOOL, enabled[EV_VOLUME_SPIKE], 0, 0),
+	KEY("volume_spike.rth.min_spike_x", CV_NUMBER, vs_rth_x, 0, ANY_POSITIVE),
+	KEY("volume_spike.rth.min_volume", CV_NUMBER, vs_rth_vol, 0, ANY_POSITIVE),
+	KEY("volume_spike.rth.min_dollar_volume", CV_NUMBER, vs_rth_dv, 0, ANY_POSITIVE),
+	KEY("volume_spike.extended.min_spike_x", CV_NUMBER, vs_ext_x, 0, ANY_POSITIVE),
+	KEY("volume_spike.extended.min_volume", CV_NUMBER, vs_ext_vol, 0, ANY_POSITIVE),
+	KEY("volume_spike.extended.min_dollar_volume", CV_NUMBER, vs_ext_dv, 0, ANY_POSITIVE),
+	KEY("volume_spike.up_min_change_pct", CV_NUMBER, vs_up_change, 0, ANY_POSITIVE),
+	KEY("volume_spike.down_min_red_bars", CV_WHOLE, vs_down_red, 1, 1000),
+	KEY("volume_spike.down_min_drop_from_high_pct", CV_NUMBER, vs_down_drop, 0, 100),
+
+	KEY("vwap_break.enabled", CV_BOOL, enabled[EV_VWAP_BREAK], 0, 0),
+	KEY("vwap_break.up.min_distance_pct", CV_NUMBER, vb_up_dist, 0, 100),
+	KEY("vwap_break.up.min_bars", CV_WHOLE, vb_up_bars, 1, 1000),
+	KEY("vwap_break.up.min_volume_x", CV_NUMBER, vb_up_x, 0, ANY_POSITIVE),
+	KEY("vwap_break.up.min_below_pct", CV_NUMBER, vb_up_below, 0, 100),
+	KEY("vwap_break.up.below_lookback_bars", CV_WHOLE, vb_up_lookback, 1, 1000),
+	KEY("vwap_break.down.min_distance_pct", CV_NUMBER, vb_down_dist, 0, 100),
+	KEY("vwap_break.down.min_bars", CV_WHOLE, vb_down_bars, 1, 1000),
+	KEY("vwap_break.down.min_volume_x", CV_NUMBER, vb_down_x, 0, ANY_POSITIVE),
+	KEY("vwap_break.down.failed_reclaim_lookback_bars", CV_WHOLE, vb_down_lookback, 0, 1000),
+
+	KEY("price_momentum.enabled", CV_BOOL, enabled[EV_PRICE_MOMENTUM], 0, 0),
+	KEY("price_momentum.window_minutes", CV_WHOLE, pm_window, 1, 480),
+	KEY("price_momentum.up.min_change_pct", CV_NUMBER, pm_up_change, 0, ANY_POSITIVE),
+	KEY("price_momentum.up.breakout_minutes", CV_WHOLE, pm_up_breakout, 1, 960),
+	KEY("price_momentum.up.min_volume_x", CV_NUMBER, pm_up_x, 0, ANY_POSITIVE),
+	KEY("price_momentum.down.min_change_pct", CV_NUMBER, pm_down_change, 0, 100),
+	KEY("price_momentum.down.breakdown_minutes", CV_WHOLE, pm_down_breakdown, 1, 960),
+	KEY("price_momentum.down.min_acceleration", CV_NUMBER, pm_down_accel, 0, ANY_POSITIVE),
+
+	KEY("consolidation_break.enabled", CV_BOOL, enabled[EV_CONSOLIDATION_BREAK], 0, 0),
+	KEY("consolidation_break.base_minutes", CV_WHOLE, cb_base, 1, 960),
+	KEY("consolidation_break.min_base_bars", CV_WHOLE, cb_min_base_bars, 1, 960),
+	KEY("consolidation_break.min_bars", CV_WHOLE, cb_bars, 1, 100),
+	KEY("consolidation_break.max_range_pct", CV_NUMBER, cb_max_range, 0, 100),
+	KEY("consolidation_break.min_breakout_pct", CV_NUMBER, cb_breakout, 0, 100),
+	KEY("consolidation_break.min_volume_x", CV_NUMBER, cb_x, 0, ANY_POSITIVE),
+
+	KEY("opening_range_break.enabled", CV_BOOL, enabled[EV_OPENING_RANGE_BREAK], 0, 0),
+	KEY("opening_range_break.range_minutes", CV_WHOLE, orb_range, 1, 390),
+	KEY("opening_range_break.cutoff_minutes", CV_WHOLE, orb_cutoff, 1, 390),
+	KEY("opening_range_break.min_breakout_pct", CV_NUMBER, orb_breakout, 0, 100),
+	KEY("opening_range_break.min_bars", CV_WHOLE, orb_bars, 1, 100),
+	KEY("opening_range_break.min_volume_x", CV_NUMBER, orb_x, 0, ANY_POSITIVE),
+
+	KEY("tape_speed.enabled", CV_BOOL, enabled[EV_TAPE_SPEED], 0, 0),
+	KEY("tape_speed.min_transactions", CV_NUMBER, ts_min_n, 0, ANY_POSITIVE),
+	KEY("tape_speed.min_spike_x", CV_NUMBER, ts_x, 0, ANY_POSITIVE),
+	KEY("tape_speed.min_bars", CV_WHOLE, ts_bars, 1, 1000),
+
+	KEY("flush.enabled", CV_BOOL, enabled[EV_FLUSH], 0, 0),
+	KEY("flush.min_drop_pct", CV_NUMBER, fl_drop, 0, 100),
+	KEY("flush.high_tolerance_pct", CV_NUMBER, fl_tolerance, 0, 100),
+	KEY("flush.window_minutes", CV_WHOLE, fl_window, 1, 960),
+	KEY("flush.min_volume_x", CV_NUMBER, fl_x, 0, ANY_POSITIVE),
+	KEY("flush.min_red_bars", CV_WHOLE, fl_red, 1, 1000),
+
+	KEY("dedup.window_minutes", CV_WHOLE, dedup_window, 0, 960),
+	KEY("dedup.keep_both_within_pct", CV_NUMBER, dedup_keep_pct, 0, 100),
+
+	KEY("score.weights.volume_spike", CV_NUMBER, weight[SC_SPIKE], 0, ANY_POSITIVE),
+	KEY("score.weights.price_change", CV_NUMBER, weight[SC_CHANGE], 0, ANY_POSITIVE),
+	KEY("score.weights.volume_confirm", CV_NUMBER, weight[SC_CONFIRM], 0, ANY_POSITIVE),
+	KEY("score.weights.consecutive_bars", CV_NUMBER, weight[SC_BARS], 0, ANY_POSITIVE),
+	KEY("score.weights.vwap_distance", CV_NUMBER, weight[SC_VWAP], 0, ANY_POSITIVE),
+	KEY_ABOVE("score.caps.spike_x", cap[SC_SPIKE], 0),
+	KEY_ABOVE("score.caps.price_change_pct", cap[SC_CHANGE], 0),
+	KEY_ABOVE("score.caps.dollar_volume", cap[SC_CONFIRM], 0),
+	KEY_ABOVE("score.caps.consecutive_bars", cap[SC_BARS], 0),
+	KEY_ABOVE("score.caps.vwap_distance_pct", cap[SC_VWAP], 0),
+};
+
+#undef KEY
+#undef KEY_ABOVE
 
 /* one bar of the current ticker-day, with what the detectors need */
 typedef struct IBar
@@ -199,22 +281,28 @@ typedef struct IBar
 				volume,
 				transactions;
 	double		price;			/* vwap, or the typical price */
+	double		dollar_volume;	/* price * volume */
 	double		float_shares,
 				si_pct,
-				dtc,
-				daily_atr;		/* NaN when the query has none */
+				dtc;			/* NaN when the query has none */
 	TapeSession session;
-	double		vol_x;			/* volume over the baseline, NaN without one */
-	double		trans_x;		/* transactions over their baseline, NaN */
+	int			key;			/* minute of the volume profile */
+	double		vol_typical;	/* the profile's geometric mean for the minute, or NaN */
+	double		trans_typical;
+	double		vol_base;		/* the volume baseline, NaN without one */
+	double		vol_x;			/* volume over it, NaN without one */
+	double		trans_base;		/* the same for transactions */
+	double		trans_x;
 	double		vwap;			/* RTH VWAP through this bar, NaN before 09:30 */
 	double		hod;			/* day high through this bar */
-	TimestampTz hod_ts;			/* when it was set */
+	TimestampTz near_hod_ts;	/* the last bar whose high was near hod */
 	int			red_streak;		/* red bars in a row ending here */
 	int			green_streak;	/* green bars in a row ending here */
 } IBar;
 
 typedef struct IEvent
 {
+	int			bar;			/* index of the bar of the day */
 	TimestampTz ts;
 	IntradayEventType type;
 	bool		up;
@@ -232,22 +320,44 @@ typedef struct IEvent
 	bool		dropped;
 } IEvent;
 
-typedef struct Detector
+/* the volume (and trade count) of each minute of a ticker's previous days */
+typedef struct VolumeProfile
+{
+	int			ndays;			/* days in the ring */
+	int			head;			/* next slot */
+	float	   *log_v;			/* [profile_days][PROFILE_KEYS], NaN: no bar */
+	float	   *log_t;
+	double		day_v[PROFILE_KEYS];	/* the current day, summed per key */
+	double		day_t[PROFILE_KEYS];
+	double		base_v[PROFILE_KEYS];	/* the baselines of the current day */
+	double		base_t[PROFILE_KEYS];
+	double		geo_v[PROFILE_KEYS];	/* their geometric means (the typical minute) */
+	double		geo_t[PROFILE_KEYS];
+} VolumeProfile;
+
+typedef struct Detector Detector;
+typedef void (*EventSink) (Detector *d, const IEvent *e);
+
+struct Detector
 {
 	IntradayConfig cfg;
-	Tuplestorestate *out;
-	TupleDesc	outdesc;
+	EventSink	sink;
+	void	   *sink_arg;
+	MemoryContext cxt;			/* the detector's own state */
 	MemoryContext day_cxt;		/* bars and events of one ticker-day */
 
 	/* the ticker */
 	char	   *ticker;
-	RollingMean *vol_base;
-	RollingMean *trans_base;
-	WilderAtr	atr;
-	double		atr_value;		/* daily ATR through the previous day, or NaN */
+	VolumeProfile *profile;
+	RollingMean *vol_roll;		/* the previous rolling_bars volumes */
+	RollingMean *trans_roll;
 
 	/* the ticker-day */
 	TradingDay	day;
+	bool		has_baseline;	/* the day has a volume baseline */
+	int			level_next;		/* the next bar to count in the day's level */
+	double		level_v[2];		/* sum of log(volume / profile), count */
+	double		level_t[2];		/* the same for transactions */
 	IBar	   *bars;
 	int			nbars;
 	int			cap;
@@ -256,113 +366,284 @@ typedef struct Detector
 	IEvent	   *events;
 	int			nevents;
 	int			evcap;
-} Detector;
+
+	/* for the closing notice */
+	int64		days;
+	int64		days_without_baseline;
+	int64		events_out;
+};
+
+/* the state of one pass over a ticker-day */
+typedef struct DayScan
+{
+	Detector   *d;
+	const IntradayConfig *c;
+	IBar	   *bars;
+	int			n;
+	bool		qualified[EV_NTYPES][2];	/* the bar before qualified */
+	int			above;			/* vwap_break: closes above the band in a row */
+	int			below;
+	double		or_high;		/* opening_range_break: the range */
+	double		or_low;
+	TimestampTz or_end;
+	TimestampTz orb_cutoff;
+	int			orb_run[2];		/* closes beyond the range in a row */
+	bool		orb_done[2];
+	int			fast;			/* tape_speed: fast bars in a row */
+} DayScan;
+
+typedef void (*BarJudge) (DayScan *s, int i);
+
+static void judge_volume_spike(DayScan *s, int i);
+static void judge_vwap_break(DayScan *s, int i);
+static void judge_price_momentum(DayScan *s, int i);
+static void judge_consolidation_break(DayScan *s, int i);
+static void judge_opening_range_break(DayScan *s, int i);
+static void judge_tape_speed(DayScan *s, int i);
+static void judge_flush(DayScan *s, int i);
+
+/* the detectors: an event type, and the function that judges each bar */
+static const struct
+{
+	const char *name;
+	BarJudge	judge;
+}			detectors[EV_NTYPES] = {
+	[EV_VOLUME_SPIKE] = {"volume_spike", judge_volume_spike},
+	[EV_VWAP_BREAK] = {"vwap_break", judge_vwap_break},
+	[EV_PRICE_MOMENTUM] = {"price_momentum", judge_price_momentum},
+	[EV_CONSOLIDATION_BREAK] = {"consolidation_break", judge_consolidation_break},
+	[EV_OPENING_RANGE_BREAK] = {"opening_range_break", judge_opening_range_break},
+	[EV_TAPE_SPEED] = {"tape_speed", judge_tape_speed},
+	[EV_FLUSH] = {"flush", judge_flush},
+};
+
+static void finish_day(Detector *d);
 
 PG_FUNCTION_INFO_V1(tape_detect_intraday);
+PG_FUNCTION_INFO_V1(tape_intraday_events_step);
+PG_FUNCTION_INFO_V1(tape_intraday_events_final);
 
-static void read_config(IntradayConfig *c, Jsonb *j);
-static void start_ticker(Detector *d, const char *ticker);
-static void add_bar(Detector *d, const BarRow *row);
-static void finish_day(Detector *d);
-static IEvent *new_event(Detector *d, int i, IntradayEventType type, bool up);
-static void score_event(const IntradayConfig *c, IEvent *e);
-static void detect_day(Detector *d);
-static void dedup_day(Detector *d);
-static void emit_day(Detector *d, double day_dv);
+/* ---------------------------------------------------------------------
+ * Configuration
+ * ---------------------------------------------------------------------
+ */
 
 static void
 read_config(IntradayConfig *c, Jsonb *j)
 {
-#define NUM(p) config_number(j, p)
-#define MIN_US(p) ((int64) (NUM(p) * USECS_PER_MINUTE))
-	c->baseline_bars = (int) NUM("baseline_bars");
-	if (c->baseline_bars < 1 || c->baseline_bars > 10000)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("configuration key \"baseline_bars\" must be between 1 and 10000")));
-	c->min_price = NUM("filters.min_price");
-	c->max_price = NUM("filters.max_price");
-	c->min_day_dv = NUM("filters.min_day_dollar_volume");
-	c->min_day_dv_bear = NUM("filters.min_day_dollar_volume_bearish");
-	c->min_float = NUM("filters.min_float");
-	c->min_float_bear = NUM("filters.min_float_bearish");
-	c->max_si_pct = NUM("filters.max_short_interest_pct");
-	c->max_dtc = NUM("filters.max_days_to_cover");
+	static const char *const methods[] = {"profile", "rolling", NULL};
+	static const char *const fallbacks[] = {"none", "rolling", NULL};
 
-	c->vs_enabled = config_bool(j, "volume_spike.enabled");
-	c->vs_rth_x = NUM("volume_spike.rth.min_spike_x");
-	c->vs_rth_vol = NUM("volume_spike.rth.min_volume");
-	c->vs_rth_dv = NUM("volume_spike.rth.min_dollar_volume");
-	c->vs_ext_x = NUM("volume_spike.extended.min_spike_x");
-	c->vs_ext_vol = NUM("volume_spike.extended.min_volume");
-	c->vs_ext_dv = NUM("volume_spike.extended.min_dollar_volume");
-	c->vs_down_red = (int) NUM("volume_spike.down_min_red_bars");
-	c->vs_down_drop = NUM("volume_spike.down_min_drop_from_high_pct");
+	config_read("intraday", j, intraday_keys, lengthof(intraday_keys), c);
+	c->method = strcmp(config_string("intraday", j, "baseline.method", methods), "profile") == 0 ?
+		BASELINE_PROFILE : BASELINE_ROLLING;
+	c->fallback_rolling = strcmp(config_string("intraday", j, "baseline.fallback", fallbacks), "rolling") == 0;
 
-	c->vb_enabled = config_bool(j, "vwap_break.enabled");
-	c->vb_up_dist = NUM("vwap_break.up.min_distance_pct");
-	c->vb_up_bars = (int) NUM("vwap_break.up.min_bars");
-	c->vb_up_x = NUM("vwap_break.up.min_volume_x");
-	c->vb_down_dist = NUM("vwap_break.down.min_distance_pct");
-	c->vb_down_bars = (int) NUM("vwap_break.down.min_bars");
-	c->vb_down_x = NUM("vwap_break.down.min_volume_x");
-	c->vb_down_lookback = (int) NUM("vwap_break.down.failed_reclaim_lookback_bars");
+	/* what one key cannot say alone */
+	if (c->min_days > c->profile_days)
+		config_out_of_range("intraday", "baseline.min_days", c->min_days,
+							"at most baseline.profile_days");
+	if (c->max_price < c->min_price)
+		config_out_of_range("intraday", "filters.max_price", c->max_price,
+							"at least filters.min_price");
+	if (c->orb_cutoff < c->orb_range)
+		config_out_of_range("intraday", "opening_range_break.cutoff_minutes", c->orb_cutoff,
+							"at least opening_range_break.range_minutes");
+}
 
-	c->pm_enabled = config_bool(j, "price_momentum.enabled");
-	c->pm_window_us = MIN_US("price_momentum.window_minutes");
-	c->pm_up_change = NUM("price_momentum.up.min_change_pct");
-	c->pm_up_breakout_us = MIN_US("price_momentum.up.breakout_minutes");
-	c->pm_up_x = NUM("price_momentum.up.min_volume_x");
-	c->pm_down_change = NUM("price_momentum.down.min_change_pct");
-	c->pm_down_breakdown_us = MIN_US("price_momentum.down.breakdown_minutes");
-	c->pm_down_accel = NUM("price_momentum.down.min_acceleration");
+/* ---------------------------------------------------------------------
+ * The volume baseline
+ * ---------------------------------------------------------------------
+ */
 
-	c->cb_enabled = config_bool(j, "consolidation_break.enabled");
-	c->cb_base_us = MIN_US("consolidation_break.base_minutes");
-	c->cb_min_bars = (int) NUM("consolidation_break.min_base_bars");
-	c->cb_max_range_atr = NUM("consolidation_break.max_range_atr");
-	c->cb_atr_days = (int) NUM("consolidation_break.atr_days");
-	c->cb_breakout = NUM("consolidation_break.min_breakout_pct");
-	c->cb_x = NUM("consolidation_break.min_volume_x");
-	if (c->cb_atr_days < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("configuration key \"consolidation_break.atr_days\" must be at least 1")));
+/*
+ * profile_key
+ *		The minute of the volume profile of a bar at ts in session s.
+ */
+static int
+profile_key(const TradingDay *day, TapeSession s, TimestampTz ts)
+{
+	int			i;
+	int			len;
 
-	c->orb_enabled = config_bool(j, "opening_range_break.enabled");
-	c->orb_range_us = MIN_US("opening_range_break.range_minutes");
-	c->orb_breakout = NUM("opening_range_break.min_breakout_pct");
-	c->orb_x = NUM("opening_range_break.min_volume_x");
+	switch (s)
+	{
+		case SESSION_PM:
+			return (int) ((ts - day->pm_open) / USECS_PER_MINUTE);
+		case SESSION_RTH:
+			i = (int) ((ts - day->rth_open) / USECS_PER_MINUTE);
+			len = (int) ((day->rth_close - day->rth_open) / USECS_PER_MINUTE);
+			return KEY_RTH + (i < len / 2 ? i : (RTH_CLOSE_MIN - RTH_OPEN_MIN) - (len - i));
+		case SESSION_AH:
+			i = (int) ((ts - day->rth_close) / USECS_PER_MINUTE);
+			return KEY_AH + Min(i, PROFILE_KEYS - KEY_AH - 1);
+		case SESSION_NONE:
+			break;
+	}
+	return 0;
+}
 
-	c->ts_enabled = config_bool(j, "tape_speed.enabled");
-	c->ts_min_n = NUM("tape_speed.min_transactions");
-	c->ts_x = NUM("tape_speed.min_spike_x");
+/* the first and last key of the session of key k */
+static inline void
+session_keys(int k, int *first, int *last)
+{
+	*first = k < KEY_RTH ? 0 : (k < KEY_AH ? KEY_RTH : KEY_AH);
+	*last = k < KEY_RTH ? KEY_RTH - 1 : (k < KEY_AH ? KEY_AH - 1 : PROFILE_KEYS - 1);
+}
 
-	c->fl_enabled = config_bool(j, "flush.enabled");
-	c->fl_drop = NUM("flush.min_drop_pct");
-	c->fl_window_us = MIN_US("flush.window_minutes");
-	c->fl_x = NUM("flush.min_volume_x");
-	c->fl_red = (int) NUM("flush.min_red_bars");
+/* sums of the log volumes of a minute over the days of the ring */
+typedef struct LogSums
+{
+	double		sum;
+	double		sq;
+	int			n;
+} LogSums;
 
-	c->dedup_window_us = MIN_US("dedup.window_minutes");
-	c->dedup_keep_pct = NUM("dedup.keep_both_within_pct");
+static inline void
+log_sums_add(LogSums *a, const LogSums *b)
+{
+	a->sum += b->sum;
+	a->sq += b->sq;
+	a->n += b->n;
+}
 
-	c->w_spike = NUM("score.weights.volume_spike");
-	c->w_change = NUM("score.weights.price_change");
-	c->w_confirm = NUM("score.weights.volume_confirm");
-	c->w_bars = NUM("score.weights.consecutive_bars");
-	c->w_vwap = NUM("score.weights.vwap_distance");
-	c->cap_spike = NUM("score.caps.spike_x");
-	c->cap_change = NUM("score.caps.price_change_pct");
-	c->cap_dv = NUM("score.caps.dollar_volume");
-	c->cap_bars = NUM("score.caps.consecutive_bars");
-	c->cap_vwap = NUM("score.caps.vwap_distance_pct");
-	if (c->cap_spike <= 0 || c->cap_change <= 0 || c->cap_dv <= 0 || c->cap_bars <= 0 || c->cap_vwap <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("score caps must be positive")));
-#undef NUM
-#undef MIN_US
+/*
+ * The mean volume of a log-normal with the mean and variance of these logs,
+ * exp(mean + variance / 2), and their geometric mean, exp(mean); NaN with
+ * fewer than min_samples of them.  The first is on the scale of an
+ * arithmetic mean, yet one outlier barely moves it.
+ */
+static inline void
+log_normal_mean(const LogSums *s, int min_samples, double *mean_out, double *geo_out)
+{
+	double		mean,
+				var;
+
+	if (s->n < min_samples)
+	{
+		*mean_out = *geo_out = NAN;
+		return;
+	}
+	mean = s->sum / s->n;
+	var = Max(0.0, s->sq / s->n - mean * mean);
+	*mean_out = exp(mean + var / 2.0);
+	*geo_out = exp(mean);
+}
+
+/*
+ * profile_baselines
+ *		The baseline of each minute for the coming day, from the ticker's
+ *		volumes at that minute and the profile_minutes either side of it
+ *		(within its session) over the days in the ring; with fewer than
+ *		min_samples of them, from the whole session; NaN with fewer still.
+ *		The same for transactions.
+ */
+static void
+profile_baselines(const IntradayConfig *c, VolumeProfile *p)
+{
+	LogSums		v[PROFILE_KEYS],
+				t[PROFILE_KEYS];
+	LogSums		ses_v[3],
+				ses_t[3];
+
+	memset(ses_v, 0, sizeof(ses_v));
+	memset(ses_t, 0, sizeof(ses_t));
+	for (int k = 0; k < PROFILE_KEYS; k++)
+	{
+		int			ses = k < KEY_RTH ? 0 : (k < KEY_AH ? 1 : 2);
+
+		memset(&v[k], 0, sizeof(LogSums));
+		memset(&t[k], 0, sizeof(LogSums));
+		for (int dd = 0; dd < p->ndays; dd++)
+		{
+			float		lv = p->log_v[dd * PROFILE_KEYS + k];
+			float		lt = p->log_t[dd * PROFILE_KEYS + k];
+
+			if (!isnan(lv))
+			{
+				v[k].sum += lv;
+				v[k].sq += (double) lv * lv;
+				v[k].n++;
+			}
+			if (!isnan(lt))
+			{
+				t[k].sum += lt;
+				t[k].sq += (double) lt * lt;
+				t[k].n++;
+			}
+		}
+		log_sums_add(&ses_v[ses], &v[k]);
+		log_sums_add(&ses_t[ses], &t[k]);
+	}
+	for (int k = 0; k < PROFILE_KEYS; k++)
+	{
+		int			first,
+					last,
+					ses = k < KEY_RTH ? 0 : (k < KEY_AH ? 1 : 2);
+		LogSums		nv,
+					nt;
+
+		memset(&nv, 0, sizeof(nv));
+		memset(&nt, 0, sizeof(nt));
+		session_keys(k, &first, &last);
+		for (int j = Max(first, k - c->profile_minutes); j <= Min(last, k + c->profile_minutes); j++)
+		{
+			log_sums_add(&nv, &v[j]);
+			log_sums_add(&nt, &t[j]);
+		}
+		log_normal_mean(nv.n >= c->min_samples ? &nv : &ses_v[ses], c->min_samples,
+						&p->base_v[k], &p->geo_v[k]);
+		log_normal_mean(nt.n >= c->min_samples ? &nt : &ses_t[ses], c->min_samples,
+						&p->base_t[k], &p->geo_t[k]);
+	}
+}
+
+/*
+ * profile_add_day
+ *		Fold the finished day's volumes into the ring of days.
+ */
+static void
+profile_add_day(const IntradayConfig *c, VolumeProfile *p)
+{
+	float	   *v = &p->log_v[p->head * PROFILE_KEYS];
+	float	   *t = &p->log_t[p->head * PROFILE_KEYS];
+
+	for (int k = 0; k < PROFILE_KEYS; k++)
+	{
+		v[k] = p->day_v[k] > 0 ? (float) log(p->day_v[k]) : NAN;
+		t[k] = p->day_t[k] > 0 ? (float) log(p->day_t[k]) : NAN;
+		p->day_v[k] = 0;
+		p->day_t[k] = 0;
+	}
+	p->head = (p->head + 1) % c->profile_days;
+	if (p->ndays < c->profile_days)
+		p->ndays++;
+}
+
+/* ---------------------------------------------------------------------
+ * The engine: tickers, days, bars
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * detector_init
+ *		A detector with its configuration; its state lives in a child of the
+ *		current memory context.
+ */
+static void
+detector_init(Detector *d, Jsonb *config, EventSink sink, void *sink_arg)
+{
+	memset(d, 0, sizeof(Detector));
+	read_config(&d->cfg, config);
+	d->sink = sink;
+	d->sink_arg = sink_arg;
+	d->cxt = AllocSetContextCreate(CurrentMemoryContext, "tape intraday detector", ALLOCSET_DEFAULT_SIZES);
+	d->day_cxt = AllocSetContextCreate(d->cxt, "tape intraday detector day", ALLOCSET_DEFAULT_SIZES);
+	d->profile = MemoryContextAllocZero(d->cxt, sizeof(VolumeProfile));
+	d->profile->log_v = MemoryContextAlloc(d->cxt, sizeof(float) * PROFILE_KEYS * d->cfg.profile_days);
+	d->profile->log_t = MemoryContextAlloc(d->cxt, sizeof(float) * PROFILE_KEYS * d->cfg.profile_days);
+	d->vol_roll = MemoryContextAlloc(d->cxt, ROLLING_MEAN_SIZE(d->cfg.rolling_bars));
+	d->trans_roll = MemoryContextAlloc(d->cxt, ROLLING_MEAN_SIZE(d->cfg.rolling_bars));
 }
 
 /*
@@ -372,42 +653,108 @@ read_config(IntradayConfig *c, Jsonb *j)
 static void
 start_ticker(Detector *d, const char *ticker)
 {
-	MemoryContext old = MemoryContextSwitchTo(CurTransactionContext);
-
 	if (d->ticker)
 		pfree(d->ticker);
-	d->ticker = pstrdup(ticker);
-	if (d->vol_base == NULL)
+	d->ticker = MemoryContextStrdup(d->cxt, ticker);
+	d->profile->ndays = 0;
+	d->profile->head = 0;
+	memset(d->profile->day_v, 0, sizeof(d->profile->day_v));
+	memset(d->profile->day_t, 0, sizeof(d->profile->day_t));
+	rolling_mean_init(d->vol_roll, d->cfg.rolling_bars);
+	rolling_mean_init(d->trans_roll, d->cfg.rolling_bars);
+}
+
+/*
+ * start_day
+ *		The first bar of a ticker-day: its calendar and baselines.
+ */
+static void
+start_day(Detector *d, TimestampTz ts)
+{
+	const IntradayConfig *c = &d->cfg;
+
+	calendar_day_of(ts, &d->day);
+	d->vwap_pv = 0;
+	d->vwap_v = 0;
+	d->level_next = 0;
+	d->level_v[0] = d->level_v[1] = 0;
+	d->level_t[0] = d->level_t[1] = 0;
+	if (c->method == BASELINE_ROLLING)
+		d->has_baseline = true;
+	else if (d->profile->ndays >= c->min_days)
 	{
-		d->vol_base = palloc(ROLLING_MEAN_SIZE(d->cfg.baseline_bars));
-		d->trans_base = palloc(ROLLING_MEAN_SIZE(d->cfg.baseline_bars));
+		profile_baselines(c, d->profile);
+		d->has_baseline = true;
 	}
-	rolling_mean_init(d->vol_base, d->cfg.baseline_bars);
-	rolling_mean_init(d->trans_base, d->cfg.baseline_bars);
-	wilder_atr_init(&d->atr, d->cfg.cb_atr_days);
-	d->atr_value = NAN;
-	MemoryContextSwitchTo(old);
+	else
+		d->has_baseline = c->fallback_rolling;
+}
+
+/* the baseline of a bar from the rolling mean (the seeds' rule) */
+static inline double
+rolling_base(RollingMean *r, double value)
+{
+	double		mean = NAN;
+
+	if (isnan(value))
+		return NAN;
+	if (!rolling_mean_full(r, &mean) || mean <= 0)
+		mean = NAN;
+	rolling_mean_add(r, value);
+	return mean;
+}
+
+/*
+ * day_level
+ *		The day's own level of volume (and transactions) against the profile
+ *		before ts: the geometric mean of volume / the profile's geometric mean
+ *		over the day's bars
+ *		at least day_adjust_lag minutes before ts; 1 with fewer than
+ *		day_adjust_min_bars of them.
+ */
+static void
+day_level(Detector *d, TimestampTz ts, double *level_v, double *level_t)
+{
+	const IntradayConfig *c = &d->cfg;
+	TimestampTz upto = ts - (int64) c->day_adjust_lag * USECS_PER_MINUTE;
+
+	while (d->level_next < d->nbars && d->bars[d->level_next].ts <= upto)
+	{
+		IBar	   *k = &d->bars[d->level_next++];
+
+		if (k->volume > 0 && k->vol_typical > 0)
+		{
+			d->level_v[0] += log(k->volume / k->vol_typical);
+			d->level_v[1]++;
+		}
+		if (k->transactions > 0 && k->trans_typical > 0)
+		{
+			d->level_t[0] += log(k->transactions / k->trans_typical);
+			d->level_t[1]++;
+		}
+	}
+	*level_v = d->level_v[1] >= c->day_adjust_min_bars ? exp(d->level_v[0] / d->level_v[1]) : 1.0;
+	*level_t = d->level_t[1] >= c->day_adjust_min_bars ? exp(d->level_t[0] / d->level_t[1]) : 1.0;
 }
 
 /*
  * add_bar
  *		Append a bar to the current ticker-day, with its baselines (from the
- *		bars before it only), VWAP, day high and streaks.
+ *		days, or the bars, before it only), VWAP, day high and streaks.
  */
 static void
 add_bar(Detector *d, const BarRow *row)
 {
+	const IntradayConfig *c = &d->cfg;
 	IBar	   *b;
 	IBar	   *prev;
-	double		mean;
 	TapeSession s;
+	double		roll_v,
+				roll_t;
+	bool		use_profile;
 
 	if (d->nbars == 0)
-	{
-		calendar_day_of(row->ts, &d->day);
-		d->vwap_pv = 0;
-		d->vwap_v = 0;
-	}
+		start_day(d, row->ts);
 	s = calendar_session(&d->day, row->ts);
 	if (s == SESSION_NONE)
 		return;					/* outside the sessions of a trading day */
@@ -430,21 +777,44 @@ add_bar(Detector *d, const BarRow *row)
 	b->volume = row->v[BC_VOLUME];
 	b->transactions = row->v[BC_TRANSACTIONS];
 	b->price = isnan(row->v[BC_VWAP]) ? (b->high + b->low + b->close) / 3.0 : row->v[BC_VWAP];
+	b->dollar_volume = b->price * b->volume;
 	b->float_shares = row->v[BC_FLOAT_SHARES];
 	b->si_pct = row->v[BC_SHORT_INTEREST_PCT];
 	b->dtc = row->v[BC_DAYS_TO_COVER];
-	b->daily_atr = row->v[BC_DAILY_ATR];
 	b->session = s;
+	b->key = profile_key(&d->day, s, b->ts);
 
-	/* baselines: the bars before this one */
-	b->vol_x = (rolling_mean_full(d->vol_base, &mean) && mean > 0) ? b->volume / mean : NAN;
-	rolling_mean_add(d->vol_base, b->volume);
-	b->trans_x = NAN;
-	if (!isnan(b->transactions))
+	/* baselines: the bars, or days, before this one */
+	roll_v = roll_t = NAN;
+	if (c->method == BASELINE_ROLLING || c->fallback_rolling)
 	{
-		b->trans_x = (rolling_mean_full(d->trans_base, &mean) && mean > 0) ? b->transactions / mean : NAN;
-		rolling_mean_add(d->trans_base, b->transactions);
+		roll_v = rolling_base(d->vol_roll, b->volume);
+		roll_t = rolling_base(d->trans_roll, b->transactions);
 	}
+	use_profile = c->method == BASELINE_PROFILE && d->profile->ndays >= c->min_days;
+	b->vol_typical = use_profile ? d->profile->geo_v[b->key] : NAN;
+	b->trans_typical = use_profile ? d->profile->geo_t[b->key] : NAN;
+	if (use_profile)
+	{
+		double		level_v = 1.0,
+					level_t = 1.0;
+
+		if (c->day_adjust)
+			day_level(d, b->ts, &level_v, &level_t);
+		b->vol_base = d->profile->base_v[b->key] * level_v;
+		b->trans_base = d->profile->base_t[b->key] * level_t;
+	}
+	else
+	{
+		b->vol_base = d->has_baseline ? roll_v : NAN;
+		b->trans_base = d->has_baseline ? roll_t : NAN;
+	}
+	b->vol_x = b->vol_base > 0 ? b->volume / b->vol_base : NAN;
+	b->trans_x = (b->trans_base > 0 && !isnan(b->transactions)) ? b->transactions / b->trans_base : NAN;
+	if (b->volume > 0)
+		d->profile->day_v[b->key] += b->volume;
+	if (b->transactions > 0)
+		d->profile->day_t[b->key] += b->transactions;
 
 	/* VWAP anchored at 09:30 */
 	b->vwap = NAN;
@@ -459,30 +829,47 @@ add_bar(Detector *d, const BarRow *row)
 			b->vwap = d->vwap_pv / d->vwap_v;
 	}
 
-	/* day high and streaks */
-	if (prev == NULL || b->high > prev->hod)
-	{
-		b->hod = b->high;
-		b->hod_ts = b->ts;
-	}
-	else
-	{
-		b->hod = prev->hod;
-		b->hod_ts = prev->hod_ts;
-	}
+	/* day high, the last bar near it, streaks */
+	b->hod = (prev == NULL || b->high > prev->hod) ? b->high : prev->hod;
+	b->near_hod_ts = (prev == NULL || b->high >= b->hod * (1.0 - c->fl_tolerance / 100.0)) ?
+		b->ts : prev->near_hod_ts;
 	b->red_streak = b->close < b->open ? (prev ? prev->red_streak : 0) + 1 : 0;
 	b->green_streak = b->close > b->open ? (prev ? prev->green_streak : 0) + 1 : 0;
 	d->nbars++;
 }
 
 /*
+ * detector_feed
+ *		One bar, in (ticker, ts) order.
+ */
+static void
+detector_feed(Detector *d, const BarRow *row)
+{
+	if (d->ticker == NULL || strcmp(d->ticker, row->ticker) != 0)
+	{
+		finish_day(d);
+		start_ticker(d, row->ticker);
+	}
+	else if (d->nbars > 0 && row->ts >= d->day.next_midnight)
+		finish_day(d);
+	add_bar(d, row);
+}
+
+/* ---------------------------------------------------------------------
+ * The detectors
+ * ---------------------------------------------------------------------
+ */
+
+/*
  * new_event
- *		A candidate event at bar i, with the bar's common measures.
+ *		An event at bar i, with the bar's own measures; a detector overrides
+ *		what it measures otherwise.
  */
 static IEvent *
-new_event(Detector *d, int i, IntradayEventType type, bool up)
+new_event(DayScan *s, int i, IntradayEventType type, bool up)
 {
-	IBar	   *b = &d->bars[i];
+	Detector   *d = s->d;
+	IBar	   *b = &s->bars[i];
 	IEvent	   *e;
 
 	if (d->nevents == d->evcap)
@@ -496,21 +883,422 @@ new_event(Detector *d, int i, IntradayEventType type, bool up)
 	}
 	e = &d->events[d->nevents++];
 	memset(e, 0, sizeof(IEvent));
+	e->bar = i;
 	e->ts = b->ts;
 	e->type = type;
 	e->up = up;
 	e->session = b->session;
 	e->close = b->close;
 	e->volume = b->volume;
-	e->dollar_volume = b->close * b->volume;
+	e->dollar_volume = b->dollar_volume;
 	e->spike_x = b->vol_x;
 	e->vwap = b->vwap;
 	e->vwap_dist = isnan(b->vwap) ? NAN : (b->close / b->vwap - 1.0) * 100.0;
 	e->pct_change = (b->close / b->open - 1.0) * 100.0;
 	e->level = NAN;
-	e->bars = up ? Max(1, b->green_streak) : Max(1, b->red_streak);
+	e->bars = up ? b->green_streak : b->red_streak;
 	return e;
 }
+
+/*
+ * run_start
+ *		For the detectors that fire on the first bar of a run of qualifying
+ *		bars (per direction): the event when bar i qualifies and the bar
+ *		before it (the day's previous bar) did not, else NULL.
+ */
+static IEvent *
+run_start(DayScan *s, int i, IntradayEventType type, bool up, bool qualifies)
+{
+	bool		was = s->qualified[type][up];
+
+	s->qualified[type][up] = qualifies;
+	return (qualifies && !was) ? new_event(s, i, type, up) : NULL;
+}
+
+/* the volume of bars i-len+1 .. i over their baselines; NaN without them */
+static double
+run_volume_x(DayScan *s, int i, int len, bool transactions)
+{
+	double		v = 0,
+				base = 0;
+
+	for (int k = i - len + 1; k <= i; k++)
+	{
+		v += transactions ? s->bars[k].transactions : s->bars[k].volume;
+		base += transactions ? s->bars[k].trans_base : s->bars[k].vol_base;
+	}
+	return base > 0 ? v / base : NAN;
+}
+
+/*
+ * The index of the last bar at or before ts (bars before i, same day), or
+ * -1.
+ */
+static int
+bar_at_or_before(DayScan *s, int i, TimestampTz ts)
+{
+	for (int m = i - 1; m >= 0; m--)
+	{
+		if (s->bars[m].ts <= ts)
+			return m;
+	}
+	return -1;
+}
+
+/*
+ * volume_spike: vol_x, volume and dollar volume at or above the session's
+ * thresholds.  Up: the bar closed at or above its open and up_min_change_pct
+ * above the previous bar's close (its own open for the day's first bar).
+ * Down: it closed red, at least the down_min_red_bars-th red bar in a row,
+ * and down_min_drop_from_high_pct under the day high (the level).  On the
+ * first bar of a run.
+ */
+static void
+judge_volume_spike(DayScan *s, int i)
+{
+	const IntradayConfig *c = s->c;
+	IBar	   *b = &s->bars[i];
+	bool		rth = b->session == SESSION_RTH;
+	bool		spike = !isnan(b->vol_x) &&
+		b->vol_x >= (rth ? c->vs_rth_x : c->vs_ext_x) &&
+		b->volume >= (rth ? c->vs_rth_vol : c->vs_ext_vol) &&
+		b->dollar_volume >= (rth ? c->vs_rth_dv : c->vs_ext_dv);
+	double		change = (b->close / (i > 0 ? s->bars[i - 1].close : b->open) - 1.0) * 100.0;
+	bool		down = spike && b->close < b->open && b->red_streak >= c->vs_down_red &&
+		b->close <= b->hod * (1.0 - c->vs_down_drop / 100.0);
+	IEvent	   *e;
+
+	e = run_start(s, i, EV_VOLUME_SPIKE, true,
+				  spike && b->close >= b->open && change >= c->vs_up_change);
+	if (e)
+		e->pct_change = change;
+	e = run_start(s, i, EV_VOLUME_SPIKE, false, down);
+	if (e)
+	{
+		e->pct_change = (b->close / b->hod - 1.0) * 100.0;
+		e->level = b->hod;
+	}
+}
+
+/*
+ * came_from_below
+ *		The price had lost VWAP before the run starting after bar j: walking
+ *		back from bar j through closes inside the band (at or above VWAP,
+ *		under the reclaim distance), the first close outside it was under
+ *		VWAP; and within the below_lookback_bars bars up to bar j, a close was
+ *		min_below_pct or more under VWAP.
+ */
+static bool
+came_from_below(DayScan *s, int j)
+{
+	const IntradayConfig *c = s->c;
+	bool		under = false;
+
+	for (int k = j; k >= 0; k--)
+	{
+		IBar	   *b = &s->bars[k];
+
+		if (isnan(b->vwap))
+			return false;
+		if (b->close < b->vwap)
+		{
+			under = true;
+			break;
+		}
+		if (b->close >= b->vwap * (1.0 + c->vb_up_dist / 100.0))
+			return false;
+	}
+	if (!under)
+		return false;
+	for (int k = j; k >= 0 && k > j - c->vb_up_lookback; k--)
+	{
+		IBar	   *b = &s->bars[k];
+
+		if (!isnan(b->vwap) && b->close <= b->vwap * (1.0 - c->vb_up_below / 100.0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * failed_reclaim
+ *		An attempt to reclaim VWAP that failed, at one of bars first-lookback
+ *		.. first: coming from under VWAP (the close before it was under), its
+ *		high reached VWAP and it closed under.
+ */
+static bool
+failed_reclaim(DayScan *s, int first)
+{
+	for (int k = first; k >= 1 && k >= first - s->c->vb_down_lookback; k--)
+	{
+		IBar	   *b = &s->bars[k];
+		IBar	   *before = &s->bars[k - 1];
+
+		if (!isnan(b->vwap) && b->high >= b->vwap && b->close < b->vwap &&
+			!isnan(before->vwap) && before->close < before->vwap)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * vwap_break: a run of closes beyond VWAP by the distance, judged on the bar
+ * that completes min_bars of them (the confirmation) and only there, on the
+ * run's volume.  Up (reclaim): the price had lost VWAP (came_from_below).
+ * Down (rejection): a failed reclaim within the lookback bars before the
+ * run, or on its first bar.
+ */
+static void
+judge_vwap_break(DayScan *s, int i)
+{
+	const IntradayConfig *c = s->c;
+	IBar	   *b = &s->bars[i];
+	IEvent	   *e;
+	double		x;
+
+	if (isnan(b->vwap))
+	{
+		s->above = s->below = 0;
+		return;
+	}
+	s->above = b->close >= b->vwap * (1.0 + c->vb_up_dist / 100.0) ? s->above + 1 : 0;
+	s->below = b->close <= b->vwap * (1.0 - c->vb_down_dist / 100.0) ? s->below + 1 : 0;
+
+	if (s->above == c->vb_up_bars && came_from_below(s, i - s->above) &&
+		(x = run_volume_x(s, i, s->above, false)) >= c->vb_up_x)
+	{
+		e = new_event(s, i, EV_VWAP_BREAK, true);
+		e->spike_x = x;
+		e->pct_change = e->vwap_dist;
+		e->level = b->vwap;
+		e->bars = s->above;
+	}
+	if (s->below == c->vb_down_bars && failed_reclaim(s, i - s->below + 1) &&
+		(x = run_volume_x(s, i, s->below, false)) >= c->vb_down_x)
+	{
+		e = new_event(s, i, EV_VWAP_BREAK, false);
+		e->spike_x = x;
+		e->pct_change = e->vwap_dist;
+		e->level = b->vwap;
+		e->bars = s->below;
+	}
+}
+
+/*
+ * price_momentum: the close against the close window_minutes earlier (the
+ * last bar at or before then, same day).  Up: change >= min_change_pct,
+ * above every high of the previous breakout_minutes, vol_x >=
+ * min_volume_x.  Down: change <= -min_change_pct, under every low of the
+ * previous breakdown_minutes, and the fall at least min_acceleration times
+ * the fall of the window before (0 when that window rose or has no bar).
+ * On the first bar of a run.
+ */
+static void
+judge_price_momentum(DayScan *s, int i)
+{
+	const IntradayConfig *c = s->c;
+	IBar	   *b = &s->bars[i];
+	int64		window = (int64) c->pm_window * USECS_PER_MINUTE;
+	int			j = bar_at_or_before(s, i, b->ts - window);
+	double		change = NAN,
+				hi = -INFINITY,
+				lo = INFINITY;
+	bool		up = false,
+				down = false;
+	IEvent	   *e;
+
+	if (j >= 0)
+	{
+		change = (b->close / s->bars[j].close - 1.0) * 100.0;
+		if (change >= c->pm_up_change && !isnan(b->vol_x) && b->vol_x >= c->pm_up_x)
+		{
+			TimestampTz from = b->ts - (int64) c->pm_up_breakout * USECS_PER_MINUTE;
+
+			for (int m = i - 1; m >= 0 && s->bars[m].ts >= from; m--)
+				hi = Max(hi, s->bars[m].high);
+			up = b->close > hi;
+		}
+		if (change <= -c->pm_down_change)
+		{
+			TimestampTz from = b->ts - (int64) c->pm_down_breakdown * USECS_PER_MINUTE;
+			int			k = bar_at_or_before(s, j + 1, b->ts - 2 * window);
+			double		prev_fall = 0;
+
+			for (int m = i - 1; m >= 0 && s->bars[m].ts >= from; m--)
+				lo = Min(lo, s->bars[m].low);
+			if (k >= 0)
+				prev_fall = Max(0.0, -(s->bars[j].close / s->bars[k].close - 1.0) * 100.0);
+			down = b->close < lo && -change >= c->pm_down_accel * prev_fall;
+		}
+	}
+	if ((e = run_start(s, i, EV_PRICE_MOMENTUM, true, up)) != NULL)
+	{
+		e->pct_change = change;
+		e->level = hi;
+	}
+	if ((e = run_start(s, i, EV_PRICE_MOMENTUM, false, down)) != NULL)
+	{
+		e->pct_change = change;
+		e->level = lo;
+	}
+}
+
+/*
+ * base_of
+ *		The base before bar f: the high and low of the bars of the previous
+ *		base_minutes, if there are at least min_base_bars of them and they
+ *		span at most max_range_pct of their low.
+ */
+static bool
+base_of(DayScan *s, int f, double *hi, double *lo)
+{
+	const IntradayConfig *c = s->c;
+	TimestampTz from = s->bars[f].ts - (int64) c->cb_base * USECS_PER_MINUTE;
+	int			count = 0;
+
+	*hi = -INFINITY;
+	*lo = INFINITY;
+	for (int m = f - 1; m >= 0 && s->bars[m].ts >= from; m--, count++)
+	{
+		*hi = Max(*hi, s->bars[m].high);
+		*lo = Min(*lo, s->bars[m].low);
+	}
+	return count >= c->cb_min_base_bars && *lo > 0 && (*hi / *lo - 1.0) * 100.0 <= c->cb_max_range;
+}
+
+/*
+ * consolidation_break: a run of min_bars closes min_breakout_pct beyond the
+ * base before the run's first bar (base_of), the close before the run not
+ * beyond it, and the run's volume min_volume_x times its baseline; judged on
+ * the bar that completes the run.
+ */
+static void
+judge_consolidation_break(DayScan *s, int i)
+{
+	const IntradayConfig *c = s->c;
+	int			f = i - c->cb_bars + 1;
+	double		hi,
+				lo,
+				x;
+	IEvent	   *e;
+
+	if (f < 1 || !base_of(s, f, &hi, &lo))
+		return;
+	for (int up = 0; up <= 1; up++)
+	{
+		double		edge = up ? hi * (1.0 + c->cb_breakout / 100.0) : lo * (1.0 - c->cb_breakout / 100.0);
+		bool		run = true;
+
+#define BEYOND(k) (up ? s->bars[k].close >= edge : s->bars[k].close <= edge)
+		for (int k = f; k <= i && run; k++)
+			run = BEYOND(k);
+		if (!run || BEYOND(f - 1))
+			continue;
+#undef BEYOND
+		x = run_volume_x(s, i, c->cb_bars, false);
+		if (isnan(x) || x < c->cb_x)
+			continue;
+		e = new_event(s, i, EV_CONSOLIDATION_BREAK, up);
+		e->spike_x = x;
+		e->pct_change = (s->bars[i].close / (up ? hi : lo) - 1.0) * 100.0;
+		e->level = up ? hi : lo;
+		e->bars = c->cb_bars;
+	}
+}
+
+/*
+ * opening_range_break: the range of the bars from 09:30 to 09:30 +
+ * range_minutes.  In regular hours after it and before 09:30 +
+ * cutoff_minutes, the first run of min_bars closes min_breakout_pct beyond
+ * the range each way (the break) is an event if the run's volume is
+ * min_volume_x times its baseline; judged on the bar that completes the run.
+ */
+static void
+judge_opening_range_break(DayScan *s, int i)
+{
+	const IntradayConfig *c = s->c;
+	IBar	   *b = &s->bars[i];
+	bool		judged = b->session == SESSION_RTH && b->ts >= s->or_end && b->ts < s->orb_cutoff &&
+		s->or_high > -INFINITY;
+	IEvent	   *e;
+
+	for (int up = 0; up <= 1; up++)
+	{
+		bool		beyond = judged && (up ? b->close >= s->or_high * (1.0 + c->orb_breakout / 100.0)
+										: b->close <= s->or_low * (1.0 - c->orb_breakout / 100.0));
+		double		x;
+
+		s->orb_run[up] = beyond ? s->orb_run[up] + 1 : 0;
+		if (s->orb_done[up] || s->orb_run[up] != c->orb_bars)
+			continue;
+		/* the first break each way is the one judged */
+		s->orb_done[up] = true;
+		x = run_volume_x(s, i, c->orb_bars, false);
+		if (isnan(x) || x < c->orb_x)
+			continue;
+		e = new_event(s, i, EV_OPENING_RANGE_BREAK, up);
+		e->spike_x = x;
+		e->pct_change = (b->close / (up ? s->or_high : s->or_low) - 1.0) * 100.0;
+		e->level = up ? s->or_high : s->or_low;
+		e->bars = c->orb_bars;
+	}
+}
+
+/*
+ * tape_speed: min_bars bars in a row with transactions >= min_transactions
+ * and >= min_spike_x times their baseline; judged on the bar that completes
+ * them.  Up when its close is at or above the open of the run's first bar.
+ */
+static void
+judge_tape_speed(DayScan *s, int i)
+{
+	const IntradayConfig *c = s->c;
+	IBar	   *b = &s->bars[i];
+	IEvent	   *e;
+
+	s->fast = (!isnan(b->trans_x) && b->transactions >= c->ts_min_n && b->trans_x >= c->ts_x) ?
+		s->fast + 1 : 0;
+	if (s->fast == c->ts_bars)
+	{
+		IBar	   *first = &s->bars[i - s->fast + 1];
+
+		e = new_event(s, i, EV_TAPE_SPEED, b->close >= first->open);
+		e->spike_x = run_volume_x(s, i, s->fast, true);
+		e->pct_change = (b->close / first->open - 1.0) * 100.0;
+		e->bars = s->fast;
+	}
+}
+
+/*
+ * flush: the close min_drop_pct or more under the day high, a bar whose high
+ * came within high_tolerance_pct of that high in the last window_minutes
+ * (this one included), vol_x >= min_volume_x, at least min_red_bars red
+ * bars in a row, volume above the previous bar's.  Down only; on the first
+ * bar of a run.
+ */
+static void
+judge_flush(DayScan *s, int i)
+{
+	const IntradayConfig *c = s->c;
+	IBar	   *b = &s->bars[i];
+	bool		flush = i > 0 && !isnan(b->vol_x) &&
+		b->close <= b->hod * (1.0 - c->fl_drop / 100.0) &&
+		b->near_hod_ts >= b->ts - (int64) c->fl_window * USECS_PER_MINUTE &&
+		b->vol_x >= c->fl_x && b->red_streak >= c->fl_red &&
+		b->volume > s->bars[i - 1].volume;
+	IEvent	   *e = run_start(s, i, EV_FLUSH, false, flush);
+
+	if (e)
+	{
+		e->pct_change = (b->close / b->hod - 1.0) * 100.0;
+		e->level = b->hod;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Score, filters, deduplication
+ * ---------------------------------------------------------------------
+ */
 
 static inline double
 capped(double x, double cap)
@@ -524,316 +1312,96 @@ capped(double x, double cap)
 static void
 score_event(const IntradayConfig *c, IEvent *e)
 {
-	e->score = 100.0 * (c->w_spike * capped(e->spike_x, c->cap_spike) +
-						c->w_change * capped(e->pct_change, c->cap_change) +
-						c->w_confirm * capped(e->dollar_volume, c->cap_dv) +
-						c->w_bars * capped(e->bars, c->cap_bars) +
-						c->w_vwap * capped(e->vwap_dist, c->cap_vwap));
+	e->score = 100.0 * (c->weight[SC_SPIKE] * capped(e->spike_x, c->cap[SC_SPIKE]) +
+						c->weight[SC_CHANGE] * capped(e->pct_change, c->cap[SC_CHANGE]) +
+						c->weight[SC_CONFIRM] * capped(e->dollar_volume, c->cap[SC_CONFIRM]) +
+						c->weight[SC_BARS] * capped(e->bars, c->cap[SC_BARS]) +
+						c->weight[SC_VWAP] * capped(e->vwap_dist, c->cap[SC_VWAP]));
 }
 
 /*
  * detect_day
- *		Run every detector over the bars of the current ticker-day.
+ *		Run every enabled detector over the bars of the current ticker-day,
+ *		bar after bar, and score the events.
  */
 static void
 detect_day(Detector *d)
 {
 	const IntradayConfig *c = &d->cfg;
-	IBar	   *bars = d->bars;
-	int			n = d->nbars;
-	bool		prev_fire[EV_NTYPES][2];
-	int			above = 0,
-				below = 0;
-	bool		vb_up_done = false,
-				vb_down_done = false;
-	bool		orb_up_done = false,
-				orb_down_done = false;
-	double		or_high = -INFINITY,
-				or_low = INFINITY;
-	TimestampTz or_end = d->day.rth_open + c->orb_range_us;
+	DayScan		s;
 
-	memset(prev_fire, 0, sizeof(prev_fire));
-
-	/* the opening range (used only after it is complete) */
-	for (int i = 0; i < n; i++)
+	memset(&s, 0, sizeof(s));
+	s.d = d;
+	s.c = c;
+	s.bars = d->bars;
+	s.n = d->nbars;
+	s.or_high = -INFINITY;
+	s.or_low = INFINITY;
+	s.or_end = d->day.rth_open + (int64) c->orb_range * USECS_PER_MINUTE;
+	s.orb_cutoff = d->day.rth_open + (int64) c->orb_cutoff * USECS_PER_MINUTE;
+	for (int i = 0; i < s.n; i++)
 	{
-		if (bars[i].ts >= d->day.rth_open && bars[i].ts < or_end)
+		if (s.bars[i].ts >= d->day.rth_open && s.bars[i].ts < s.or_end)
 		{
-			or_high = Max(or_high, bars[i].high);
-			or_low = Min(or_low, bars[i].low);
+			s.or_high = Max(s.or_high, s.bars[i].high);
+			s.or_low = Min(s.or_low, s.bars[i].low);
 		}
 	}
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < s.n; i++)
 	{
-		IBar	   *b = &bars[i];
-		bool		fire[EV_NTYPES][2];
-		bool		has_x = !isnan(b->vol_x);
-		IEvent	   *e;
-
-		memset(fire, 0, sizeof(fire));
 		CHECK_FOR_INTERRUPTS();
-
-		/* 1. volume spike */
-		if (c->vs_enabled && has_x)
+		for (int t = 0; t < EV_NTYPES; t++)
 		{
-			bool		rth = b->session == SESSION_RTH;
-			double		min_x = rth ? c->vs_rth_x : c->vs_ext_x;
-			double		min_vol = rth ? c->vs_rth_vol : c->vs_ext_vol;
-			double		min_dv = rth ? c->vs_rth_dv : c->vs_ext_dv;
-
-			if (b->vol_x >= min_x && b->volume >= min_vol && b->close * b->volume >= min_dv)
-			{
-				if (b->close >= b->open)
-					fire[EV_VOLUME_SPIKE][1] = true;
-				else if (b->red_streak >= c->vs_down_red &&
-						 b->close <= b->hod * (1.0 - c->vs_down_drop / 100.0))
-					fire[EV_VOLUME_SPIKE][0] = true;
-			}
-			for (int up = 0; up <= 1; up++)
-			{
-				if (fire[EV_VOLUME_SPIKE][up] && !prev_fire[EV_VOLUME_SPIKE][up])
-				{
-					e = new_event(d, i, EV_VOLUME_SPIKE, up);
-					if (!up)
-					{
-						e->pct_change = (b->close / b->hod - 1.0) * 100.0;
-						e->level = b->hod;
-					}
-				}
-			}
+			if (c->enabled[t])
+				detectors[t].judge(&s, i);
 		}
-
-		/* 2. VWAP reclaim and rejection */
-		if (c->vb_enabled && !isnan(b->vwap))
-		{
-			above = (b->close >= b->vwap * (1.0 + c->vb_up_dist / 100.0)) ? above + 1 : 0;
-			below = (b->close <= b->vwap * (1.0 - c->vb_down_dist / 100.0)) ? below + 1 : 0;
-			if (above == 0)
-				vb_up_done = false;
-			if (below == 0)
-				vb_down_done = false;
-
-			if (!vb_up_done && above >= c->vb_up_bars && has_x && b->vol_x >= c->vb_up_x)
-			{
-				int			before = i - above;
-
-				/* a reclaim: the bar before the streak closed below VWAP */
-				if (before >= 0 && !isnan(bars[before].vwap) && bars[before].close < bars[before].vwap)
-				{
-					e = new_event(d, i, EV_VWAP_BREAK, true);
-					e->pct_change = e->vwap_dist;
-					e->level = b->vwap;
-					e->bars = above;
-					vb_up_done = true;
-				}
-			}
-			if (!vb_down_done && below >= c->vb_down_bars && has_x && b->vol_x >= c->vb_down_x)
-			{
-				int			start = i - below + 1;
-				bool		failed = false;
-
-				/* after a failed reclaim: a bar touched VWAP and closed below */
-				for (int k = start - 1; k >= 0 && k >= start - c->vb_down_lookback; k--)
-				{
-					if (!isnan(bars[k].vwap) && bars[k].high >= bars[k].vwap &&
-						bars[k].close < bars[k].vwap)
-					{
-						failed = true;
-						break;
-					}
-				}
-				if (failed)
-				{
-					e = new_event(d, i, EV_VWAP_BREAK, false);
-					e->pct_change = e->vwap_dist;
-					e->level = b->vwap;
-					e->bars = below;
-					vb_down_done = true;
-				}
-			}
-		}
-		else
-			above = below = 0;
-
-		/* 3. price momentum */
-		if (c->pm_enabled)
-		{
-			int			j = -1,
-						k = -1;
-			double		change,
-						prev_change = 0;
-
-			for (int m = i - 1; m >= 0; m--)
-			{
-				if (bars[m].ts <= b->ts - c->pm_window_us)
-				{
-					j = m;
-					break;
-				}
-			}
-			if (j >= 0)
-			{
-				change = (b->close / bars[j].close - 1.0) * 100.0;
-				if (change >= c->pm_up_change && has_x && b->vol_x >= c->pm_up_x)
-				{
-					double		hi = -INFINITY;
-					int			seen = 0;
-
-					for (int m = i - 1; m >= 0 && bars[m].ts >= b->ts - c->pm_up_breakout_us; m--, seen++)
-						hi = Max(hi, bars[m].high);
-					if (seen > 0 && b->close > hi)
-					{
-						fire[EV_PRICE_MOMENTUM][1] = true;
-						if (!prev_fire[EV_PRICE_MOMENTUM][1])
-						{
-							e = new_event(d, i, EV_PRICE_MOMENTUM, true);
-							e->pct_change = change;
-							e->level = hi;
-						}
-					}
-				}
-				if (change <= -c->pm_down_change)
-				{
-					double		lo = INFINITY;
-					int			seen = 0;
-
-					for (int m = i - 1; m >= 0 && bars[m].ts >= b->ts - c->pm_down_breakdown_us; m--, seen++)
-						lo = Min(lo, bars[m].low);
-					for (int m = j - 1; m >= 0; m--)
-					{
-						if (bars[m].ts <= bars[j].ts - c->pm_window_us)
-						{
-							k = m;
-							break;
-						}
-					}
-					if (k >= 0)
-						prev_change = (bars[j].close / bars[k].close - 1.0) * 100.0;
-					if (seen > 0 && b->close < lo && fabs(change) >= c->pm_down_accel * fabs(prev_change))
-					{
-						fire[EV_PRICE_MOMENTUM][0] = true;
-						if (!prev_fire[EV_PRICE_MOMENTUM][0])
-						{
-							e = new_event(d, i, EV_PRICE_MOMENTUM, false);
-							e->pct_change = change;
-							e->level = lo;
-						}
-					}
-				}
-			}
-		}
-
-		/* 4. consolidation break */
-		if (c->cb_enabled && has_x && b->vol_x >= c->cb_x)
-		{
-			double		atr = isnan(b->daily_atr) ? d->atr_value : b->daily_atr;
-			double		hi = -INFINITY,
-						lo = INFINITY;
-			int			count = 0;
-
-			for (int m = i - 1; m >= 0 && bars[m].ts >= b->ts - c->cb_base_us; m--, count++)
-			{
-				hi = Max(hi, bars[m].high);
-				lo = Min(lo, bars[m].low);
-			}
-			if (!isnan(atr) && atr > 0 && count >= c->cb_min_bars && hi - lo <= c->cb_max_range_atr * atr)
-			{
-				if (b->close >= hi * (1.0 + c->cb_breakout / 100.0))
-				{
-					fire[EV_CONSOLIDATION_BREAK][1] = true;
-					if (!prev_fire[EV_CONSOLIDATION_BREAK][1])
-					{
-						e = new_event(d, i, EV_CONSOLIDATION_BREAK, true);
-						e->pct_change = (b->close / hi - 1.0) * 100.0;
-						e->level = hi;
-					}
-				}
-				else if (b->close <= lo * (1.0 - c->cb_breakout / 100.0))
-				{
-					fire[EV_CONSOLIDATION_BREAK][0] = true;
-					if (!prev_fire[EV_CONSOLIDATION_BREAK][0])
-					{
-						e = new_event(d, i, EV_CONSOLIDATION_BREAK, false);
-						e->pct_change = (b->close / lo - 1.0) * 100.0;
-						e->level = lo;
-					}
-				}
-			}
-		}
-
-		/* 5. opening range break */
-		if (c->orb_enabled && b->session == SESSION_RTH && b->ts >= or_end &&
-			or_high > -INFINITY && has_x && b->vol_x >= c->orb_x)
-		{
-			if (!orb_up_done && b->close >= or_high * (1.0 + c->orb_breakout / 100.0))
-			{
-				e = new_event(d, i, EV_OPENING_RANGE_BREAK, true);
-				e->pct_change = (b->close / or_high - 1.0) * 100.0;
-				e->level = or_high;
-				orb_up_done = true;
-			}
-			if (!orb_down_done && b->close <= or_low * (1.0 - c->orb_breakout / 100.0))
-			{
-				e = new_event(d, i, EV_OPENING_RANGE_BREAK, false);
-				e->pct_change = (b->close / or_low - 1.0) * 100.0;
-				e->level = or_low;
-				orb_down_done = true;
-			}
-		}
-
-		/* 6. tape speed */
-		if (c->ts_enabled && !isnan(b->trans_x) &&
-			b->transactions >= c->ts_min_n && b->trans_x >= c->ts_x)
-		{
-			bool		up = b->close >= b->open;
-
-			fire[EV_TAPE_SPEED][up] = true;
-			if (!prev_fire[EV_TAPE_SPEED][up])
-			{
-				e = new_event(d, i, EV_TAPE_SPEED, up);
-				e->spike_x = b->trans_x;
-			}
-		}
-
-		/* 7. flush */
-		if (c->fl_enabled && has_x && i > 0 &&
-			b->close <= b->hod * (1.0 - c->fl_drop / 100.0) &&
-			b->hod_ts >= b->ts - c->fl_window_us &&
-			b->vol_x >= c->fl_x && b->red_streak >= c->fl_red &&
-			b->volume > bars[i - 1].volume)
-		{
-			fire[EV_FLUSH][0] = true;
-			if (!prev_fire[EV_FLUSH][0])
-			{
-				e = new_event(d, i, EV_FLUSH, false);
-				e->pct_change = (b->close / b->hod - 1.0) * 100.0;
-				e->level = b->hod;
-			}
-		}
-
-		memcpy(prev_fire, fire, sizeof(fire));
 	}
-
 	for (int k = 0; k < d->nevents; k++)
 		score_event(c, &d->events[k]);
 }
 
 /*
+ * filter_day
+ *		Drop the events the filters refuse: a close out of [min_price,
+ *		max_price], a day's dollar volume under the minimum (bearish: its own
+ *		minimum), and with the columns, float and short interest.
+ */
+static void
+filter_day(Detector *d, double day_dv)
+{
+	const IntradayConfig *c = &d->cfg;
+
+	for (int k = 0; k < d->nevents; k++)
+	{
+		IEvent	   *e = &d->events[k];
+		IBar	   *b = &d->bars[e->bar];
+
+		e->dropped = e->close < c->min_price || e->close > c->max_price ||
+			day_dv < (e->up ? c->min_day_dv : c->min_day_dv_bear) ||
+			(!isnan(b->float_shares) && b->float_shares < (e->up ? c->min_float : c->min_float_bear)) ||
+			(!e->up && !isnan(b->si_pct) && b->si_pct > c->max_si_pct) ||
+			(!e->up && !isnan(b->dtc) && b->dtc > c->max_dtc);
+	}
+}
+
+/*
  * dedup_day
- *		Among events of one type within the dedup window, drop those scoring
- *		more than keep_both_within_pct below a kept one.  Highest scores are
- *		considered first.
+ *		Among the events the filters kept, taken by score (highest first,
+ *		then earliest): drop an event when a kept one of the same type and
+ *		direction, less than window_minutes away, scores more than
+ *		keep_both_within_pct percent above it.
  */
 static void
 dedup_day(Detector *d)
 {
 	int			n = d->nevents;
 	int		   *order = palloc(sizeof(int) * Max(1, n));
+	int64		window = (int64) d->cfg.dedup_window * USECS_PER_MINUTE;
+	double		keep = 1.0 - d->cfg.dedup_keep_pct / 100.0;
 
 	for (int i = 0; i < n; i++)
 		order[i] = i;
-	/* by score, descending; ties by time */
 	for (int i = 1; i < n; i++)
 	{
 		int			x = order[i];
@@ -859,10 +1427,8 @@ dedup_day(Detector *d)
 		{
 			IEvent	   *k = &d->events[order[j]];
 
-			if (k->dropped || k->type != e->type)
-				continue;
-			if (llabs(k->ts - e->ts) <= d->cfg.dedup_window_us &&
-				e->score < k->score * (1.0 - d->cfg.dedup_keep_pct / 100.0))
+			if (!k->dropped && k->type == e->type && k->up == e->up &&
+				llabs(k->ts - e->ts) < window && e->score < k->score * keep)
 			{
 				e->dropped = true;
 				break;
@@ -873,91 +1439,23 @@ dedup_day(Detector *d)
 }
 
 /*
- * emit_day
- *		Filter and return the kept events of the ticker-day, in time order.
- */
-static void
-emit_day(Detector *d, double day_dv)
-{
-	const IntradayConfig *c = &d->cfg;
-
-	for (int k = 0; k < d->nevents; k++)
-	{
-		IEvent	   *e = &d->events[k];
-		Datum		values[16];
-		bool		nulls[16];
-		IBar	   *b = NULL;
-
-		if (e->dropped)
-			continue;
-		for (int i = 0; i < d->nbars; i++)
-		{
-			if (d->bars[i].ts == e->ts)
-			{
-				b = &d->bars[i];
-				break;
-			}
-		}
-		Assert(b != NULL);
-
-		/* filters */
-		if (e->close < c->min_price || e->close > c->max_price)
-			continue;
-		if (day_dv < (e->up ? c->min_day_dv : c->min_day_dv_bear))
-			continue;
-		if (!isnan(b->float_shares) && b->float_shares < (e->up ? c->min_float : c->min_float_bear))
-			continue;
-		if (!e->up && !isnan(b->si_pct) && b->si_pct > c->max_si_pct)
-			continue;
-		if (!e->up && !isnan(b->dtc) && b->dtc > c->max_dtc)
-			continue;
-
-		memset(nulls, false, sizeof(nulls));
-		values[0] = CStringGetTextDatum(d->ticker);
-		values[1] = TimestampTzGetDatum(e->ts);
-		values[2] = DateADTGetDatum(d->day.date);
-		values[3] = CStringGetTextDatum(event_type_names[e->type]);
-		values[4] = CStringGetTextDatum(e->up ? "up" : "down");
-		values[5] = CStringGetTextDatum(calendar_session_name(e->session));
-		values[6] = Float8GetDatum(e->score);
-		values[7] = Float8GetDatum(e->close);
-		values[8] = Float8GetDatum(e->volume);
-		values[9] = Float8GetDatum(e->dollar_volume);
-#define SET_F8(idx, x) do { if (isnan(x)) nulls[idx] = true; else values[idx] = Float8GetDatum(x); } while (0)
-		SET_F8(10, e->spike_x);
-		SET_F8(11, e->pct_change);
-		SET_F8(12, e->level);
-		SET_F8(13, e->vwap);
-		SET_F8(14, e->vwap_dist);
-#undef SET_F8
-		values[15] = Int32GetDatum(e->bars);
-		tuplestore_putvalues(d->out, d->outdesc, values, nulls);
-	}
-}
-
-/*
  * finish_day
- *		Detect, deduplicate and emit the events of the buffered ticker-day,
- *		then fold the day into the ticker's daily ATR.
+ *		Detect, filter, deduplicate and hand over the events of the buffered
+ *		ticker-day, in time order (then type), then fold the day into the
+ *		ticker's volume profile.
  */
 static void
 finish_day(Detector *d)
 {
 	double		day_dv = 0;
-	double		high = -INFINITY,
-				low = INFINITY;
 
 	if (d->nbars > 0)
 	{
 		for (int i = 0; i < d->nbars; i++)
-		{
-			day_dv += d->bars[i].price * d->bars[i].volume;
-			high = Max(high, d->bars[i].high);
-			low = Min(low, d->bars[i].low);
-		}
+			day_dv += d->bars[i].dollar_volume;
 		detect_day(d);
+		filter_day(d, day_dv);
 		dedup_day(d);
-		/* events sorted by time, then type */
 		for (int i = 1; i < d->nevents; i++)
 		{
 			IEvent		x = d->events[i];
@@ -971,11 +1469,18 @@ finish_day(Detector *d)
 			}
 			d->events[j + 1] = x;
 		}
-		emit_day(d, day_dv);
-
-		/* the day's bar feeds the daily ATR used from the next day on */
-		if (wilder_atr_add(&d->atr, high, low, d->bars[d->nbars - 1].close, &d->atr_value) == false)
-			d->atr_value = NAN;
+		for (int k = 0; k < d->nevents; k++)
+		{
+			if (!d->events[k].dropped)
+			{
+				d->sink(d, &d->events[k]);
+				d->events_out++;
+			}
+		}
+		d->days++;
+		if (!d->has_baseline)
+			d->days_without_baseline++;
+		profile_add_day(&d->cfg, d->profile);
 	}
 	MemoryContextReset(d->day_cxt);
 	d->bars = NULL;
@@ -984,6 +1489,53 @@ finish_day(Detector *d)
 	d->events = NULL;
 	d->nevents = 0;
 	d->evcap = 0;
+}
+
+/*
+ * event_values
+ *		An event as the columns of tape.intraday_event.
+ */
+#define EVENT_NATTS 16
+static void
+event_values(const Detector *d, const char *ticker, DateADT day, const IEvent *e,
+			 Datum *values, bool *nulls)
+{
+	memset(nulls, false, sizeof(bool) * EVENT_NATTS);
+	values[0] = CStringGetTextDatum(ticker);
+	values[1] = TimestampTzGetDatum(e->ts);
+	values[2] = DateADTGetDatum(day);
+	values[3] = CStringGetTextDatum(detectors[e->type].name);
+	values[4] = CStringGetTextDatum(e->up ? "up" : "down");
+	values[5] = CStringGetTextDatum(calendar_session_name(e->session));
+	values[6] = Float8GetDatum(e->score);
+	values[7] = Float8GetDatum(e->close);
+	values[8] = Float8GetDatum(e->volume);
+	values[9] = Float8GetDatum(e->dollar_volume);
+#define SET_F8(idx, x) do { if (isnan(x)) nulls[idx] = true; else values[idx] = Float8GetDatum(x); } while (0)
+	SET_F8(10, e->spike_x);
+	SET_F8(11, e->pct_change);
+	SET_F8(12, e->level);
+	SET_F8(13, e->vwap);
+	SET_F8(14, e->vwap_dist);
+#undef SET_F8
+	values[15] = Int32GetDatum(e->bars);
+}
+
+/* ---------------------------------------------------------------------
+ * tape.detect_intraday(bars_query, config): over a query
+ * ---------------------------------------------------------------------
+ */
+
+/* the sink of tape.detect_intraday: the result tuplestore */
+static void
+sink_tuplestore(Detector *d, const IEvent *e)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) d->sink_arg;
+	Datum		values[EVENT_NATTS];
+	bool		nulls[EVENT_NATTS];
+
+	event_values(d, d->ticker, d->day.date, e, values, nulls);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 /*
@@ -1001,30 +1553,113 @@ tape_detect_intraday(PG_FUNCTION_ARGS)
 	BarRow		row;
 
 	InitMaterializedSRF(fcinfo, 0);
-	memset(&d, 0, sizeof(d));
-	read_config(&d.cfg, config);
-	d.out = rsinfo->setResult;
-	d.outdesc = rsinfo->setDesc;
-	d.day_cxt = AllocSetContextCreate(CurrentMemoryContext, "tape detect_intraday day",
-									  ALLOCSET_DEFAULT_SIZES);
+	detector_init(&d, config, sink_tuplestore, rsinfo);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	barsource_open(&src, "tape.detect_intraday", query, false, rsinfo->setResult);
 	while (barsource_next(&src, &row))
-	{
-		if (d.ticker == NULL || strcmp(d.ticker, row.ticker) != 0)
-		{
-			finish_day(&d);
-			start_ticker(&d, row.ticker);
-		}
-		else if (d.nbars > 0 && row.ts >= d.day.next_midnight)
-			finish_day(&d);
-		add_bar(&d, &row);
-	}
+		detector_feed(&d, &row);
 	finish_day(&d);
 	barsource_close(&src);
 	SPI_finish();
-	MemoryContextDelete(d.day_cxt);
+
+	if (d.days_without_baseline > 0)
+		ereport(NOTICE,
+				(errmsg("tape.detect_intraday: " INT64_FORMAT " of " INT64_FORMAT " ticker-days had no volume baseline: volume-confirmed events could not fire on them",
+						d.days_without_baseline, d.days),
+				 errdetail("The volume profile of a ticker needs %d earlier days of its bars in the query (%d for the full profile).",
+						   d.cfg.min_days, d.cfg.profile_days),
+				 errhint("Start the bars query %d trading days before the first day to judge, or set baseline.fallback to \"rolling\".",
+						 d.cfg.profile_days)));
+	MemoryContextDelete(d.cxt);
 	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------
+ * tape.intraday_events(bars_row [, config] ORDER BY ts): an aggregate
+ * ---------------------------------------------------------------------
+ */
+
+/* the state of the aggregate: a detector and the events it found */
+typedef struct EventsState
+{
+	Detector	d;
+	AggregateInput in;
+	IEvent	   *events;
+	DateADT    *days;
+	int			nevents;
+	int			cap;
+} EventsState;
+
+/* the sink of the aggregate: a copy of each event, with its day */
+static void
+sink_state(Detector *d, const IEvent *e)
+{
+	EventsState *st = (EventsState *) d->sink_arg;
+
+	if (st->nevents == st->cap)
+	{
+		st->cap = Max(64, st->cap * 2);
+		st->events = st->events ? repalloc(st->events, sizeof(IEvent) * st->cap)
+			: MemoryContextAlloc(d->cxt, sizeof(IEvent) * st->cap);
+		st->days = st->days ? repalloc(st->days, sizeof(DateADT) * st->cap)
+			: MemoryContextAlloc(d->cxt, sizeof(DateADT) * st->cap);
+	}
+	st->events[st->nevents] = *e;
+	st->days[st->nevents] = d->day.date;
+	st->nevents++;
+}
+
+/*
+ * tape_intraday_events_step
+ *		The transition of tape.intraday_events(bars_row [, config]): one bar.
+ */
+Datum
+tape_intraday_events_step(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	EventsState *st;
+	BarRow		row;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "tape_intraday_events_step called in a non-aggregate context");
+	st = PG_ARGISNULL(0) ? NULL : (EventsState *) PG_GETARG_POINTER(0);
+	if (st == NULL)
+	{
+		MemoryContext old;
+		Jsonb	   *config;
+
+		st = MemoryContextAllocZero(aggcxt, sizeof(EventsState));
+		config = aggregate_begin(&st->in, fcinfo, "tape.intraday_events", false, aggcxt);
+		old = MemoryContextSwitchTo(aggcxt);
+		detector_init(&st->d, config, sink_state, st);
+		MemoryContextSwitchTo(old);
+	}
+	if (!PG_ARGISNULL(1) && aggregate_next(&st->in, fcinfo, &row))
+		detector_feed(&st->d, &row);
+	PG_RETURN_POINTER(st);
+}
+
+/* the columns of event k of the aggregate */
+static void
+state_event_values(void *arg, int k, Datum *values, bool *nulls)
+{
+	EventsState *st = (EventsState *) arg;
+
+	event_values(&st->d, st->d.ticker, st->days[k], &st->events[k], values, nulls);
+}
+
+/*
+ * tape_intraday_events_final
+ *		The events of the group, as tape.intraday_event[], in time order.
+ */
+Datum
+tape_intraday_events_final(PG_FUNCTION_ARGS)
+{
+	EventsState *st = PG_ARGISNULL(0) ? NULL : (EventsState *) PG_GETARG_POINTER(0);
+
+	if (st != NULL)
+		finish_day(&st->d);
+	return aggregate_result(fcinfo, st ? st->nevents : 0, EVENT_NATTS, state_event_values, st);
 }

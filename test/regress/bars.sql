@@ -80,3 +80,13 @@ BEGIN
   END IF;
 END
 $$;
+
+-- the rows two queries return, and how many each returns that the other does not (as multisets)
+CREATE OR REPLACE FUNCTION regress.same_rows(p_a text, p_b text, OUT a_rows bigint, OUT only_a bigint, OUT only_b bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('SELECT count(*) FROM (%s) q', p_a) INTO a_rows;
+  EXECUTE format('SELECT count(*) FROM (%s EXCEPT ALL %s) q', p_a, p_b) INTO only_a;
+  EXECUTE format('SELECT count(*) FROM (%s EXCEPT ALL %s) q', p_b, p_a) INTO only_b;
+END
+$$;
