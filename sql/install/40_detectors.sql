@@ -21,6 +21,7 @@ RETURN $json$
     "filters": {
       "min_price": 1.0,
       "max_price": 500.0,
+      "min_bar_dollar_volume": 10000,
       "min_day_dollar_volume": 500000,
       "min_day_dollar_volume_bearish": 1000000,
       "min_float": 5000000,

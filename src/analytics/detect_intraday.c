@@ -103,6 +103,7 @@ typedef struct IntradayConfig
 
 	double		min_price,
 				max_price,
+				min_bar_dv,
 				min_day_dv,
 				min_day_dv_bear,
 				min_float,
@@ -187,6 +188,7 @@ static const ConfigKey intraday_keys[] = {
 
 	KEY("filters.min_price", CV_NUMBER, min_price, 0, ANY_POSITIVE),
 	KEY("filters.max_price", CV_NUMBER, max_price, 0, ANY_POSITIVE),
+	KEY("filters.min_bar_dollar_volume", CV_NUMBER, min_bar_dv, 0, ANY_POSITIVE),
 	KEY("filters.min_day_dollar_volume", CV_NUMBER, min_day_dv, 0, ANY_POSITIVE),
 	KEY("filters.min_day_dollar_volume_bearish", CV_NUMBER, min_day_dv_bear, 0, ANY_POSITIVE),
 	KEY("filters.min_float", CV_NUMBER, min_float, 0, ANY_POSITIVE),
@@ -491,7 +493,7 @@ session_keys(int k, int *first, int *last)
 	*last = k < KEY_RTH ? KEY_RTH - 1 : (k < KEY_AH ? KEY_AH - 1 : PROFILE_KEYS - 1);
 }
 
-/* sums of the log volumes of a minute over the days of the ring */
+/* sums of log volumes: of a minute over the days of the ring, or more */
 typedef struct LogSums
 {
 	double		sum;
@@ -508,26 +510,46 @@ log_sums_add(LogSums *a, const LogSums *b)
 }
 
 /*
- * The mean volume of a log-normal with the mean and variance of these logs,
- * exp(mean + variance / 2), and their geometric mean, exp(mean); NaN with
- * fewer than min_samples of them.  The first is on the scale of an
- * arithmetic mean, yet one outlier barely moves it.
+ * The pooled variance of the log volumes of the minutes first .. last
+ * around each minute's own mean: the day-to-day spread of one minute's
+ * volume, from the whole session, so that one unusual day at one minute
+ * barely moves it.
+ */
+static double
+pooled_variance(const LogSums *minute, int first, int last)
+{
+	double		ss = 0;
+	int			df = 0;
+
+	for (int k = first; k <= last; k++)
+	{
+		if (minute[k].n >= 2)
+		{
+			ss += Max(0.0, minute[k].sq - minute[k].sum * minute[k].sum / minute[k].n);
+			df += minute[k].n - 1;
+		}
+	}
+	return df > 0 ? ss / df : 0.0;
+}
+
+/*
+ * The baseline of a minute from the sums of its logs and the session's
+ * pooled variance: the mean volume of a log-normal, exp(mean + variance /
+ * 2), which is on the scale of an arithmetic mean of volumes yet robust (one
+ * outlier moves the mean of logs little and the pooled variance less); and
+ * the geometric mean exp(mean), the typical minute.  NaN with fewer than
+ * min_samples logs.
  */
 static inline void
-log_normal_mean(const LogSums *s, int min_samples, double *mean_out, double *geo_out)
+baseline_of(const LogSums *s, double variance, int min_samples, double *mean_out, double *geo_out)
 {
-	double		mean,
-				var;
-
 	if (s->n < min_samples)
 	{
 		*mean_out = *geo_out = NAN;
 		return;
 	}
-	mean = s->sum / s->n;
-	var = Max(0.0, s->sq / s->n - mean * mean);
-	*mean_out = exp(mean + var / 2.0);
-	*geo_out = exp(mean);
+	*geo_out = exp(s->sum / s->n);
+	*mean_out = *geo_out * exp(variance / 2.0);
 }
 
 /*
@@ -545,6 +567,8 @@ profile_baselines(const IntradayConfig *c, VolumeProfile *p)
 				t[PROFILE_KEYS];
 	LogSums		ses_v[3],
 				ses_t[3];
+	double		var_v[3],
+				var_t[3];
 
 	memset(ses_v, 0, sizeof(ses_v));
 	memset(ses_t, 0, sizeof(ses_t));
@@ -575,6 +599,14 @@ profile_baselines(const IntradayConfig *c, VolumeProfile *p)
 		log_sums_add(&ses_v[ses], &v[k]);
 		log_sums_add(&ses_t[ses], &t[k]);
 	}
+	for (int ses = 0; ses < 3; ses++)
+	{
+		int			first = ses == 0 ? 0 : (ses == 1 ? KEY_RTH : KEY_AH);
+		int			last = ses == 0 ? KEY_RTH - 1 : (ses == 1 ? KEY_AH - 1 : PROFILE_KEYS - 1);
+
+		var_v[ses] = pooled_variance(v, first, last);
+		var_t[ses] = pooled_variance(t, first, last);
+	}
 	for (int k = 0; k < PROFILE_KEYS; k++)
 	{
 		int			first,
@@ -591,10 +623,10 @@ profile_baselines(const IntradayConfig *c, VolumeProfile *p)
 			log_sums_add(&nv, &v[j]);
 			log_sums_add(&nt, &t[j]);
 		}
-		log_normal_mean(nv.n >= c->min_samples ? &nv : &ses_v[ses], c->min_samples,
-						&p->base_v[k], &p->geo_v[k]);
-		log_normal_mean(nt.n >= c->min_samples ? &nt : &ses_t[ses], c->min_samples,
-						&p->base_t[k], &p->geo_t[k]);
+		baseline_of(nv.n >= c->min_samples ? &nv : &ses_v[ses], var_v[ses], c->min_samples,
+					&p->base_v[k], &p->geo_v[k]);
+		baseline_of(nt.n >= c->min_samples ? &nt : &ses_t[ses], var_t[ses], c->min_samples,
+					&p->base_t[k], &p->geo_t[k]);
 	}
 }
 
@@ -1364,8 +1396,9 @@ detect_day(Detector *d)
 /*
  * filter_day
  *		Drop the events the filters refuse: a close out of [min_price,
- *		max_price], a day's dollar volume under the minimum (bearish: its own
- *		minimum), and with the columns, float and short interest.
+ *		max_price], a bar's dollar volume under min_bar_dollar_volume, a day's
+ *		dollar volume under the minimum (bearish: its own minimum), and with
+ *		the columns, float and short interest.
  */
 static void
 filter_day(Detector *d, double day_dv)
@@ -1378,6 +1411,7 @@ filter_day(Detector *d, double day_dv)
 		IBar	   *b = &d->bars[e->bar];
 
 		e->dropped = e->close < c->min_price || e->close > c->max_price ||
+			e->dollar_volume < c->min_bar_dv ||
 			day_dv < (e->up ? c->min_day_dv : c->min_day_dv_bear) ||
 			(!isnan(b->float_shares) && b->float_shares < (e->up ? c->min_float : c->min_float_bear)) ||
 			(!e->up && !isnan(b->si_pct) && b->si_pct > c->max_si_pct) ||

@@ -42,7 +42,9 @@ The background, per ticker (drawn once from the seed):
 
 The planted events, each where a trader would call it that event without hesitating, its volume
 a multiple of the volume that minute normally has on that day (so a slow day's event is still
-clearly above that day's tape).  "V" below is that normal volume:
+clearly above that day's tape), and every bar that carries an event at least 20,000 USD (twice
+the detectors' minimum: a thin name's "breakout" on a few hundred shares is no event).  "V"
+below is that normal volume:
   volume_spike up      one green bar, +1.5 to 3 %, on 18 V (25 V in pre-market or after hours),
                        at least 2x the minimum volume and dollar volume of its session; the next
                        three bars fade (5, 3, 2 V).  RTH, PM and AH variants.  Found at the bar.
@@ -58,11 +60,11 @@ clearly above that day's tape).  "V" below is that normal volume:
                        the calm.  Found when the 5-minute change passes 3 % (the third bar).
   price_momentum down  20 calm minutes, then four bars of -1.5 % on 4 V.  Found at the third bar.
   consolidation_break  a 40-minute base within +-0.35 % on 0.8 V, then a bar closing 2 % beyond its
-                       edge on 5 V, followed through on 3 V and 2 V.  Up and down.  Found at the
+                       edge on 6 V, followed through on 4 V and 2 V.  Up and down.  Found at the
                        bar or the next one (the break confirmed).
   opening_range_break  the first 15 minutes set the range; the price stays inside it until a bar
-                       between 09:55 and 10:45 closes 1.2 % beyond it on 5 V, followed through on
-                       3 V and 2 V.  Up and down.  Found at the bar or the next one.
+                       between 09:55 and 10:45 closes 1.2 % beyond it on 6 V, followed through on
+                       4 V and 2 V.  Up and down.  Found at the bar or the next one.
   tape_speed           three bars with 12 times the usual trades (small prints: 2.5 V), at least
                        twice the seeds' 50 a minute, the price rising 0.4 % a bar.  Found at any
                        of the three.
@@ -86,6 +88,7 @@ from universe import UTC, is_trading_day, ny_datetime, seeded, session_minutes  
 MIN_VOLUME = {"RTH": 10000, "PM": 15000, "AH": 15000}
 MIN_DOLLAR_VOLUME = {"RTH": 50000, "PM": 75000, "AH": 75000}
 MIN_TRANSACTIONS = 50
+MIN_BAR_DOLLAR_VOLUME = 10000      # the detectors' filter on an event's bar
 
 # the mean of the volume noise, exp(AR(1) + 0.35 |z|): volumes average the ticker's
 VOLUME_NOISE_MEAN = 1.45
@@ -251,6 +254,11 @@ class Plant:
         self.mem = {}
         self.setup()
 
+    @staticmethod
+    def liquid(st):
+        """The shares an event's bar needs: twice the detectors' minimum dollar volume."""
+        return 2 * MIN_BAR_DOLLAR_VOLUME / st.close
+
     def pick(self, lo, hi, k=0):
         """An index between two New York times (inclusive), from the plant's own draws."""
         a, b = self.d.index_of(lo), self.d.index_of(hi)
@@ -328,16 +336,16 @@ class Plant:
                 return Step(close=lvl * math.exp(0.2 * d.ret[i]), present=False)
             if k == "vwap_reclaim":
                 if i == i0:
-                    return Step(close=st.vwap * 1.012, vol=5.0)
+                    return Step(close=st.vwap * 1.012, vol=5.0, floor=self.liquid(st))
                 if i == i0 + 1:
-                    return Step(close=st.vwap * 1.014, vol=5.0)
+                    return Step(close=st.vwap * 1.014, vol=5.0, floor=self.liquid(st))
                 return None
             if i == i0 - 2:
                 return Step(close=st.vwap * 0.993, vol=2.0)
             if i == i0 - 1:
                 return Step(close=st.vwap * 0.996, vol=2.5, high=st.vwap * 1.002)
             if i0 <= i <= i0 + 2:
-                return Step(close=st.vwap * (0.986, 0.983, 0.981)[i - i0], vol=6.0)
+                return Step(close=st.vwap * (0.986, 0.983, 0.981)[i - i0], vol=6.0, floor=self.liquid(st))
             return None
         if k.startswith("momentum"):
             if i0 - 20 <= i < i0:
@@ -346,7 +354,7 @@ class Plant:
                 return Step(close=self.mem["level"] * math.exp(0.3 * d.ret[i]), present=False)
             if i0 <= i < i0 + 4:
                 return Step(close=st.close * (1.013 if k == "momentum_up" else 0.985),
-                            vol=5.0 if k == "momentum_up" else 4.0)
+                            vol=5.0 if k == "momentum_up" else 4.0, floor=self.liquid(st))
             return None
         if k.startswith("consolidation"):
             if i0 - 40 <= i < i0:
@@ -358,10 +366,10 @@ class Plant:
                 return Step(close=c, vol=0.8, present=False)
             if i == i0:
                 if k == "consolidation_up":
-                    return Step(close=self.mem["hi"] * 1.02, vol=5.0)
-                return Step(close=self.mem["lo"] * 0.98, vol=5.0)
-            if 0 < i - i0 <= 2:
-                return Step(vol=(3.0, 2.0)[i - i0 - 1])      # the follow-through
+                    return Step(close=self.mem["hi"] * 1.02, vol=6.0, floor=self.liquid(st))
+                return Step(close=self.mem["lo"] * 0.98, vol=6.0, floor=self.liquid(st))
+            if 0 < i - i0 <= 2:                                 # the follow-through
+                return Step(vol=(4.0, 2.0)[i - i0 - 1], floor=self.liquid(st))
             return None
         if k.startswith("orb"):
             first = d.index_of((9, 45))
@@ -372,14 +380,15 @@ class Plant:
                 return Step(close=mid + 0.4 * half * z, present=False)
             if i == i0:
                 if k == "orb_up":
-                    return Step(close=st.or_high * 1.012, vol=5.0)
-                return Step(close=st.or_low * 0.988, vol=5.0)
-            if 0 < i - i0 <= 2:
-                return Step(vol=(3.0, 2.0)[i - i0 - 1])      # the follow-through
+                    return Step(close=st.or_high * 1.012, vol=6.0, floor=self.liquid(st))
+                return Step(close=st.or_low * 0.988, vol=6.0, floor=self.liquid(st))
+            if 0 < i - i0 <= 2:                                 # the follow-through
+                return Step(vol=(4.0, 2.0)[i - i0 - 1], floor=self.liquid(st))
             return None
         if k == "tape_speed":
             if i0 <= i < i0 + 3:
-                return Step(close=st.close * 1.004, vol=2.5, trades=12.0 / 2.5, min_trades=2 * MIN_TRANSACTIONS)
+                return Step(close=st.close * 1.004, vol=2.5, trades=12.0 / 2.5, min_trades=2 * MIN_TRANSACTIONS,
+                            floor=self.liquid(st))
             return None
         if k.startswith("flush"):
             if i0 - 20 <= i < i0:
@@ -400,7 +409,8 @@ class Plant:
             if self.fall <= i < self.fall + 4:
                 j = i - self.fall
                 ref = top if k == "flush" else top * (1 - 0.002 - 0.004 * self.u[2])
-                return Step(close=ref * (0.97, 0.935, 0.905, 0.89)[j], vol=(6.0, 9.0, 12.0, 14.0)[j])
+                return Step(close=ref * (0.97, 0.935, 0.905, 0.89)[j], vol=(6.0, 9.0, 12.0, 14.0)[j],
+                            floor=self.liquid(st) * (1 + j))
             return None
         raise ValueError(k)
 
