@@ -8,6 +8,7 @@
 --   tape.vwap, tape.dollar_volume, tape.ohlcv  vs  sum() / min() / max() / ordered array_agg()
 --     grouped by ticker and day, by day, and tape.vwap over a sliding frame of 30 rows
 --   tape.detect_intraday over the whole table  vs  the plain ordered scan of the same rows
+--   tape.intraday_events(b ORDER BY ts) ... GROUP BY ticker  vs  tape.detect_intraday (the same events)
 -- row_number() over the same window shows the floor any window function pays
 -- (the WindowAgg node spools every row).
 -- Every query reads every bar and aggregates its result, so no rows travel to the client.
@@ -106,6 +107,9 @@ SELECT bench_common.time_it('bench_analytics.results', 'vwap over 30 rows: plain
                         WINDOW w AS (PARTITION BY ticker ORDER BY ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW)) s$q$, :reps);
 SELECT bench_common.time_it('bench_analytics.results', 'detect: tape.detect_intraday over the whole table', $q$
   SELECT count(*) FROM tape.detect_intraday('SELECT * FROM bench_analytics.bars')$q$, :reps);
+SELECT bench_common.time_it('bench_analytics.results', 'detect: tape.intraday_events, GROUP BY ticker', $q$
+  SELECT count(*) FROM (SELECT tape.intraday_events(b ORDER BY ts) AS ev FROM bench_analytics.bars b GROUP BY ticker) s,
+                       unnest(s.ev)$q$, :reps);
 \o
 
 SELECT count(*) AS bars, count(DISTINCT ticker) AS tickers,
@@ -132,7 +136,9 @@ SELECT c.comparison, round((num.seconds / den.seconds)::numeric, 2) AS ratio, c.
     (6, 'tape.ohlcv vs plain SQL, by ticker-day', 'ohlcv by ticker-day: plain SQL', 'ohlcv by ticker-day: tape.ohlcv', 'x faster'),
     (7, 'tape.vwap vs plain SQL, over 30 rows', 'vwap over 30 rows: plain SQL', 'vwap over 30 rows: tape.vwap', 'x faster'),
     (8, 'tape.detect_intraday vs ordered scan', 'detect: tape.detect_intraday over the whole table',
-     'scan: plain ordered scan of the bars', 'x the scan time (target <= 3)')
+     'scan: plain ordered scan of the bars', 'x the scan time (target <= 3)'),
+    (9, 'tape.intraday_events (GROUP BY ticker) vs tape.detect_intraday', 'detect: tape.intraday_events, GROUP BY ticker',
+     'detect: tape.detect_intraday over the whole table', 'x the time of the function (<= 1: as fast)')
   ) AS c(n, comparison, numerator, denominator, meaning)
   JOIN bench_analytics.results num ON num.method = c.numerator
   JOIN bench_analytics.results den ON den.method = c.denominator
@@ -143,12 +149,17 @@ CREATE VIEW bench_analytics.sides_agree AS
 SELECT bool_and(n = 1) AS ok
   FROM (SELECT split_part(method, ':', 1) AS comparison, count(DISTINCT rows) AS n
           FROM bench_analytics.results
-         WHERE method ~ '^(rth_vwap|rvol|vwap by ticker-day|dollar_volume by day|ohlcv by ticker-day|vwap over 30 rows):'
+         WHERE method ~ '^(rth_vwap|rvol|vwap by ticker-day|dollar_volume by day|ohlcv by ticker-day|vwap over 30 rows|detect):'
          GROUP BY 1) c;
-SELECT CASE WHEN ok THEN 'the C and SQL versions return the same number of values'
-            ELSE 'MISMATCH between the C and SQL versions' END AS check
+SELECT CASE WHEN ok THEN 'the C and SQL versions return the same number of values; the detector aggregate as many events'
+            ELSE 'MISMATCH between the two sides of a comparison' END AS check
   FROM bench_analytics.sides_agree;
 SELECT bench_common.expect((SELECT ok FROM bench_analytics.sides_agree),
          'the C and SQL versions return the same number of values') \gset
+SELECT bench_common.expect(
+         NOT EXISTS (SELECT e.* FROM (SELECT tape.intraday_events(b ORDER BY ts) AS ev FROM bench_analytics.bars b GROUP BY ticker) s,
+                            unnest(s.ev) AS e
+                     EXCEPT ALL SELECT * FROM tape.detect_intraday('SELECT * FROM bench_analytics.bars')),
+         'tape.intraday_events returns the events of tape.detect_intraday') \gset
 
 DROP SCHEMA bench_analytics CASCADE;

@@ -66,18 +66,13 @@ SELECT b.name AS baseline, b.position, p.kind, p.event_type, p.direction,
                   AND (f.e).ts BETWEEN p.match_from AND p.match_to) AS found
   FROM bench_quality.baselines b CROSS JOIN bench_quality.plants p;
 \echo
-\echo 'recall: planted events found, % (target >= 95 per type)'
-SELECT event_type, count(*) / count(DISTINCT baseline) AS planted,
+\echo 'recall: planted events found, % (target >= 95 per type), by type and by kind of plant'
+SELECT event_type, coalesce(kind, '(all)') AS kind, count(*) / count(DISTINCT baseline) AS planted,
        round(100.0 * avg(found::int) FILTER (WHERE position = 1), 1) AS "profile",
        round(100.0 * avg(found::int) FILTER (WHERE position = 2), 1) AS "profile, no day level",
        round(100.0 * avg(found::int) FILTER (WHERE position = 3), 1) AS "rolling 20 bars"
-  FROM bench_quality.recall GROUP BY 1 ORDER BY 1;
-\echo 'recall by kind of plant, %'
-SELECT kind, count(*) / count(DISTINCT baseline) AS planted,
-       round(100.0 * avg(found::int) FILTER (WHERE position = 1), 1) AS "profile",
-       round(100.0 * avg(found::int) FILTER (WHERE position = 2), 1) AS "profile, no day level",
-       round(100.0 * avg(found::int) FILTER (WHERE position = 3), 1) AS "rolling 20 bars"
-  FROM bench_quality.recall GROUP BY 1 ORDER BY 1;
+  FROM bench_quality.recall GROUP BY GROUPING SETS ((event_type), (event_type, kind))
+ ORDER BY event_type, kind NULLS FIRST;
 
 -- events on the quiet bars, per judged ticker-day
 CREATE TABLE bench_quality.quiet_events AS

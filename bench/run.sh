@@ -5,13 +5,15 @@
 #   TAPE_BENCH_SCALE=small|full (default full: 40 pages of 2 M bars to decode;
 #   2 M minute bars of 120 tickers x 20 days for the analytics; 1 M trades and
 #   1,000 windows for trades; 600 windows of trades and quotes for ticks)
-#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks runs one of them (default: all)
+#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|quality runs one of them (default: all)
 set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
 case $scale in
-    small) pages=4 reps=1 tickers=10 days=5 areps=1 tpages=2 win_tickers=2 win_days=1 win_per_day=5 kwindows=10 ;;
-    full) pages=40 reps=3 tickers=120 days=20 areps=5 tpages=20 win_tickers=5 win_days=10 win_per_day=20 kwindows=600 ;;
+    small) pages=4 reps=1 tickers=10 days=5 areps=1 tpages=2 win_tickers=2 win_days=1 win_per_day=5 kwindows=10
+           quality="--seed 1 --tickers 8 --days 27 --warmup 10" warmup=10 ;;
+    full) pages=40 reps=3 tickers=120 days=20 areps=5 tpages=20 win_tickers=5 win_days=10 win_per_day=20 kwindows=600
+          quality="--seed 42 --tickers 40 --days 45 --warmup 20 --from 2025-10-01" warmup=20 ;;
     *) echo "TAPE_BENCH_SCALE must be small or full" >&2; exit 2 ;;
 esac
 key=${TAPE_API_KEY:-bench-key-not-secret}
@@ -80,4 +82,10 @@ psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v out="$out" -v reps="$areps" -v ben
     -v quotes="$(json_field "$kinfo" quotes)" -v trades_json_zstd="$(json_field "$kinfo" trades_json_zstd_bytes)" \
     -v quotes_json_zstd="$(json_field "$kinfo" quotes_json_zstd_bytes)" \
     -f bench/ticks.sql
+fi
+
+if runs quality; then
+echo "== bench/detect_quality.sql: recall on planted events, events on quiet bars, three volume baselines"
+psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v gen_args="$quality" -v warmup="$warmup" \
+    -f bench/detect_quality.sql
 fi
