@@ -8,7 +8,8 @@
 --   tape.vwap, tape.dollar_volume, tape.ohlcv  vs  sum() / min() / max() / ordered array_agg()
 --     grouped by ticker and day, by day, and tape.vwap over a sliding frame of 30 rows
 --   tape.detect_intraday over the whole table  vs  the plain ordered scan of the same rows
---   tape.intraday_events(b ORDER BY ts) ... GROUP BY ticker  vs  tape.detect_intraday (the same events)
+--   tape.intraday_events(b ORDER BY ts) ... GROUP BY ticker  vs  tape.detect_intraday (the same events),
+--   and the same aggregate over rows already in (ticker, ts) order, without the ORDER BY
 -- row_number() over the same window shows the floor any window function pays
 -- (the WindowAgg node spools every row).
 -- Every query reads every bar and aggregates its result, so no rows travel to the client.
@@ -110,6 +111,10 @@ SELECT bench_common.time_it('bench_analytics.results', 'detect: tape.detect_intr
 SELECT bench_common.time_it('bench_analytics.results', 'detect: tape.intraday_events, GROUP BY ticker', $q$
   SELECT count(*) FROM (SELECT tape.intraday_events(b ORDER BY ts) AS ev FROM bench_analytics.bars b GROUP BY ticker) s,
                        unnest(s.ev)$q$, :reps);
+SELECT bench_common.time_it('bench_analytics.results', 'detect: tape.intraday_events over sorted rows, GROUP BY ticker', $q$
+  SELECT count(*) FROM (SELECT tape.intraday_events(b) AS ev
+                          FROM (SELECT * FROM bench_analytics.bars ORDER BY ticker, ts) b GROUP BY ticker) s,
+                       unnest(s.ev)$q$, :reps);
 \o
 
 SELECT count(*) AS bars, count(DISTINCT ticker) AS tickers,
@@ -138,6 +143,8 @@ SELECT c.comparison, round((num.seconds / den.seconds)::numeric, 2) AS ratio, c.
     (8, 'tape.detect_intraday vs ordered scan', 'detect: tape.detect_intraday over the whole table',
      'scan: plain ordered scan of the bars', 'x the scan time (target <= 3)'),
     (9, 'tape.intraday_events (GROUP BY ticker) vs tape.detect_intraday', 'detect: tape.intraday_events, GROUP BY ticker',
+     'detect: tape.detect_intraday over the whole table', 'x the time of the function (<= 1: as fast)'),
+    (10, 'the same over rows already sorted (no ORDER BY)', 'detect: tape.intraday_events over sorted rows, GROUP BY ticker',
      'detect: tape.detect_intraday over the whole table', 'x the time of the function (<= 1: as fast)')
   ) AS c(n, comparison, numerator, denominator, meaning)
   JOIN bench_analytics.results num ON num.method = c.numerator

@@ -55,3 +55,22 @@ SELECT d.name, s.a_rows > 0 AS has_events, s.only_a AS only_aggregate, s.only_b 
   CROSS JOIN LATERAL regress.same_rows(
     format('SELECT e.* FROM (SELECT tape.intraday_events(b ORDER BY ts) AS ev FROM quality.%I b GROUP BY ticker) s, unnest(s.ev) AS e', d.name),
     format('SELECT * FROM tape.detect_intraday(%L)', format('SELECT * FROM quality.%I', d.name))) AS s;
+
+-- the rules as docs/analytics.md states them, implemented apart (test/gen/reference_intraday.py,
+-- the defaults), find the same events with the same measures on the planted data set
+\set reference 'python3 ' `pwd` '/test/gen/reference_intraday.py planted ' :gen_args
+CREATE TABLE quality.reference (ticker text, ts timestamptz, event_type text, direction text, session text,
+                                score float8, spike_x float8, pct_change float8, consecutive_bars int);
+COPY quality.reference FROM PROGRAM :'reference' WITH (FORMAT csv);
+CREATE TABLE quality.by_code AS SELECT * FROM tape.detect_intraday('SELECT * FROM quality.planted');
+SELECT (SELECT count(*) FROM quality.reference) > 100 AS many_events,
+       (SELECT count(*) FROM quality.reference r
+         WHERE NOT EXISTS (SELECT 1 FROM quality.by_code c WHERE (c.ticker, c.ts, c.event_type, c.direction)
+                                                             = (r.ticker, r.ts, r.event_type, r.direction))) AS only_reference,
+       (SELECT count(*) FROM quality.by_code c
+         WHERE NOT EXISTS (SELECT 1 FROM quality.reference r WHERE (c.ticker, c.ts, c.event_type, c.direction)
+                                                               = (r.ticker, r.ts, r.event_type, r.direction))) AS only_code,
+       (SELECT count(*) FROM quality.reference r JOIN quality.by_code c USING (ticker, ts, event_type, direction)
+         WHERE r.session <> c.session OR abs(r.score - c.score) > 1e-4 OR r.consecutive_bars <> c.consecutive_bars
+            OR abs(r.pct_change - c.pct_change) > 1e-4
+            OR (r.spike_x IS DISTINCT FROM c.spike_x AND NOT abs(r.spike_x - c.spike_x) <= 1e-6 * c.spike_x)) AS measured_apart;

@@ -265,6 +265,9 @@ CREATE AGGREGATE tape.intraday_events(bars anyelement, config jsonb) (
     PARALLEL = SAFE
 );
 
+COMMENT ON FUNCTION tape.intraday_events_step(internal, anyelement) IS 'the transition of tape.intraday_events(): one bar of the ticker';
+COMMENT ON FUNCTION tape.intraday_events_step(internal, anyelement, jsonb) IS 'the transition of tape.intraday_events(bars, config): one bar of the ticker';
+COMMENT ON FUNCTION tape.intraday_events_final(internal) IS 'the final function of tape.intraday_events(): the events of the ticker''s last day, then all of them';
 COMMENT ON AGGREGATE tape.intraday_events(anyelement) IS 'the intraday events of one ticker''s 1-minute bars: tape.intraday_events(b ORDER BY ts) ... FROM bars b GROUP BY ticker; the same events as tape.detect_intraday()';
 COMMENT ON AGGREGATE tape.intraday_events(anyelement, jsonb) IS 'the intraday events of one ticker''s 1-minute bars, with a configuration override: tape.intraday_events(b, config ORDER BY ts) ... GROUP BY ticker';
 
@@ -299,5 +302,8 @@ CREATE AGGREGATE tape.daily_events(bars anyelement, config jsonb) (
     PARALLEL = SAFE
 );
 
+COMMENT ON FUNCTION tape.daily_events_step(internal, anyelement) IS 'the transition of tape.daily_events(): one day bar of the ticker';
+COMMENT ON FUNCTION tape.daily_events_step(internal, anyelement, jsonb) IS 'the transition of tape.daily_events(bars, config): one day bar of the ticker';
+COMMENT ON FUNCTION tape.daily_events_final(internal) IS 'the final function of tape.daily_events(): the events of the ticker';
 COMMENT ON AGGREGATE tape.daily_events(anyelement) IS 'Stage-1 and E1-E11 of one ticker''s day bars: tape.daily_events(b ORDER BY day) ... FROM bars b GROUP BY ticker; the same events as tape.detect_daily()';
 COMMENT ON AGGREGATE tape.daily_events(anyelement, jsonb) IS 'Stage-1 and E1-E11 of one ticker''s day bars, with a configuration override: tape.daily_events(b, config ORDER BY day) ... GROUP BY ticker';

@@ -284,7 +284,7 @@ barsource_next(BarSource *src, BarRow *row)
 		}
 
 		/* keep the ticker, and refuse two bars of one ticker at one time */
-		if (src->has_prev && len == (int) strlen(src->prev_ticker) &&
+		if (src->has_prev && len == src->prev_ticker_len &&
 			memcmp(src->prev_ticker, VARDATA_ANY(t), len) == 0)
 		{
 			if (src->daily ? row->day == src->prev_day : row->ts == src->prev_ts)
@@ -304,12 +304,14 @@ barsource_next(BarSource *src, BarRow *row)
 			}
 			memcpy(src->prev_ticker, VARDATA_ANY(t), len);
 			src->prev_ticker[len] = '\0';
+			src->prev_ticker_len = len;
 			src->tickers++;
 		}
 		src->has_prev = true;
 		src->prev_ts = row->ts;
 		src->prev_day = row->day;
 		row->ticker = src->prev_ticker;
+		row->ticker_no = src->tickers;
 		if ((++src->rows & (PROGRESS_EVERY - 1)) == 0)
 			progress_update(src->rows, src->tickers,
 							src->found ? tuplestore_tuple_count(src->found) : 0, src->prev_ticker);
@@ -425,6 +427,7 @@ reader_setup(BarRowReader *r, HeapTupleHeader rec)
 	Oid			typid = HeapTupleHeaderGetTypeId(rec);
 	int32		typmod = HeapTupleHeaderGetTypMod(rec);
 	TupleDesc	desc = lookup_rowtype_tupdesc(typid, typmod);
+	MemoryContext old;
 	int			a;
 
 #define TYPE_OF(n) (TupleDescAttr(desc, (n))->atttypid)
@@ -461,6 +464,10 @@ reader_setup(BarRowReader *r, HeapTupleHeader rec)
 	r->typid = typid;
 	r->typmod = typmod;
 	ReleaseTupleDesc(desc);
+	/* a copy of its own: the row type cannot change while the aggregate runs */
+	old = MemoryContextSwitchTo(r->cxt);
+	r->desc = lookup_rowtype_tupdesc_copy(typid, typmod);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -486,7 +493,6 @@ bool
 barrow_read(BarRowReader *r, HeapTupleHeader rec, BarRow *row)
 {
 	HeapTupleData tup;
-	TupleDesc	desc;
 	text	   *t;
 	int			len;
 
@@ -498,13 +504,11 @@ barrow_read(BarRowReader *r, HeapTupleHeader rec, BarRow *row)
 					 errmsg("%s got rows of two different types", r->fname)));
 		reader_setup(r, rec);
 	}
-	desc = lookup_rowtype_tupdesc(r->typid, r->typmod);
 	tup.t_len = HeapTupleHeaderGetDatumLength(rec);
 	ItemPointerSetInvalid(&tup.t_self);
 	tup.t_tableOid = InvalidOid;
 	tup.t_data = rec;
-	heap_deform_tuple(&tup, desc, r->values, r->nulls);
-	ReleaseTupleDesc(desc);
+	heap_deform_tuple(&tup, r->desc, r->values, r->nulls);
 
 	if (r->nulls[r->ticker.attno])
 		ereport(ERROR,
@@ -520,6 +524,7 @@ barrow_read(BarRowReader *r, HeapTupleHeader rec, BarRow *row)
 	memcpy(r->ticker_buf, VARDATA_ANY(t), len);
 	r->ticker_buf[len] = '\0';
 	row->ticker = r->ticker_buf;
+	row->ticker_no = 1;			/* aggregate_next() refuses a second ticker */
 
 	if (r->nulls[r->when.attno])
 		ereport(ERROR,

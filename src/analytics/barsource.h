@@ -45,6 +45,7 @@ typedef enum BarColumn
 typedef struct BarRow
 {
 	const char *ticker;			/* valid until the next row is read */
+	int64		ticker_no;		/* 1 for the stream's first ticker, 2 for its next... */
 	TimestampTz ts;				/* bar start (intraday) */
 	DateADT		day;			/* trading day (daily) */
 	double		v[BC_NVALUES];	/* the numeric columns */
@@ -66,6 +67,7 @@ typedef struct BarSource
 	int64		tickers;		/* tickers begun so far */
 	Tuplestorestate *found;		/* the caller's output, counted for progress */
 	char	   *prev_ticker;	/* for the order and duplicate checks */
+	int			prev_ticker_len;
 	int			prev_ticker_cap;
 	TimestampTz prev_ts;
 	DateADT		prev_day;
@@ -98,6 +100,7 @@ typedef struct BarRowReader
 	bool		daily;
 	Oid			typid;			/* the row type the casts were set up for */
 	int32		typmod;
+	TupleDesc	desc;			/* its descriptor */
 	MemoryContext cxt;			/* where the reader's state lives */
 	BarRowCast	ticker;
 	BarRowCast	when;			/* ts (intraday) or the day (daily) */

@@ -262,6 +262,7 @@ struct DailyDetector
 {
 	DailyConfig cfg;
 	TickerHistory h;
+	int64		ticker_no;		/* the number of h's ticker in the stream */
 	MemoryContext cxt;
 	DailySink	sink;
 	void	   *sink_arg;
@@ -680,8 +681,11 @@ judge_day(DailyDetector *dd, const BarRow *row)
 static void
 daily_feed(DailyDetector *dd, const BarRow *row)
 {
-	if (dd->h.ticker == NULL || strcmp(dd->h.ticker, row->ticker) != 0)
+	if (dd->h.ticker == NULL || dd->ticker_no != row->ticker_no)
+	{
 		reset_history(dd, row->ticker);
+		dd->ticker_no = row->ticker_no;
+	}
 	judge_day(dd, row);
 }
 

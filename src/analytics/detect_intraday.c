@@ -322,19 +322,32 @@ typedef struct IEvent
 	bool		dropped;
 } IEvent;
 
-/* the volume (and trade count) of each minute of a ticker's previous days */
+/* sums of log volumes: of a minute over the days of the ring, or more */
+typedef struct LogSums
+{
+	double		sum;
+	double		sq;
+	int			n;
+} LogSums;
+
+/* the profile of one measure (volume, or trades) of a ticker */
+typedef struct ProfileSeries
+{
+	double	   *logs;			/* [profile_days][PROFILE_KEYS], NaN: no bar */
+	LogSums		minute[PROFILE_KEYS];	/* the ring's logs, summed per minute */
+	double		today[PROFILE_KEYS];	/* the current day, summed per minute */
+	double		base[PROFILE_KEYS];	/* the baselines of the current day */
+	double		typical[PROFILE_KEYS];	/* their geometric means (the typical minute) */
+} ProfileSeries;
+
+/* the volume and trade count of each minute of a ticker's previous days */
 typedef struct VolumeProfile
 {
 	int			ndays;			/* days in the ring */
 	int			head;			/* next slot */
-	float	   *log_v;			/* [profile_days][PROFILE_KEYS], NaN: no bar */
-	float	   *log_t;
-	double		day_v[PROFILE_KEYS];	/* the current day, summed per key */
-	double		day_t[PROFILE_KEYS];
-	double		base_v[PROFILE_KEYS];	/* the baselines of the current day */
-	double		base_t[PROFILE_KEYS];
-	double		geo_v[PROFILE_KEYS];	/* their geometric means (the typical minute) */
-	double		geo_t[PROFILE_KEYS];
+	int			since_exact;	/* days added since the sums were recomputed */
+	ProfileSeries volume;
+	ProfileSeries trades;		/* kept only when tape_speed is on */
 } VolumeProfile;
 
 typedef struct Detector Detector;
@@ -350,6 +363,7 @@ struct Detector
 
 	/* the ticker */
 	char	   *ticker;
+	int64		ticker_no;		/* its number in the stream (BarRow) */
 	VolumeProfile *profile;
 	RollingMean *vol_roll;		/* the previous rolling_bars volumes */
 	RollingMean *trans_roll;
@@ -485,28 +499,20 @@ profile_key(const TradingDay *day, TapeSession s, TimestampTz ts)
 	return 0;
 }
 
-/* the first and last key of the session of key k */
-static inline void
-session_keys(int k, int *first, int *last)
-{
-	*first = k < KEY_RTH ? 0 : (k < KEY_AH ? KEY_RTH : KEY_AH);
-	*last = k < KEY_RTH ? KEY_RTH - 1 : (k < KEY_AH ? KEY_AH - 1 : PROFILE_KEYS - 1);
-}
-
-/* sums of log volumes: of a minute over the days of the ring, or more */
-typedef struct LogSums
-{
-	double		sum;
-	double		sq;
-	int			n;
-} LogSums;
-
 static inline void
 log_sums_add(LogSums *a, const LogSums *b)
 {
 	a->sum += b->sum;
 	a->sq += b->sq;
 	a->n += b->n;
+}
+
+static inline void
+log_sums_sub(LogSums *a, const LogSums *b)
+{
+	a->sum -= b->sum;
+	a->sq -= b->sq;
+	a->n -= b->n;
 }
 
 /*
@@ -533,123 +539,145 @@ pooled_variance(const LogSums *minute, int first, int last)
 }
 
 /*
- * The baseline of a minute from the sums of its logs and the session's
- * pooled variance: the mean volume of a log-normal, exp(mean + variance /
- * 2), which is on the scale of an arithmetic mean of volumes yet robust (one
- * outlier moves the mean of logs little and the pooled variance less); and
- * the geometric mean exp(mean), the typical minute.  NaN with fewer than
- * min_samples logs.
+ * series_baselines
+ *		The baseline of each minute for the coming day, from the ticker's logs
+ *		at that minute and the profile_minutes either side of it (within its
+ *		session) over the days in the ring; with fewer than min_samples of
+ *		them, from the whole session; NaN with fewer still.  The baseline is
+ *		the mean of a log-normal with those logs' mean and the session's
+ *		pooled variance, exp(mean + variance / 2): on the scale of an
+ *		arithmetic mean of volumes (the seeds' thresholds keep their meaning),
+ *		yet one outlier moves the mean of logs little and the pooled variance
+ *		less.  The typical minute is the geometric mean, exp(mean).
  */
-static inline void
-baseline_of(const LogSums *s, double variance, int min_samples, double *mean_out, double *geo_out)
+static void
+series_baselines(const IntradayConfig *c, ProfileSeries *ps)
 {
-	if (s->n < min_samples)
+	static const int session_first[3] = {0, KEY_RTH, KEY_AH};
+	static const int session_last[3] = {KEY_RTH - 1, KEY_AH - 1, PROFILE_KEYS - 1};
+
+	for (int ses = 0; ses < 3; ses++)
 	{
-		*mean_out = *geo_out = NAN;
-		return;
+		int			first = session_first[ses],
+					last = session_last[ses];
+		double		spread = exp(pooled_variance(ps->minute, first, last) / 2.0);
+		LogSums		total,
+					window;
+
+		memset(&total, 0, sizeof(total));
+		memset(&window, 0, sizeof(window));
+		for (int k = first; k <= last; k++)
+			log_sums_add(&total, &ps->minute[k]);
+		/* the window of minutes k - profile_minutes .. k + profile_minutes, sliding */
+		for (int k = first; k <= Min(last, first + c->profile_minutes - 1); k++)
+			log_sums_add(&window, &ps->minute[k]);
+		for (int k = first; k <= last; k++)
+		{
+			const LogSums *use;
+
+			if (k + c->profile_minutes <= last)
+				log_sums_add(&window, &ps->minute[k + c->profile_minutes]);
+			if (k - c->profile_minutes - 1 >= first)
+				log_sums_sub(&window, &ps->minute[k - c->profile_minutes - 1]);
+			use = window.n >= c->min_samples ? &window : &total;
+			if (use->n < c->min_samples)
+				ps->typical[k] = ps->base[k] = NAN;
+			else
+			{
+				ps->typical[k] = exp(use->sum / use->n);
+				ps->base[k] = ps->typical[k] * spread;
+			}
+		}
 	}
-	*geo_out = exp(s->sum / s->n);
-	*mean_out = *geo_out * exp(variance / 2.0);
 }
 
 /*
- * profile_baselines
- *		The baseline of each minute for the coming day, from the ticker's
- *		volumes at that minute and the profile_minutes either side of it
- *		(within its session) over the days in the ring; with fewer than
- *		min_samples of them, from the whole session; NaN with fewer still.
- *		The same for transactions.
+ * series_add_day
+ *		Fold the finished day into the ring slot: its logs replace the oldest
+ *		day's in the per-minute sums (recomputed exactly when exact is set).
  */
 static void
-profile_baselines(const IntradayConfig *c, VolumeProfile *p)
+series_add_day(const IntradayConfig *c, ProfileSeries *ps, int slot, bool replace, bool exact)
 {
-	LogSums		v[PROFILE_KEYS],
-				t[PROFILE_KEYS];
-	LogSums		ses_v[3],
-				ses_t[3];
-	double		var_v[3],
-				var_t[3];
+	double	   *logs = &ps->logs[slot * PROFILE_KEYS];
 
-	memset(ses_v, 0, sizeof(ses_v));
-	memset(ses_t, 0, sizeof(ses_t));
 	for (int k = 0; k < PROFILE_KEYS; k++)
 	{
-		int			ses = k < KEY_RTH ? 0 : (k < KEY_AH ? 1 : 2);
+		LogSums		x;
 
-		memset(&v[k], 0, sizeof(LogSums));
-		memset(&t[k], 0, sizeof(LogSums));
-		for (int dd = 0; dd < p->ndays; dd++)
+		if (replace && !isnan(logs[k]))
 		{
-			float		lv = p->log_v[dd * PROFILE_KEYS + k];
-			float		lt = p->log_t[dd * PROFILE_KEYS + k];
+			x.sum = logs[k];
+			x.sq = (double) logs[k] * logs[k];
+			x.n = 1;
+			log_sums_sub(&ps->minute[k], &x);
+		}
+		logs[k] = ps->today[k] > 0 ? log(ps->today[k]) : NAN;
+		ps->today[k] = 0;
+		if (!isnan(logs[k]))
+		{
+			x.sum = logs[k];
+			x.sq = (double) logs[k] * logs[k];
+			x.n = 1;
+			log_sums_add(&ps->minute[k], &x);
+		}
+	}
+	if (exact)
+	{
+		memset(ps->minute, 0, sizeof(ps->minute));
+		for (int dd = 0; dd < c->profile_days; dd++)
+		{
+			for (int k = 0; k < PROFILE_KEYS; k++)
+			{
+				double		l = ps->logs[dd * PROFILE_KEYS + k];
 
-			if (!isnan(lv))
-			{
-				v[k].sum += lv;
-				v[k].sq += (double) lv * lv;
-				v[k].n++;
-			}
-			if (!isnan(lt))
-			{
-				t[k].sum += lt;
-				t[k].sq += (double) lt * lt;
-				t[k].n++;
+				if (!isnan(l))
+				{
+					ps->minute[k].sum += l;
+					ps->minute[k].sq += (double) l * l;
+					ps->minute[k].n++;
+				}
 			}
 		}
-		log_sums_add(&ses_v[ses], &v[k]);
-		log_sums_add(&ses_t[ses], &t[k]);
-	}
-	for (int ses = 0; ses < 3; ses++)
-	{
-		int			first = ses == 0 ? 0 : (ses == 1 ? KEY_RTH : KEY_AH);
-		int			last = ses == 0 ? KEY_RTH - 1 : (ses == 1 ? KEY_AH - 1 : PROFILE_KEYS - 1);
-
-		var_v[ses] = pooled_variance(v, first, last);
-		var_t[ses] = pooled_variance(t, first, last);
-	}
-	for (int k = 0; k < PROFILE_KEYS; k++)
-	{
-		int			first,
-					last,
-					ses = k < KEY_RTH ? 0 : (k < KEY_AH ? 1 : 2);
-		LogSums		nv,
-					nt;
-
-		memset(&nv, 0, sizeof(nv));
-		memset(&nt, 0, sizeof(nt));
-		session_keys(k, &first, &last);
-		for (int j = Max(first, k - c->profile_minutes); j <= Min(last, k + c->profile_minutes); j++)
-		{
-			log_sums_add(&nv, &v[j]);
-			log_sums_add(&nt, &t[j]);
-		}
-		baseline_of(nv.n >= c->min_samples ? &nv : &ses_v[ses], var_v[ses], c->min_samples,
-					&p->base_v[k], &p->geo_v[k]);
-		baseline_of(nt.n >= c->min_samples ? &nt : &ses_t[ses], var_t[ses], c->min_samples,
-					&p->base_t[k], &p->geo_t[k]);
 	}
 }
 
 /*
  * profile_add_day
- *		Fold the finished day's volumes into the ring of days.
+ *		Fold the finished day's volumes (and trades) into the ring of days.
  */
 static void
 profile_add_day(const IntradayConfig *c, VolumeProfile *p)
 {
-	float	   *v = &p->log_v[p->head * PROFILE_KEYS];
-	float	   *t = &p->log_t[p->head * PROFILE_KEYS];
+	bool		replace = p->ndays == c->profile_days;
+	bool		exact = ++p->since_exact >= c->profile_days;
 
-	for (int k = 0; k < PROFILE_KEYS; k++)
-	{
-		v[k] = p->day_v[k] > 0 ? (float) log(p->day_v[k]) : NAN;
-		t[k] = p->day_t[k] > 0 ? (float) log(p->day_t[k]) : NAN;
-		p->day_v[k] = 0;
-		p->day_t[k] = 0;
-	}
+	series_add_day(c, &p->volume, p->head, replace, exact);
+	if (c->enabled[EV_TAPE_SPEED])
+		series_add_day(c, &p->trades, p->head, replace, exact);
+	if (exact)
+		p->since_exact = 0;
 	p->head = (p->head + 1) % c->profile_days;
 	if (p->ndays < c->profile_days)
 		p->ndays++;
+}
+
+/* forget the ticker's days */
+static void
+profile_reset(const IntradayConfig *c, VolumeProfile *p)
+{
+	p->ndays = 0;
+	p->head = 0;
+	p->since_exact = 0;
+	for (int i = 0; i < 2; i++)
+	{
+		ProfileSeries *ps = i == 0 ? &p->volume : &p->trades;
+
+		memset(ps->minute, 0, sizeof(ps->minute));
+		memset(ps->today, 0, sizeof(ps->today));
+		for (int k = 0; k < PROFILE_KEYS * c->profile_days; k++)
+			ps->logs[k] = NAN;
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -672,8 +700,8 @@ detector_init(Detector *d, Jsonb *config, EventSink sink, void *sink_arg)
 	d->cxt = AllocSetContextCreate(CurrentMemoryContext, "tape intraday detector", ALLOCSET_DEFAULT_SIZES);
 	d->day_cxt = AllocSetContextCreate(d->cxt, "tape intraday detector day", ALLOCSET_DEFAULT_SIZES);
 	d->profile = MemoryContextAllocZero(d->cxt, sizeof(VolumeProfile));
-	d->profile->log_v = MemoryContextAlloc(d->cxt, sizeof(float) * PROFILE_KEYS * d->cfg.profile_days);
-	d->profile->log_t = MemoryContextAlloc(d->cxt, sizeof(float) * PROFILE_KEYS * d->cfg.profile_days);
+	d->profile->volume.logs = MemoryContextAlloc(d->cxt, sizeof(double) * PROFILE_KEYS * d->cfg.profile_days);
+	d->profile->trades.logs = MemoryContextAlloc(d->cxt, sizeof(double) * PROFILE_KEYS * d->cfg.profile_days);
 	d->vol_roll = MemoryContextAlloc(d->cxt, ROLLING_MEAN_SIZE(d->cfg.rolling_bars));
 	d->trans_roll = MemoryContextAlloc(d->cxt, ROLLING_MEAN_SIZE(d->cfg.rolling_bars));
 }
@@ -688,10 +716,7 @@ start_ticker(Detector *d, const char *ticker)
 	if (d->ticker)
 		pfree(d->ticker);
 	d->ticker = MemoryContextStrdup(d->cxt, ticker);
-	d->profile->ndays = 0;
-	d->profile->head = 0;
-	memset(d->profile->day_v, 0, sizeof(d->profile->day_v));
-	memset(d->profile->day_t, 0, sizeof(d->profile->day_t));
+	profile_reset(&d->cfg, d->profile);
 	rolling_mean_init(d->vol_roll, d->cfg.rolling_bars);
 	rolling_mean_init(d->trans_roll, d->cfg.rolling_bars);
 }
@@ -715,7 +740,9 @@ start_day(Detector *d, TimestampTz ts)
 		d->has_baseline = true;
 	else if (d->profile->ndays >= c->min_days)
 	{
-		profile_baselines(c, d->profile);
+		series_baselines(c, &d->profile->volume);
+		if (c->enabled[EV_TAPE_SPEED])
+			series_baselines(c, &d->profile->trades);
 		d->has_baseline = true;
 	}
 	else
@@ -824,8 +851,8 @@ add_bar(Detector *d, const BarRow *row)
 		roll_t = rolling_base(d->trans_roll, b->transactions);
 	}
 	use_profile = c->method == BASELINE_PROFILE && d->profile->ndays >= c->min_days;
-	b->vol_typical = use_profile ? d->profile->geo_v[b->key] : NAN;
-	b->trans_typical = use_profile ? d->profile->geo_t[b->key] : NAN;
+	b->vol_typical = use_profile ? d->profile->volume.typical[b->key] : NAN;
+	b->trans_typical = (use_profile && c->enabled[EV_TAPE_SPEED]) ? d->profile->trades.typical[b->key] : NAN;
 	if (use_profile)
 	{
 		double		level_v = 1.0,
@@ -833,8 +860,8 @@ add_bar(Detector *d, const BarRow *row)
 
 		if (c->day_adjust)
 			day_level(d, b->ts, &level_v, &level_t);
-		b->vol_base = d->profile->base_v[b->key] * level_v;
-		b->trans_base = d->profile->base_t[b->key] * level_t;
+		b->vol_base = d->profile->volume.base[b->key] * level_v;
+		b->trans_base = c->enabled[EV_TAPE_SPEED] ? d->profile->trades.base[b->key] * level_t : NAN;
 	}
 	else
 	{
@@ -844,9 +871,9 @@ add_bar(Detector *d, const BarRow *row)
 	b->vol_x = b->vol_base > 0 ? b->volume / b->vol_base : NAN;
 	b->trans_x = (b->trans_base > 0 && !isnan(b->transactions)) ? b->transactions / b->trans_base : NAN;
 	if (b->volume > 0)
-		d->profile->day_v[b->key] += b->volume;
+		d->profile->volume.today[b->key] += b->volume;
 	if (b->transactions > 0)
-		d->profile->day_t[b->key] += b->transactions;
+		d->profile->trades.today[b->key] += b->transactions;
 
 	/* VWAP anchored at 09:30 */
 	b->vwap = NAN;
@@ -877,10 +904,11 @@ add_bar(Detector *d, const BarRow *row)
 static void
 detector_feed(Detector *d, const BarRow *row)
 {
-	if (d->ticker == NULL || strcmp(d->ticker, row->ticker) != 0)
+	if (d->ticker == NULL || d->ticker_no != row->ticker_no)
 	{
 		finish_day(d);
 		start_ticker(d, row->ticker);
+		d->ticker_no = row->ticker_no;
 	}
 	else if (d->nbars > 0 && row->ts >= d->day.next_midnight)
 		finish_day(d);
@@ -1146,9 +1174,11 @@ judge_price_momentum(DayScan *s, int i)
 		{
 			TimestampTz from = b->ts - (int64) c->pm_up_breakout * USECS_PER_MINUTE;
 
-			for (int m = i - 1; m >= 0 && s->bars[m].ts >= from; m--)
+			int			seen = 0;
+
+			for (int m = i - 1; m >= 0 && s->bars[m].ts >= from; m--, seen++)
 				hi = Max(hi, s->bars[m].high);
-			up = b->close > hi;
+			up = seen > 0 && b->close > hi;
 		}
 		if (change <= -c->pm_down_change)
 		{
@@ -1156,11 +1186,13 @@ judge_price_momentum(DayScan *s, int i)
 			int			k = bar_at_or_before(s, j + 1, b->ts - 2 * window);
 			double		prev_fall = 0;
 
-			for (int m = i - 1; m >= 0 && s->bars[m].ts >= from; m--)
+			int			seen = 0;
+
+			for (int m = i - 1; m >= 0 && s->bars[m].ts >= from; m--, seen++)
 				lo = Min(lo, s->bars[m].low);
 			if (k >= 0)
 				prev_fall = Max(0.0, -(s->bars[j].close / s->bars[k].close - 1.0) * 100.0);
-			down = b->close < lo && -change >= c->pm_down_accel * prev_fall;
+			down = seen > 0 && b->close < lo && -change >= c->pm_down_accel * prev_fall;
 		}
 	}
 	if ((e = run_start(s, i, EV_PRICE_MOMENTUM, true, up)) != NULL)
@@ -1214,7 +1246,9 @@ judge_consolidation_break(DayScan *s, int i)
 				x;
 	IEvent	   *e;
 
-	if (f < 1 || !base_of(s, f, &hi, &lo))
+	/* the run's volume first: it rules out most bars at the least cost */
+	if (f < 1 || isnan(x = run_volume_x(s, i, c->cb_bars, false)) || x < c->cb_x ||
+		!base_of(s, f, &hi, &lo))
 		return;
 	for (int up = 0; up <= 1; up++)
 	{
@@ -1227,9 +1261,6 @@ judge_consolidation_break(DayScan *s, int i)
 		if (!run || BEYOND(f - 1))
 			continue;
 #undef BEYOND
-		x = run_volume_x(s, i, c->cb_bars, false);
-		if (isnan(x) || x < c->cb_x)
-			continue;
 		e = new_event(s, i, EV_CONSOLIDATION_BREAK, up);
 		e->spike_x = x;
 		e->pct_change = (s->bars[i].close / (up ? hi : lo) - 1.0) * 100.0;

@@ -480,9 +480,9 @@ def fmt_ts(ts):
     return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S+00")
 
 
-def generate(args, what):
+def ticker_days(args):
+    """Every ticker-day: (ticker, day, its plant or None, quiet bars, planted bars)."""
     days = trading_days(dt.date.fromisoformat(args.start), args.days)
-    w = sys.stdout.write
     dealt = 0
     for t in range(args.tickers):
         tk = Ticker(args.seed, "G%03d" % (t + 1))
@@ -496,34 +496,52 @@ def generate(args, what):
                 plant = Plant(kind, event_type, direction, d, tk)
             quiet = render(tk, d, None)
             prev_close = quiet[-1][4] if quiet else prev_close
-            if what == "plants":
-                if plant:
-                    ts = [ny_datetime(day, m // 60, m % 60) for m, _ in d.minutes]
-                    w("%s,%s,%s,%s,%s,%s,%s,%s,%s\n" % (
-                        tk.name, day.isoformat(), plant.kind, plant.event_type, plant.direction,
-                        plant.session(), fmt_ts(ts[plant.confirm]), fmt_ts(ts[plant.match[0]]),
-                        fmt_ts(ts[plant.match[1]])))
-                continue
-            planted = render(tk, d, plant) if plant else quiet
-            both = set(quiet) & set(planted) if plant else None
-            for variant, rows in (("q", quiet), ("p", planted)) if plant else (("b", quiet),):
-                for r in rows:
-                    v = "b" if plant and r in both else variant
-                    if v == "b" and variant == "p":
-                        continue       # written once, with the quiet rows
-                    w("%s,%s,%s,%s,%s,%s,%s,%d,%s,%d\n" % (
-                        v, tk.name, fmt_ts(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]))
+            yield tk, d, plant, quiet, (render(tk, d, plant) if plant else quiet)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=["bars", "plants"])
+def bars(args, variant):
+    """The bars of one data set ('planted' or 'quiet'): (ticker, ts, o, h, l, c, v, vwap, n)."""
+    out = []
+    for tk, d, plant, quiet, planted in ticker_days(args):
+        out.extend((tk.name,) + r for r in (planted if variant == "planted" else quiet))
+    return out
+
+
+def generate(args, what):
+    w = sys.stdout.write
+    for tk, d, plant, quiet, planted in ticker_days(args):
+        if what == "plants":
+            if plant:
+                ts = [ny_datetime(d.day, m // 60, m % 60) for m, _ in d.minutes]
+                w("%s,%s,%s,%s,%s,%s,%s,%s,%s\n" % (
+                    tk.name, d.day.isoformat(), plant.kind, plant.event_type, plant.direction,
+                    plant.session(), fmt_ts(ts[plant.confirm]), fmt_ts(ts[plant.match[0]]),
+                    fmt_ts(ts[plant.match[1]])))
+            continue
+        both = set(quiet) & set(planted) if plant else None
+        for variant, rows in (("q", quiet), ("p", planted)) if plant else (("b", quiet),):
+            for r in rows:
+                v = "b" if plant and r in both else variant
+                if v == "b" and variant == "p":
+                    continue       # written once, with the quiet rows
+                w("%s,%s,%s,%s,%s,%s,%s,%d,%s,%d\n" % (
+                    v, tk.name, fmt_ts(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]))
+
+
+def add_options(ap):
+    """The options that choose the data (shared with reference_intraday.py)."""
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tickers", type=int, default=8)
     ap.add_argument("--days", type=int, default=27)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--from", dest="start", default="2025-10-22")
     ap.add_argument("--plant-share", type=float, default=0.7)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("what", choices=["bars", "plants"])
+    add_options(ap)
     args = ap.parse_args()
     generate(args, args.what)
 
