@@ -669,7 +669,7 @@ profile_reset(const IntradayConfig *c, VolumeProfile *p)
 	p->ndays = 0;
 	p->head = 0;
 	p->since_exact = 0;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < (c->enabled[EV_TAPE_SPEED] ? 2 : 1); i++)
 	{
 		ProfileSeries *ps = i == 0 ? &p->volume : &p->trades;
 
@@ -701,7 +701,8 @@ detector_init(Detector *d, Jsonb *config, EventSink sink, void *sink_arg)
 	d->day_cxt = AllocSetContextCreate(d->cxt, "tape intraday detector day", ALLOCSET_DEFAULT_SIZES);
 	d->profile = MemoryContextAllocZero(d->cxt, sizeof(VolumeProfile));
 	d->profile->volume.logs = MemoryContextAlloc(d->cxt, sizeof(double) * PROFILE_KEYS * d->cfg.profile_days);
-	d->profile->trades.logs = MemoryContextAlloc(d->cxt, sizeof(double) * PROFILE_KEYS * d->cfg.profile_days);
+	if (d->cfg.enabled[EV_TAPE_SPEED])
+		d->profile->trades.logs = MemoryContextAlloc(d->cxt, sizeof(double) * PROFILE_KEYS * d->cfg.profile_days);
 	d->vol_roll = MemoryContextAlloc(d->cxt, ROLLING_MEAN_SIZE(d->cfg.rolling_bars));
 	d->trans_roll = MemoryContextAlloc(d->cxt, ROLLING_MEAN_SIZE(d->cfg.rolling_bars));
 }
