@@ -1563,7 +1563,7 @@ finish_day(Detector *d)
  */
 #define EVENT_NATTS 16
 static void
-event_values(const Detector *d, const char *ticker, DateADT day, const IEvent *e,
+event_values(const char *ticker, DateADT day, const IEvent *e,
 			 Datum *values, bool *nulls)
 {
 	memset(nulls, false, sizeof(bool) * EVENT_NATTS);
@@ -1600,7 +1600,7 @@ sink_tuplestore(Detector *d, const IEvent *e)
 	Datum		values[EVENT_NATTS];
 	bool		nulls[EVENT_NATTS];
 
-	event_values(d, d->ticker, d->day.date, e, values, nulls);
+	event_values(d->ticker, d->day.date, e, values, nulls);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -1713,7 +1713,7 @@ state_event_values(void *arg, int k, Datum *values, bool *nulls)
 {
 	EventsState *st = (EventsState *) arg;
 
-	event_values(&st->d, st->d.ticker, st->days[k], &st->events[k], values, nulls);
+	event_values(st->d.ticker, st->days[k], &st->events[k], values, nulls);
 }
 
 /*
