@@ -3,8 +3,9 @@
 -- state from a worker as text, and refuses pseudo-types such as internal),
 -- combine functions and PARALLEL SAFE; the calendar table has no trigger
 -- (Citus refuses to make a table with triggers a reference table).  The tick
--- packers are the exception: a block is one ticker's window built whole, so
--- they are grouped by ticker and run entirely in the shards.
+-- packers and the detector aggregates are the exceptions: a block is one
+-- ticker's window built whole, a detector sweeps one ticker's bars in time
+-- order, so they are grouped by ticker and run entirely in the shards.
 \set QUIET on
 \set ON_ERROR_STOP on
 \pset format unaligned
@@ -14,7 +15,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS tape;
 
 BEGIN;
-SELECT plan(36);
+SELECT plan(38);
 
 -- the aggregates, as Citus's planner sees them: a combine function and a state whose
 -- type is not a pseudo-type (pg_type.typtype <> 'p'), for plain and moving aggregation
@@ -27,15 +28,17 @@ SELECT p.proname::text AS name, a.aggtranstype::regtype::text AS stype, st.typty
   LEFT JOIN pg_type mt ON mt.oid = a.aggmtranstype
  WHERE p.pronamespace = 'tape'::regnamespace;
 
-SELECT set_eq('SELECT name FROM agg', ARRAY['vwap', 'dollar_volume', 'ohlcv', 'pack_trades', 'pack_quotes'],
-              'tape has three aggregates of bars and trades, and the two tick packers');
+SELECT set_eq('SELECT name FROM agg', ARRAY['vwap', 'dollar_volume', 'ohlcv', 'pack_trades', 'pack_quotes',
+                                             'intraday_events', 'daily_events'],
+              'tape has three aggregates of bars and trades, the two tick packers and the two detectors');
 SELECT set_eq('SELECT name FROM agg WHERE stype = ''internal'' OR aggcombinefn = 0 OR agginitval IS NULL',
-              ARRAY['pack_trades', 'pack_quotes'],
-              'only the tick packers (one ticker''s window each, built whole) keep an internal state without a combine function');
+              ARRAY['pack_trades', 'pack_quotes', 'intraday_events', 'daily_events'],
+              'only the tick packers and the detectors (one ticker each, built whole) keep an internal state without a combine function');
 SELECT is((SELECT stype FROM agg WHERE name = 'vwap'), 'tape.pv_state', 'tape.vwap keeps a tape.pv_state');
 SELECT is((SELECT stype FROM agg WHERE name = 'dollar_volume'), 'tape.pv_state', 'tape.dollar_volume keeps a tape.pv_state');
 SELECT is((SELECT stype FROM agg WHERE name = 'ohlcv'), 'tape.ohlcv_state', 'tape.ohlcv keeps a tape.ohlcv_state');
-SELECT is_empty('SELECT name FROM agg WHERE (stype_kind = ''p'' OR stype = ''internal'') AND name NOT LIKE ''pack\_%''',
+SELECT is_empty('SELECT name FROM agg WHERE (stype_kind = ''p'' OR stype = ''internal'') AND name NOT LIKE ''pack\_%''
+                    AND name NOT LIKE ''%\_events''',
                 'no other aggregate state is internal or another pseudo-type');
 SELECT is_empty('SELECT name FROM agg WHERE aggmtranstype <> 0 AND mstype_kind = ''p''',
                 'no moving-aggregate state is a pseudo-type');
@@ -47,8 +50,18 @@ SELECT is((SELECT aggcombinefn::regproc::text FROM agg WHERE name = 'vwap'), 'ta
 SELECT is((SELECT aggcombinefn::regproc::text FROM agg WHERE name = 'dollar_volume'), 'tape.pv_combine', 'tape.dollar_volume has a combine function');
 SELECT is((SELECT aggcombinefn::regproc::text FROM agg WHERE name = 'ohlcv'), 'tape.ohlcv_combine', 'tape.ohlcv has a combine function');
 SELECT is_empty('SELECT name FROM agg WHERE proparallel <> ''s''', 'every aggregate is PARALLEL SAFE');
-SELECT is_empty('SELECT name FROM agg WHERE agginitval IS NULL AND name NOT LIKE ''pack\_%''',
+SELECT is_empty('SELECT name FROM agg WHERE agginitval IS NULL AND name NOT LIKE ''pack\_%'' AND name NOT LIKE ''%\_events''',
                 'every other aggregate starts from an empty state (INITCOND)');
+SELECT set_eq($$SELECT p.oid::regprocedure::text FROM pg_proc p
+                 WHERE p.pronamespace = 'tape'::regnamespace AND p.prokind = 'a'
+                   AND p.proname IN ('intraday_events', 'daily_events')$$,
+              ARRAY['tape.intraday_events(anyelement)', 'tape.intraday_events(anyelement,jsonb)',
+                    'tape.daily_events(anyelement)', 'tape.daily_events(anyelement,jsonb)'],
+              'the detectors are aggregates with and without a configuration');
+SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc p
+                   WHERE p.pronamespace = 'tape'::regnamespace AND p.proname ~ '^(intraday|daily)_events_(step|final)$'
+                     AND (p.provolatile <> 's' OR p.proparallel <> 's')$$,
+                'the detectors'' transition and final functions are STABLE (they read the calendar) and PARALLEL SAFE');
 
 -- the state types: real base types with text and binary I/O, the size of their C structs
 SELECT has_type('tape', 'pv_state', 'type tape.pv_state exists');
