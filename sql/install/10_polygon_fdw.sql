@@ -38,3 +38,13 @@ AS 'MODULE_PATHNAME', 'tape_polygon_columns'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION tape.polygon_columns() IS 'every column of every polygon_fdw endpoint: type, JSON source, and the conditions that push down into the request';
+
+CREATE FUNCTION tape.polygon_session_stats(
+    OUT requests bigint, OUT pages bigint, OUT bytes bigint, OUT retries bigint,
+    OUT status_429 bigint, OUT cache_hits bigint,
+    OUT ratelimit_wait_ms double precision, OUT backoff_wait_ms double precision)
+RETURNS record
+AS 'MODULE_PATHNAME', 'tape_polygon_session_stats'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION tape.polygon_session_stats() IS 'what the polygon_fdw scans this session has finished cost: requests, pages, bytes, retries, 429s, cache hits, waits (the EXPLAIN ANALYZE counters, summed)';

@@ -34,6 +34,7 @@
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -144,6 +145,10 @@ typedef struct PolygonScanState
 
 /* SQL functions */
 PG_FUNCTION_INFO_V1(polygon_fdw_handler);
+PG_FUNCTION_INFO_V1(tape_polygon_session_stats);
+
+/* what the finished scans of this session cost, for tape.polygon_session_stats() */
+static PolygonHttpStats session_stats;
 
 /* FDW callback routines */
 static void polygonGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -1367,6 +1372,41 @@ polygonEndForeignScan(ForeignScanState *node)
 	st->flat = NULL;
 	MemoryContextDelete(st->page_cxt);
 	st->page_cxt = NULL;
+
+	session_stats.requests += st->stats.requests;
+	session_stats.pages += st->stats.pages;
+	session_stats.bytes += st->stats.bytes;
+	session_stats.retries += st->stats.retries;
+	session_stats.status_429 += st->stats.status_429;
+	session_stats.cache_hits += st->stats.cache_hits;
+	session_stats.ratelimit_wait_ms += st->stats.ratelimit_wait_ms;
+	session_stats.backoff_wait_ms += st->stats.backoff_wait_ms;
+}
+
+/*
+ * tape_polygon_session_stats
+ *		tape.polygon_session_stats(): the counters of EXPLAIN ANALYZE summed
+ *		over the foreign scans this session has finished, so that a long
+ *		procedure can report the requests it made.
+ */
+Datum
+tape_polygon_session_stats(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[8];
+	bool		nulls[8] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = Int64GetDatum(session_stats.requests);
+	values[1] = Int64GetDatum(session_stats.pages);
+	values[2] = Int64GetDatum(session_stats.bytes);
+	values[3] = Int64GetDatum(session_stats.retries);
+	values[4] = Int64GetDatum(session_stats.status_429);
+	values[5] = Int64GetDatum(session_stats.cache_hits);
+	values[6] = Float8GetDatum(session_stats.ratelimit_wait_ms);
+	values[7] = Float8GetDatum(session_stats.backoff_wait_ms);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
 
 /*
