@@ -10,6 +10,7 @@ MODULE_big = tape
 OBJS = \
 	src/tape.o \
 	src/markettime.o \
+	src/pipeline.o \
 	src/progress.o \
 	src/analytics/aggregates.o \
 	src/analytics/aggstate.o \

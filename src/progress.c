@@ -12,7 +12,16 @@
  * shows to every session; without it the NOTICEs still come.
  *
  * A slot is freed by progress_end() and, should the operation fail, by the
- * abort of its (sub)transaction.
+ * abort of the (sub)transaction it began in.  An operation lives across the
+ * commits of a procedure, and the abort of a subtransaction begun inside it
+ * (a unit of work that failed and was recorded) leaves it running.
+ *
+ * Operations do not nest: one begun while another runs (a detector called
+ * by tape.detect_all) is ignored, so the outer one keeps the slot and its
+ * counts.
+ *
+ * Procedures written in SQL report through tape.progress_begin(),
+ * tape.progress_update() and tape.progress_end().
  *
  * Copyright (c) 2026, tape developers
  *
@@ -26,6 +35,7 @@
 #include <math.h>
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -41,6 +51,7 @@
 #include "utils/tuplestore.h"
 
 #define PROGRESS_TEXT 64
+#define PROGRESS_MAX_NESTED 16
 
 /* One backend's operation, as other sessions see it */
 typedef struct ProgressSlot
@@ -85,6 +96,15 @@ typedef struct ProgressLocal
 	int64		done;
 	int64		items;
 	int64		found;
+	SubTransactionId subid;		/* the subtransaction it began in */
+	int			nested;			/* operations begun inside it, ignored */
+	SubTransactionId nested_subid[PROGRESS_MAX_NESTED];
+	/* the labels of an operation begun from SQL */
+	char		sql_command[PROGRESS_TEXT];
+	char		sql_unit[PROGRESS_TEXT / 2];
+	char		sql_items_label[PROGRESS_TEXT / 2];
+	char		sql_found_label[PROGRESS_TEXT / 2];
+	bool		from_sql;
 } ProgressLocal;
 
 int			tape_progress_interval = 10;
@@ -94,6 +114,9 @@ static ProgressLocal local;
 static bool callbacks_registered = false;
 
 PG_FUNCTION_INFO_V1(tape_progress);
+PG_FUNCTION_INFO_V1(tape_progress_begin);
+PG_FUNCTION_INFO_V1(tape_progress_update);
+PG_FUNCTION_INFO_V1(tape_progress_end);
 
 static Size
 progress_shmem_size(void)
@@ -150,6 +173,7 @@ release_slot(void)
 	ProgressSlot *slot = my_slot();
 
 	local.active = false;
+	local.nested = 0;
 	if (slot == NULL)
 		return;
 	SpinLockAcquire(&slot->mutex);
@@ -164,12 +188,28 @@ progress_xact_callback(XactEvent event, void *arg)
 		release_slot();
 }
 
+/*
+ * progress_subxact_callback
+ *		A subtransaction aborts: the operation ends if it began in it (or in
+ *		one that began after the operation's own); operations nested in the
+ *		aborted subtransaction are forgotten.  Subtransaction ids grow within
+ *		a transaction, so "began in it or later" is mySubid <= subid.
+ */
 static void
 progress_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						  SubTransactionId parentSubid, void *arg)
 {
-	if (local.active && event == SUBXACT_EVENT_ABORT_SUB)
+	if (!local.active || event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	if (mySubid <= local.subid)
+	{
 		release_slot();
+		return;
+	}
+	while (local.nested > 0 &&
+		   (local.nested > PROGRESS_MAX_NESTED ||
+			local.nested_subid[local.nested - 1] >= mySubid))
+		local.nested--;
 }
 
 /* n with thousands separators */
@@ -297,8 +337,18 @@ progress_begin(const char *command, const char *unit, double total,
 		RegisterSubXactCallback(progress_subxact_callback, NULL);
 		callbacks_registered = true;
 	}
-	memset(&local, 0, sizeof(local));
+	if (local.active)
+	{
+		/* nested in the running operation: that one keeps reporting */
+		if (local.nested < PROGRESS_MAX_NESTED)
+			local.nested_subid[local.nested] = GetCurrentSubTransactionId();
+		local.nested++;
+		return;
+	}
+	memset(&local, 0, offsetof(ProgressLocal, sql_command));
+	local.from_sql = false;
 	local.active = true;
+	local.subid = GetCurrentSubTransactionId();
 	local.command = command;
 	local.unit = unit;
 	local.items_label = items_label;
@@ -329,7 +379,7 @@ progress_update(int64 done, int64 items, int64 found, const char *detail)
 	ProgressSlot *slot = my_slot();
 	TimestampTz now;
 
-	if (!local.active)
+	if (!local.active || local.nested > 0)
 		return;
 	local.done = done;
 	local.items = items;
@@ -378,6 +428,11 @@ progress_end(void)
 {
 	if (!local.active)
 		return;
+	if (local.nested > 0)
+	{
+		local.nested--;
+		return;
+	}
 	if (local.noticed)
 	{
 		StringInfoData buf;
@@ -461,4 +516,98 @@ tape_progress(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * progress_set_total
+ *		A new estimate of the units to do (< 0: unknown).
+ */
+void
+progress_set_total(double total)
+{
+	ProgressSlot *slot = my_slot();
+
+	if (!local.active || local.nested > 0)
+		return;
+	local.total = total;
+	if (slot == NULL)
+		return;
+	SpinLockAcquire(&slot->mutex);
+	slot->total = total;
+	SpinLockRelease(&slot->mutex);
+}
+
+/* a text argument into one of the label buffers, or NULL */
+static const char *
+copy_label(FunctionCallInfo fcinfo, int argno, char *buf, size_t size)
+{
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	text_to_cstring_buffer(PG_GETARG_TEXT_PP(argno), buf, size);
+	return buf;
+}
+
+/*
+ * tape_progress_begin
+ *		tape.progress_begin(command, unit, total, items_label, found_label):
+ *		a procedure written in SQL starts reporting.  An operation begun from
+ *		SQL before and never ended is replaced; one begun by C code is not.
+ */
+Datum
+tape_progress_begin(PG_FUNCTION_ARGS)
+{
+	const char *command,
+			   *unit,
+			   *items_label,
+			   *found_label;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the command and the unit of an operation must not be null")));
+	if (local.active && local.from_sql && local.nested == 0)
+		release_slot();
+	if (local.active)
+	{
+		progress_begin("", "", -1, NULL, NULL);		/* counted as nested */
+		PG_RETURN_VOID();
+	}
+	command = copy_label(fcinfo, 0, local.sql_command, sizeof(local.sql_command));
+	unit = copy_label(fcinfo, 1, local.sql_unit, sizeof(local.sql_unit));
+	items_label = copy_label(fcinfo, 3, local.sql_items_label, sizeof(local.sql_items_label));
+	found_label = copy_label(fcinfo, 4, local.sql_found_label, sizeof(local.sql_found_label));
+	progress_begin(command, unit, PG_ARGISNULL(2) ? -1 : PG_GETARG_FLOAT8(2),
+				   items_label, found_label);
+	local.from_sql = true;
+	PG_RETURN_VOID();
+}
+
+/*
+ * tape_progress_update
+ *		tape.progress_update(done, items, found, detail, total): the counts
+ *		so far, and a new total when it is given.
+ */
+Datum
+tape_progress_update(PG_FUNCTION_ARGS)
+{
+	char		detail[PROGRESS_TEXT];
+
+	if (!PG_ARGISNULL(4))
+		progress_set_total(PG_GETARG_FLOAT8(4));
+	progress_update(PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0),
+					PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1),
+					PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2),
+					copy_label(fcinfo, 3, detail, sizeof(detail)));
+	PG_RETURN_VOID();
+}
+
+/*
+ * tape_progress_end
+ *		tape.progress_end(): the operation is over.
+ */
+Datum
+tape_progress_end(PG_FUNCTION_ARGS)
+{
+	progress_end();
+	PG_RETURN_VOID();
 }

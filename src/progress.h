@@ -33,6 +33,9 @@ extern void progress_begin(const char *command, const char *unit, double total,
 /* Record the counts so far; cheap enough to call every few thousand units. */
 extern void progress_update(int64 done, int64 items, int64 found, const char *detail);
 
+/* A new estimate of the units to do (< 0 if unknown). */
+extern void progress_set_total(double total);
+
 /* The operation is over: a closing NOTICE if any was sent, and the slot freed. */
 extern void progress_end(void);
 

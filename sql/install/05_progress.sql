@@ -21,3 +21,27 @@ SELECT p.pid, a.usename, a.datname, p.command, p.detail, p.unit, p.done, p.total
   LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = p.pid;
 
 COMMENT ON VIEW tape.progress IS 'one row per long tape operation under way in any session: what it is at, how far, how fast, how long to go';
+
+-- progress of procedures written in SQL (the refreshes, tape.detect_all)
+
+CREATE FUNCTION tape.progress_begin(command text, unit text, total double precision DEFAULT NULL,
+                                    items_label text DEFAULT NULL, found_label text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'tape_progress_begin'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tape.progress_begin(text, text, double precision, text, text) IS 'start reporting a long operation of this session (NOTICEs and tape.progress): its name, what it counts, an estimate of the total, and the labels of two more counters';
+
+CREATE FUNCTION tape.progress_update(done bigint, items bigint DEFAULT 0, found bigint DEFAULT 0,
+                                     detail text DEFAULT NULL, total double precision DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'tape_progress_update'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tape.progress_update(bigint, bigint, bigint, text, double precision) IS 'the counts of the running operation so far (and a new total when given); sends a NOTICE every tape.progress_interval seconds';
+
+CREATE FUNCTION tape.progress_end() RETURNS void
+AS 'MODULE_PATHNAME', 'tape_progress_end'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tape.progress_end() IS 'the running operation of this session is over: a closing NOTICE if any was sent, and its row leaves tape.progress (an error ends it too)';

@@ -29,6 +29,9 @@ the comma-separated spec to that request and to the pages that follow it
     adjusted_flip=1     pages after the first claim the other "adjusted"
     body=FILE           answer 200 with this fixture file, verbatim
     gzip=0              never compress
+    fail_ticker=T       answer 500 (an HTML page) to every request naming ticker T, always
+    storm_ms=MS         a 429 storm: answer 429 to every request of the tag during the MS
+                        milliseconds that follow its first request
 
 Flat files: GET /flatfiles/<key> serves <--flatfiles dir>/<key> like S3 does (a
 NoSuchKey 404, SignatureDoesNotMatch 403), checking AWS Signature Version 4
@@ -61,11 +64,13 @@ import universe as U  # noqa: E402
 
 STATE_LOCK = threading.Lock()
 COUNTS = {}          # tag -> requests seen
+FIRST_SEEN = {}      # tag -> time of its first request (storm_ms)
 TOTAL = [0]
 ARGS = None
 LOG = None
 BENCH_PAGES = []
 BENCH_TRADES = []
+BENCH_BARS = {}      # (ticker, timespan) -> body, from bars_<TICKER>_<timespan>.json
 
 # reference data of active tickers says it was last updated on this (fixed) day
 LAST_UPDATED = dt.date(2025, 11, 3)
@@ -308,7 +313,7 @@ def ticker_record(t, at=None):
     day = at or U.today_ny()
     active = t.delisted is None or (at is not None and at <= t.delisted)
     r = {"ticker": t.ticker, "name": t.name, "market": t.market, "locale": "us",
-         "primary_exchange": t.exchange, "type": "CS", "active": active,
+         "primary_exchange": t.exchange, "type": t.type, "active": active,
          "currency_name": "usd", "cik": t.cik,
          "composite_figi": t.figi("composite"), "share_class_figi": t.figi("share"),
          "last_updated_utc": (t.delisted or LAST_UPDATED).isoformat() + "T00:00:00Z"}
@@ -340,7 +345,7 @@ def tickers_list(q, spec, prefix):
             if "ticker." + op in q and not fn(t.ticker, q["ticker." + op]):
                 break
         else:
-            if q.get("type") and q["type"] != "CS":
+            if q.get("type") and q["type"] != t.type:
                 continue
             if q.get("market") and q["market"] != t.market:
                 continue
@@ -391,8 +396,8 @@ def ticker_details(ticker, q):
         "list_date": t.list_date.isoformat(),
         "branding": {"logo_url": "https://api.massive.com/v1/reference/company-branding/%s/logo.svg" % t.ticker.lower(),
                      "icon_url": "https://api.massive.com/v1/reference/company-branding/%s/icon.png" % t.ticker.lower()},
-        "share_class_shares_outstanding": t.shares,
-        "weighted_shares_outstanding": t.shares,
+        "share_class_shares_outstanding": t.shares_at(day),
+        "weighted_shares_outstanding": t.shares_at(day),
         "round_lot": 100,
     })
     return {"request_id": request_id("details", ticker, q.get("date")), "results": r, "status": "OK"}
@@ -546,6 +551,18 @@ def log_request(started, tag, path, status, auth, nbytes):
             LOG.flush()
 
 
+def names_ticker(path, query, ticker):
+    """Whether a request asks for ticker: in its path, or in ticker= or ticker.any_of=."""
+    if ticker in [urllib.parse.unquote(p) for p in path.split("/")]:
+        return True
+    if "cursor" in query:
+        try:
+            query = dict(query, **dict(urllib.parse.parse_qsl(unb64(query["cursor"]))))
+        except (ValueError, UnicodeDecodeError):
+            pass
+    return query.get("ticker") == ticker or ticker in query.get("ticker.any_of", "").split(",")
+
+
 def next_url(prefix, path, query, spec):
     host = "https://api.massive.com"
     nh = spec.get("nexthost")
@@ -621,8 +638,15 @@ class Handler(BaseHTTPRequestHandler):
             COUNTS[tag] = COUNTS.get(tag, 0) + 1
             TOTAL[0] += 1
             nth = COUNTS[tag]
+            first = FIRST_SEEN.setdefault(tag, started)
         times = int(spec.get("times", "1000000000"))
         faulty = nth <= times
+        if spec.get("storm_ms"):
+            faulty = faulty and (started - first) * 1000 < int(spec["storm_ms"])
+            spec.setdefault("status", "429")
+        if spec.get("fail_ticker"):
+            faulty = names_ticker(path, query, spec["fail_ticker"])
+            spec.setdefault("status", "500")
 
         auth = "none"
         key = None
@@ -751,11 +775,13 @@ class Handler(BaseHTTPRequestHandler):
         for fpath, fq, fname in FIXTURE_ROUTES:
             if path == fpath and all(q.get(k) == v for k, v in fq.items()):
                 return self.fixture(fname)
+        parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/")]
         if spec.get("bench"):                           # static pages of bench/run.sh
+            if len(parts) == 9 and (parts[3], parts[6]) in BENCH_BARS:
+                return BENCH_BARS[(parts[3], parts[6])]
             pages = BENCH_TRADES if path.startswith("/v3/trades/") else BENCH_PAGES
             if pages:
                 return pages[int(q.get("cursor", "0"))]
-        parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/")]
         if len(parts) == 9 and parts[:3] == ["v2", "aggs", "ticker"] and parts[4] == "range":
             return aggs(parts[3], parts[5], parts[6], parts[7], parts[8], q, spec, prefix)
         if len(parts) == 8 and parts[:7] == ["v2", "aggs", "grouped", "locale", "us", "market", "stocks"]:
@@ -784,6 +810,7 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/_mock/reset":
             with STATE_LOCK:
                 COUNTS.clear()
+                FIRST_SEEN.clear()
                 TOTAL[0] = 0
             out = {"ok": True}
         else:
@@ -811,7 +838,8 @@ def main():
     p.add_argument("--s3-credentials", default="tape-test-s3-key-id:tape-test-secret-not-secret",
                    help="ACCESS_KEY_ID:SECRET the flat-file bucket accepts (SigV4)")
     p.add_argument("--bench-pages", help="directory of page_NNNN.json (aggregates) and trades_NNNN.json "
-                   "(trades) bodies served with bench=1")
+                   "(trades) bodies served with bench=1, and bars_<TICKER>_<timespan>.json bodies served "
+                   "with bench=1 for the aggregates of that ticker")
     ARGS = p.parse_args()
     if ARGS.log:
         LOG = open(ARGS.log, "a")
@@ -820,6 +848,11 @@ def main():
             for n in sorted(n for n in os.listdir(ARGS.bench_pages) if n.startswith(prefix)):
                 with open(os.path.join(ARGS.bench_pages, n), "rb") as f:
                     pages.append(f.read())
+        for n in os.listdir(ARGS.bench_pages):
+            if n.startswith("bars_") and n.endswith(".json"):
+                ticker, timespan = n[len("bars_"):-len(".json")].rsplit("_", 1)
+                with open(os.path.join(ARGS.bench_pages, n), "rb") as f:
+                    BENCH_BARS[(ticker, timespan)] = f.read()
     server = ThreadingHTTPServer((ARGS.host, ARGS.port), Handler)
     server.daemon_threads = True
     port = server.server_address[1]

@@ -108,8 +108,10 @@ def today_ny():
 
 class Ticker:
     def __init__(self, ticker, name, exchange, price, sigma, volume, shares, list_date,
-                 delisted=None, splits=(), market="stocks", otc=False, cik="", sic=("", "")):
+                 delisted=None, splits=(), market="stocks", otc=False, cik="", sic=("", ""),
+                 type="CS"):
         self.ticker = ticker
+        self.type = type            # CS, ETF, ADRC, WARRANT, UNIT, ...
         self.name = name
         self.exchange = exchange
         self.price = price          # price level at HISTORY_START (split-adjusted)
@@ -123,6 +125,10 @@ class Ticker:
         self.otc = otc
         self.cik = cik
         self.sic = sic
+
+    def shares_at(self, day):
+        """Shares outstanding on a day: today's, undone by the splits after it."""
+        return int(round(self.shares * split_factor(self, day)))
 
     def alive(self, day):
         return self.list_date <= day and (self.delisted is None or day <= self.delisted)
@@ -151,6 +157,25 @@ UNIVERSE = {t.ticker: t for t in [
     Ticker("GRNQ", "Greenquarry Mining Corp.", "OTCM", 0.62, 0.090, 3_000_000, 250_000_000,
            dt.date(2016, 1, 4), market="otc", otc=True,
            cik="0001900007", sic=("1040", "GOLD AND SILVER ORES")),
+    # For the survivorship-free universe: a small cap delisted in 2023, one listed in 2024,
+    # a large cap, a common stock above 20 USD, and names that are not common stock.
+    Ticker("HALO", "Halo Therapeutics Inc.", "XNAS", 3.40, 0.070, 1_500_000, 120_000_000,
+           dt.date(2019, 9, 12), delisted=dt.date(2023, 8, 15),
+           cik="0001900008", sic=("2834", "PHARMACEUTICAL PREPARATIONS")),
+    Ticker("NOVA", "Nova Photonics Inc.", "XNAS", 6.10, 0.060, 1_100_000, 70_000_000,
+           dt.date(2024, 6, 3), cik="0001900009", sic=("3827", "OPTICAL INSTRUMENTS")),
+    Ticker("MEGA", "Megacorp Industries Inc.", "XNYS", 18.00, 0.020, 9_000_000, 900_000_000,
+           dt.date(2005, 1, 3), cik="0001900010", sic=("3560", "GENERAL INDUSTRIAL MACHINERY")),
+    Ticker("PRCY", "Pricey Instruments Corp.", "XNYS", 48.00, 0.030, 400_000, 30_000_000,
+           dt.date(2012, 5, 1), cik="0001900011", sic=("3826", "LABORATORY ANALYTICAL INSTRUMENTS")),
+    Ticker("SCAP", "Demo Small Cap ETF", "ARCX", 14.20, 0.015, 600_000, 20_000_000,
+           dt.date(2015, 2, 2), cik="0001900012", type="ETF"),
+    Ticker("KORE", "Korea Demo Holdings ADR", "XNYS", 5.30, 0.040, 300_000, 50_000_000,
+           dt.date(2014, 10, 6), cik="0001900013", type="ADRC"),
+    Ticker("ACMEW", "Acme Robotics Inc. Warrants", "XNAS", 0.95, 0.120, 200_000, 10_000_000,
+           dt.date(2021, 2, 1), cik="0001900014", type="WARRANT"),
+    Ticker("BOLTU", "Bolt Energy Corp. Units", "XNAS", 10.10, 0.010, 20_000, 5_000_000,
+           dt.date(2020, 8, 3), cik="0001900015", type="UNIT"),
 ]}
 
 

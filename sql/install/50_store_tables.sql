@@ -1,0 +1,394 @@
+
+-- the local store: settings, reference data, bars and events, filled by the refresh procedures
+
+-- settings: built-in defaults, overridden by the rows of tape.settings
+
+CREATE FUNCTION tape.setting_defaults(
+    OUT name text, OUT type text, OUT default_value text, OUT description text)
+RETURNS SETOF record
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  VALUES
+    ('foreign_schema', 'name', 'polygon',
+     'the schema holding the polygon_fdw foreign tables the refreshes read (IMPORT FOREIGN SCHEMA polygon FROM SERVER ... INTO this schema)'),
+    ('universe.min_close', 'numeric', '0.5', 'the lowest close (as traded, unadjusted) of a small cap, USD'),
+    ('universe.max_close', 'numeric', '20', 'the highest close (as traded, unadjusted) of a small cap, USD'),
+    ('universe.min_market_cap', 'numeric', '0', 'the smallest market cap (close x shares outstanding that day), USD'),
+    ('universe.max_market_cap', 'numeric', '2000000000', 'market caps at or above this are not small caps, USD'),
+    ('universe.types', 'list', 'CS', 'ticker types of the universe (Polygon types: CS common stock; ETF, ADRC, WARRANT, RIGHT, UNIT, PFD, ... are left out)'),
+    ('universe.exchanges', 'list', 'XNAS,XNYS,XASE,ARCX,BATS', 'primary exchanges (MIC) of the universe: the national exchanges; OTC markets are left out'),
+    ('universe.shares_every', 'period', 'quarter', 'how often tape.refresh_universe takes a snapshot of a candidate''s shares outstanding (month, quarter or year), besides one after each split'),
+    ('refresh.batch_size', 'integer', '0', 'units fetched by one scan (several tickers in one IN list, several days in one range); 0 = automatic: 1 when the server''s requests_per_minute is below 240, else 4 x its concurrent requests'),
+    ('refresh.max_attempts', 'integer', '3', 'attempts of a failing unit within one run; the next run tries again'),
+    ('refresh.retry_delay', 'interval', '30 seconds', 'wait before the second attempt of a failed unit; it doubles with each attempt'),
+    ('refresh.stop_after_failures', 'integer', '10', 'a run in which this many units failed and none succeeded stops with the last error (a wrong key, the API down)'),
+    ('detect.warmup_days', 'integer', '30', 'trading days of minute bars read before a month by tape.detect_all, so the intraday baselines and the daily ATR start warm'),
+    ('partitions.months_ahead', 'integer', '3', 'months of bar partitions tape.create_partitions() keeps ready beyond today when called without arguments')
+$$;
+
+COMMENT ON FUNCTION tape.setting_defaults() IS 'every setting of the store and the refreshes: its type, built-in default and meaning';
+
+CREATE FUNCTION tape.setting_is_valid(name text, value text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+  kind text;
+BEGIN
+  SELECT d.type INTO kind FROM tape.setting_defaults() d WHERE d.name = setting_is_valid.name;
+  IF kind IS NULL THEN
+    RAISE EXCEPTION 'unknown setting "%"', name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'SELECT name FROM tape.configuration lists the settings.';
+  END IF;
+  BEGIN
+    CASE kind
+      WHEN 'numeric' THEN PERFORM value::numeric;
+      WHEN 'integer' THEN
+        IF value::integer < 0 THEN
+          RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
+        END IF;
+      WHEN 'interval' THEN PERFORM value::interval;
+      WHEN 'period' THEN
+        IF value NOT IN ('month', 'quarter', 'year') THEN
+          RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
+        END IF;
+      WHEN 'name', 'list' THEN
+        IF btrim(value) = '' THEN
+          RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
+        END IF;
+    END CASE;
+  EXCEPTION WHEN data_exception THEN
+    RAISE EXCEPTION 'invalid value "%" for setting "%"', value, name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It must be %s.', CASE kind
+                       WHEN 'numeric' THEN 'a number'
+                       WHEN 'integer' THEN 'a whole number, 0 or more'
+                       WHEN 'interval' THEN 'an interval such as ''30 seconds'''
+                       WHEN 'period' THEN 'month, quarter or year'
+                       WHEN 'name' THEN 'a schema name'
+                       ELSE 'a comma-separated list' END);
+  END;
+  RETURN true;
+END
+$$;
+
+COMMENT ON FUNCTION tape.setting_is_valid(text, text) IS 'true if value suits the setting; otherwise an error that says what it must be';
+
+CREATE TABLE tape.settings (
+    name text PRIMARY KEY,
+    value text NOT NULL,
+    CHECK (tape.setting_is_valid(name, value))
+);
+
+COMMENT ON TABLE tape.settings IS 'the settings changed from their defaults (see the view tape.configuration, which can be updated); kept by pg_dump';
+
+SELECT pg_catalog.pg_extension_config_dump('tape.settings', '');
+
+CREATE VIEW tape.configuration AS
+SELECT d.name, coalesce(s.value, d.default_value) AS value, d.default_value, s.name IS NOT NULL AS changed,
+       d.type, d.description
+  FROM tape.setting_defaults() d
+  LEFT JOIN tape.settings s ON s.name = d.name
+ ORDER BY d.name;
+
+COMMENT ON VIEW tape.configuration IS 'every setting with its value and default; UPDATE it to change a setting, set value to NULL to go back to the default';
+
+CREATE FUNCTION tape.configuration_update() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  IF NEW.name IS DISTINCT FROM OLD.name THEN
+    RAISE EXCEPTION 'the name of a setting cannot change' USING ERRCODE = 'feature_not_supported';
+  END IF;
+  IF NEW.value IS NULL OR NEW.value = OLD.default_value THEN
+    DELETE FROM tape.settings WHERE name = OLD.name;
+  ELSE
+    INSERT INTO tape.settings (name, value) VALUES (OLD.name, NEW.value)
+    ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value;
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION tape.configuration_update() IS 'trigger of the view tape.configuration: an UPDATE of a value writes tape.settings';
+
+CREATE TRIGGER configuration_update INSTEAD OF UPDATE ON tape.configuration
+  FOR EACH ROW EXECUTE FUNCTION tape.configuration_update();
+
+CREATE FUNCTION tape.setting(name text) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+  v text;
+BEGIN
+  SELECT s.value INTO v FROM tape.settings s WHERE s.name = setting.name;
+  IF FOUND THEN
+    RETURN v;
+  END IF;
+  SELECT d.default_value INTO v FROM tape.setting_defaults() d WHERE d.name = setting.name;
+  IF NOT FOUND THEN
+    PERFORM tape.setting_is_valid(name, v);    -- the error for an unknown setting
+  END IF;
+  RETURN v;
+END
+$$;
+
+COMMENT ON FUNCTION tape.setting(text) IS 'the value of a setting (tape.settings, else its default); an error for an unknown name';
+
+-- New York time: the store's days begin at midnight in New York
+
+CREATE FUNCTION tape.ny_midnight(day date) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN day::timestamp AT TIME ZONE 'America/New_York';
+
+COMMENT ON FUNCTION tape.ny_midnight(date) IS 'the start of a New York day as a timestamptz';
+
+CREATE FUNCTION tape.ny_today() RETURNS date
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN (now() AT TIME ZONE 'America/New_York')::date;
+
+COMMENT ON FUNCTION tape.ny_today() IS 'today''s date in New York (what is before it is settled history)';
+
+-- reference data
+
+CREATE TABLE tape.tickers (
+    ticker text NOT NULL,
+    delisted_on date NOT NULL DEFAULT 'infinity',
+    name text,
+    type text,
+    market text,
+    primary_exchange text,
+    active boolean NOT NULL,
+    list_date date,
+    delisted_utc timestamptz,
+    cik text,
+    composite_figi text,
+    share_class_figi text,
+    currency_name text,
+    last_updated_utc timestamptz,
+    fetched_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (ticker, delisted_on)
+);
+
+COMMENT ON TABLE tape.tickers IS 'stock tickers, active and delisted (one row per listing: a symbol reused after a delisting has a row per life); filled by tape.refresh_universe()';
+COMMENT ON COLUMN tape.tickers.delisted_on IS 'the New York date of delisted_utc; infinity while active';
+COMMENT ON COLUMN tape.tickers.list_date IS 'from the ticker''s details, known once tape.refresh_universe() has taken a snapshot of its shares';
+
+CREATE TABLE tape.ticker_shares (
+    ticker text NOT NULL,
+    as_of date NOT NULL,
+    shares_outstanding double precision,
+    weighted_shares_outstanding double precision,
+    market_cap double precision,
+    fetched_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (ticker, as_of)
+);
+
+COMMENT ON TABLE tape.ticker_shares IS 'snapshots of shares outstanding (share class) per ticker and date, from ticker_details as of that date; see tape.shares_outstanding()';
+COMMENT ON COLUMN tape.ticker_shares.market_cap IS 'the API''s market cap as of that date';
+
+CREATE TABLE tape.splits (
+    ticker text NOT NULL,
+    execution_date date NOT NULL,
+    split_from double precision NOT NULL,
+    split_to double precision NOT NULL,
+    id text,
+    fetched_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (ticker, execution_date)
+);
+
+COMMENT ON TABLE tape.splits IS 'stock splits (a 2-for-1 split is split_from 1, split_to 2; split_from > split_to is a reverse split)';
+
+CREATE TABLE tape.dividends (
+    ticker text NOT NULL,
+    ex_dividend_date date NOT NULL,
+    dividend_type text NOT NULL,
+    cash_amount double precision,
+    currency text,
+    declaration_date date,
+    record_date date,
+    pay_date date,
+    frequency integer,
+    id text,
+    fetched_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (ticker, ex_dividend_date, dividend_type)
+);
+
+COMMENT ON TABLE tape.dividends IS 'cash dividends (dividend_type CD regular, SC special, LT/ST capital gains); bars are never adjusted for them';
+
+CREATE TABLE tape.short_interest (
+    ticker text NOT NULL,
+    settlement_date date NOT NULL,
+    short_interest double precision,
+    avg_daily_volume double precision,
+    days_to_cover double precision,
+    fetched_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (ticker, settlement_date)
+);
+
+COMMENT ON TABLE tape.short_interest IS 'short interest per settlement date (twice a month), shares';
+
+CREATE TABLE tape.short_volume (
+    ticker text NOT NULL,
+    date date NOT NULL,
+    short_volume double precision,
+    exempt_volume double precision,
+    non_exempt_volume double precision,
+    total_volume double precision,
+    short_volume_ratio double precision,
+    fetched_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (ticker, date)
+);
+
+COMMENT ON TABLE tape.short_volume IS 'daily short volume (all venues); short_volume_ratio is a percentage of total_volume';
+
+CREATE TABLE tape.news (
+    id text PRIMARY KEY,
+    published_utc timestamptz NOT NULL,
+    title text,
+    author text,
+    description text,
+    article_url text,
+    tickers text[],
+    keywords text[],
+    publisher_name text,
+    insights jsonb,
+    fetched_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX news_tickers_idx ON tape.news USING gin (tickers);
+CREATE INDEX news_published_idx ON tape.news (published_utc);
+
+COMMENT ON TABLE tape.news IS 'news articles, once each whatever the number of tickers they name; WHERE tickers @> ARRAY[''ACME''] finds a ticker''s';
+
+-- bars, partitioned by time (see tape.create_partitions())
+
+CREATE TABLE tape.market_daily (
+    day date NOT NULL,
+    ticker text NOT NULL,
+    open double precision,
+    high double precision,
+    low double precision,
+    close double precision,
+    volume double precision,
+    vwap double precision,
+    transactions integer,
+    PRIMARY KEY (day, ticker)
+) PARTITION BY RANGE (day);
+
+COMMENT ON TABLE tape.market_daily IS 'the day bar of every US stock (no OTC) on each trading day, as traded (unadjusted): what the universe is computed from; one request per day (grouped_daily)';
+
+CREATE TABLE tape.bars_1d (
+    ticker text NOT NULL,
+    ts timestamptz NOT NULL,
+    open double precision,
+    high double precision,
+    low double precision,
+    close double precision,
+    volume double precision,
+    vwap double precision,
+    transactions integer,
+    adjusted boolean NOT NULL,
+    PRIMARY KEY (ticker, ts)
+) PARTITION BY RANGE (ts);
+
+COMMENT ON TABLE tape.bars_1d IS 'day bars (ts at 00:00 New York), one partition a year; adjusted says whether prices and volumes were split-adjusted when fetched';
+
+CREATE TABLE tape.bars_1h (LIKE tape.bars_1d) PARTITION BY RANGE (ts);
+ALTER TABLE tape.bars_1h ADD PRIMARY KEY (ticker, ts);
+
+COMMENT ON TABLE tape.bars_1h IS 'hour bars (ts at the start of the hour), one partition a year';
+
+CREATE TABLE tape.bars_1m (LIKE tape.bars_1d) PARTITION BY RANGE (ts);
+ALTER TABLE tape.bars_1m ADD PRIMARY KEY (ticker, ts);
+
+COMMENT ON TABLE tape.bars_1m IS 'minute bars (ts at the start of the minute, 04:00-20:00 New York), one partition a month';
+
+-- events found by tape.detect_all()
+
+CREATE TABLE tape.events_daily (
+    LIKE tape.daily_event,
+    detected_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (ticker, trading_day, event_type, direction)
+);
+
+COMMENT ON TABLE tape.events_daily IS 'Stage-1 and E1-E11 events of the day bars in tape.bars_1d (columns of tape.daily_event)';
+
+CREATE TABLE tape.events_intraday (
+    LIKE tape.intraday_event,
+    detected_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (ticker, ts, event_type, direction)
+);
+
+CREATE INDEX events_intraday_day_idx ON tape.events_intraday (ticker, trading_day);
+
+COMMENT ON TABLE tape.events_intraday IS 'intraday events of the minute bars in tape.bars_1m (columns of tape.intraday_event)';
+
+-- pg_dump keeps what the refreshes loaded (the partitions of the bars tables are
+-- ordinary tables of schema tape, dumped with their data)
+
+SELECT pg_catalog.pg_extension_config_dump('tape.tickers', '');
+SELECT pg_catalog.pg_extension_config_dump('tape.ticker_shares', '');
+SELECT pg_catalog.pg_extension_config_dump('tape.splits', '');
+SELECT pg_catalog.pg_extension_config_dump('tape.dividends', '');
+SELECT pg_catalog.pg_extension_config_dump('tape.short_interest', '');
+SELECT pg_catalog.pg_extension_config_dump('tape.short_volume', '');
+SELECT pg_catalog.pg_extension_config_dump('tape.news', '');
+SELECT pg_catalog.pg_extension_config_dump('tape.events_daily', '');
+SELECT pg_catalog.pg_extension_config_dump('tape.events_intraday', '');
+
+-- partitions
+
+CREATE FUNCTION tape.partition_spans(
+    OUT parent regclass, OUT period text, OUT key_type regtype)
+RETURNS SETOF record
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  VALUES ('tape.bars_1m'::regclass, 'month', 'timestamptz'::regtype),
+         ('tape.bars_1h', 'year', 'timestamptz'),
+         ('tape.bars_1d', 'year', 'timestamptz'),
+         ('tape.market_daily', 'year', 'date')
+$$;
+
+COMMENT ON FUNCTION tape.partition_spans() IS 'the time-partitioned tables of the store and the span of one partition';
+
+CREATE FUNCTION tape.create_partitions(from_date date DEFAULT NULL, to_date date DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+AS $$
+DECLARE
+  p record;
+  lo date;
+  hi date;
+  first date := coalesce(from_date, tape.ny_today());
+  last date := coalesce(to_date, (tape.ny_today() + make_interval(months => tape.setting('partitions.months_ahead')::integer))::date);
+  part text;
+  created integer := 0;
+BEGIN
+  IF first > last THEN
+    RAISE EXCEPTION 'from_date % is after to_date %', first, last USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR p IN SELECT * FROM tape.partition_spans() LOOP
+    lo := date_trunc(p.period, first::timestamp)::date;
+    WHILE lo <= last LOOP
+      hi := (lo + ('1 ' || p.period)::interval)::date;
+      part := format('%s_%s', (SELECT relname FROM pg_class WHERE oid = p.parent),
+                     to_char(lo, CASE p.period WHEN 'month' THEN 'YYYY_MM' ELSE 'YYYY' END));
+      IF to_regclass(format('tape.%I', part)) IS NULL THEN
+        IF p.key_type = 'date'::regtype THEN
+          EXECUTE format('CREATE TABLE tape.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)',
+                         part, p.parent, lo, hi);
+        ELSE
+          EXECUTE format('CREATE TABLE tape.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)',
+                         part, p.parent, tape.ny_midnight(lo), tape.ny_midnight(hi));
+        END IF;
+        created := created + 1;
+      END IF;
+      lo := hi;
+    END LOOP;
+  END LOOP;
+  RETURN created;
+END
+$$;
+
+COMMENT ON FUNCTION tape.create_partitions(date, date) IS 'create the missing partitions of the bars tables covering from_date to to_date (default: today to partitions.months_ahead months ahead); returns how many';
