@@ -18,7 +18,7 @@ AS $$
     ('universe.types', 'list', 'CS', 'ticker types of the universe (Polygon types: CS common stock; ETF, ADRC, WARRANT, RIGHT, UNIT, PFD, ... are left out)'),
     ('universe.exchanges', 'list', 'XNAS,XNYS,XASE,ARCX,BATS', 'primary exchanges (MIC) of the universe: the national exchanges; OTC markets are left out'),
     ('universe.shares_every', 'period', 'quarter', 'how often tape.refresh_universe takes a snapshot of a candidate''s shares outstanding (month, quarter or year), besides one after each split'),
-    ('refresh.batch_size', 'integer', '0', 'units fetched by one scan (several tickers in one IN list, several days in one range); 0 = automatic: 1 when the server''s requests_per_minute is below 240, else 4 x its concurrent requests'),
+    ('refresh.batch_size', 'integer', '0', 'units fetched by one scan (several tickers in one IN list, several days in one range); 0 = automatic: 1 when the server''s requests_per_minute is below 240, else 8 x its concurrent requests'),
     ('refresh.max_attempts', 'integer', '3', 'attempts of a failing unit within one run; the next run tries again'),
     ('refresh.retry_delay', 'interval', '30 seconds', 'wait before the second attempt of a failed unit; it doubles with each attempt'),
     ('refresh.stop_after_failures', 'integer', '10', 'a run in which this many units failed and none succeeded stops with the last error (a wrong key, the API down)'),

@@ -154,12 +154,12 @@ AS $$
   SELECT CASE
            WHEN tape.setting('refresh.batch_size')::integer > 0 THEN tape.setting('refresh.batch_size')::integer
            WHEN rpm BETWEEN 1 AND 239 THEN 1
-           ELSE 4 * CASE WHEN conc > 0 THEN conc ELSE 4 END
+           ELSE 8 * CASE WHEN conc > 0 THEN conc ELSE 4 END
          END
     FROM server
 $$;
 
-COMMENT ON FUNCTION tape.batch_size() IS 'units per scan: the setting refresh.batch_size, or 1 on a rate-limited server (nothing to overlap) and 4 x the requests it keeps in flight otherwise';
+COMMENT ON FUNCTION tape.batch_size() IS 'units per scan: the setting refresh.batch_size, or 1 on a rate-limited server (nothing to overlap) and 8 x the requests it keeps in flight otherwise';
 
 -- starting, planning and finishing a run
 

@@ -99,14 +99,20 @@ sub wait_for_requests
 	return 0;
 }
 
-# new_node: an initialized, started cluster with tape installed
+# new_node: an initialized, started cluster with tape installed; preload => 1 puts
+# tape in shared_preload_libraries, cron => 1 pg_cron too (its jobs run in database
+# postgres, connecting through the node's socket)
 sub new_node
 {
 	my ($name, %opt) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
 	$node->init;
 	$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tape'")
-	  if $opt{preload};
+	  if $opt{preload} && !$opt{cron};
+	$node->append_conf('postgresql.conf',
+		"shared_preload_libraries = 'tape,pg_cron'\ncron.database_name = 'postgres'\n"
+		  . "cron.host = '" . $node->host . "'")
+	  if $opt{cron};
 	$node->append_conf('postgresql.conf', $opt{conf}) if $opt{conf};
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION tape');
