@@ -67,7 +67,10 @@ REGRESS = \
 	detect_daily \
 	tick_blocks \
 	detect_config \
-	detect_quality
+	detect_quality \
+	store \
+	universe \
+	store_qa
 
 # Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl

@@ -106,7 +106,9 @@ cat >> '$WORK/data/postgresql.conf' <<CONF
 listen_addresses = ''
 unix_socket_directories = '$WORK'
 port = $PGPORT
-shared_preload_libraries = 'tape'
+shared_preload_libraries = 'tape,pg_cron'
+cron.database_name = 'postgres'
+cron.host = '$WORK'
 max_connections = 40
 fsync = off
 timezone = 'UTC'

@@ -262,6 +262,10 @@ CREATE INDEX news_published_idx ON tape.news (published_utc);
 COMMENT ON TABLE tape.news IS 'news articles, once each whatever the number of tickers they name; WHERE tickers @> ARRAY[''ACME''] finds a ticker''s';
 
 -- bars, partitioned by time (see tape.create_partitions())
+--
+-- The primary key is on each partition, made with it: (ticker, ts) decides the partition,
+-- so it is unique in the table.  A key on the parent would be an index of the extension
+-- that pg_dump cannot restore beside the partitions' own.
 
 CREATE TABLE tape.market_daily (
     day date NOT NULL,
@@ -272,8 +276,7 @@ CREATE TABLE tape.market_daily (
     close double precision,
     volume double precision,
     vwap double precision,
-    transactions integer,
-    PRIMARY KEY (day, ticker)
+    transactions integer
 ) PARTITION BY RANGE (day);
 
 COMMENT ON TABLE tape.market_daily IS 'the day bar of every US stock (no OTC) on each trading day, as traded (unadjusted): what the universe is computed from; one request per day (grouped_daily)';
@@ -288,19 +291,16 @@ CREATE TABLE tape.bars_1d (
     volume double precision,
     vwap double precision,
     transactions integer,
-    adjusted boolean NOT NULL,
-    PRIMARY KEY (ticker, ts)
+    adjusted boolean NOT NULL
 ) PARTITION BY RANGE (ts);
 
 COMMENT ON TABLE tape.bars_1d IS 'day bars (ts at 00:00 New York), one partition a year; adjusted says whether prices and volumes were split-adjusted when fetched';
 
 CREATE TABLE tape.bars_1h (LIKE tape.bars_1d) PARTITION BY RANGE (ts);
-ALTER TABLE tape.bars_1h ADD PRIMARY KEY (ticker, ts);
 
 COMMENT ON TABLE tape.bars_1h IS 'hour bars (ts at the start of the hour), one partition a year';
 
 CREATE TABLE tape.bars_1m (LIKE tape.bars_1d) PARTITION BY RANGE (ts);
-ALTER TABLE tape.bars_1m ADD PRIMARY KEY (ticker, ts);
 
 COMMENT ON TABLE tape.bars_1m IS 'minute bars (ts at the start of the minute, 04:00-20:00 New York), one partition a month';
 
@@ -340,17 +340,17 @@ SELECT pg_catalog.pg_extension_config_dump('tape.events_intraday', '');
 -- partitions
 
 CREATE FUNCTION tape.partition_spans(
-    OUT parent regclass, OUT period text, OUT key_type regtype)
+    OUT parent regclass, OUT period text, OUT key_type regtype, OUT primary_key text)
 RETURNS SETOF record
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  VALUES ('tape.bars_1m'::regclass, 'month', 'timestamptz'::regtype),
-         ('tape.bars_1h', 'year', 'timestamptz'),
-         ('tape.bars_1d', 'year', 'timestamptz'),
-         ('tape.market_daily', 'year', 'date')
+  VALUES ('tape.bars_1m'::regclass, 'month', 'timestamptz'::regtype, 'ticker, ts'),
+         ('tape.bars_1h', 'year', 'timestamptz', 'ticker, ts'),
+         ('tape.bars_1d', 'year', 'timestamptz', 'ticker, ts'),
+         ('tape.market_daily', 'year', 'date', 'day, ticker')
 $$;
 
-COMMENT ON FUNCTION tape.partition_spans() IS 'the time-partitioned tables of the store and the span of one partition';
+COMMENT ON FUNCTION tape.partition_spans() IS 'the time-partitioned tables of the store, the span of one partition and the primary key each partition has';
 
 CREATE FUNCTION tape.create_partitions(from_date date DEFAULT NULL, to_date date DEFAULT NULL)
 RETURNS integer
@@ -382,6 +382,7 @@ BEGIN
           EXECUTE format('CREATE TABLE tape.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)',
                          part, p.parent, tape.ny_midnight(lo), tape.ny_midnight(hi));
         END IF;
+        EXECUTE format('ALTER TABLE tape.%I ADD PRIMARY KEY (%s)', part, p.primary_key);
         created := created + 1;
       END IF;
       lo := hi;

@@ -301,7 +301,7 @@ BEGIN
     RETURN;
   END IF;
   RAISE NOTICE '%: % of % units done, % rows, % requests, in %', command, done, total, loaded, made,
-    date_trunc('second', clock_timestamp() - started);
+    to_char(clock_timestamp() - started, 'HH24:MI:SS');
   IF failed > 0 THEN
     SELECT * INTO first_failure FROM tape.work_queue q
      WHERE q.run_id = refresh_finish.run_id AND q.status = 'failed' ORDER BY q.failed_at LIMIT 1;
@@ -451,7 +451,7 @@ BEGIN
     IF successes = 0 AND failures >= stop_after THEN
       RAISE EXCEPTION '% stopped: its first % units all failed', command, failures
         USING ERRCODE = state,
-              DETAIL = format('The last error: %s%s', err, coalesce(' ' || detail, '')),
+              DETAIL = format('The last error: %s.%s', err, coalesce(' ' || detail, '')),
               HINT = 'Fix the cause and call it again; the failed units are in tape.refresh_failures.';
     END IF;
     SELECT count(*), count(*) FILTER (WHERE q.status = 'done') INTO total, done
@@ -468,6 +468,14 @@ COMMENT ON PROCEDURE tape.work_queue_run(bigint, text, bigint, bigint) IS 'work 
 
 -- watching the queue
 
+CREATE FUNCTION tape.run_status(run tape.refresh_runs) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN run.status IN ('planning', 'running')
+                 AND tape.refresh_lock_holder(run.refresh) IS DISTINCT FROM run.leader_pid
+            THEN 'interrupted' ELSE run.status END;
+
+COMMENT ON FUNCTION tape.run_status(tape.refresh_runs) IS 'the status of a run, interrupted if it says it is running but its session no longer holds the lock (it was cancelled, failed or crashed; the next run records it so)';
+
 CREATE VIEW tape.refresh_status AS
 SELECT k.refresh, q.queue, k.unit, count(*) AS units,
        count(*) FILTER (WHERE q.status = 'done' AND q.fetched_until >= q.range_end) AS settled,
@@ -475,7 +483,7 @@ SELECT k.refresh, q.queue, k.unit, count(*) AS units,
        count(*) FILTER (WHERE q.status = 'pending') AS pending,
        count(*) FILTER (WHERE q.status = 'failed') AS failed,
        min(q.range_start) AS first_start, max(q.range_end) AS last_end, max(q.done_at) AS last_done,
-       (SELECT r.status FROM tape.refresh_runs r WHERE r.refresh = k.refresh ORDER BY r.run_id DESC LIMIT 1) AS last_run
+       (SELECT tape.run_status(r) FROM tape.refresh_runs r WHERE r.refresh = k.refresh ORDER BY r.run_id DESC LIMIT 1) AS last_run
   FROM tape.work_queue q
   JOIN tape.unit_kinds k ON k.queue = q.queue
  GROUP BY k.refresh, q.queue, k.unit;

@@ -282,10 +282,12 @@ DECLARE
   prepare text;
 BEGIN
   CALL tape.require_transaction_control('tape.refresh_universe');
-  IF from_date IS NULL OR from_date > last THEN
-    RAISE EXCEPTION 'tape.refresh_universe needs a from_date on or before %', last
-      USING ERRCODE = 'invalid_parameter_value';
+  IF from_date IS NULL THEN
+    RAISE EXCEPTION 'tape.refresh_universe needs from_date, the first day whose universe to load'
+      USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  PERFORM tape.check_refresh_arguments('tape.refresh_universe', from_date, last, NULL, NULL);
+  PERFORM tape.foreign_table(t) FROM unnest(ARRAY['tickers', 'grouped_daily', 'ticker_details']) AS t;
   steps := ARRAY[
     -- 1. the list of tickers, active and delisted
     $q$SELECT 'tickers', 'all', NULL::text, '-infinity'::timestamptz, 'infinity'::timestamptz, '{}'::jsonb$q$,

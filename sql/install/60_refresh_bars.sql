@@ -63,6 +63,7 @@ BEGIN
             HINT = 'tape.refresh_bars stores minute, hour and day bars.';
   END IF;
   PERFORM tape.check_refresh_arguments('tape.refresh_bars', from_date, last, tickers, 'the universe of each day');
+  PERFORM tape.foreign_table('bars');
   IF from_date IS NULL THEN
     -- resume: whatever units of this store are not done and settled
     units := tape.queued_units(ARRAY[store.queue]);

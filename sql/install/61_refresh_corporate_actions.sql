@@ -139,6 +139,7 @@ DECLARE
 BEGIN
   CALL tape.require_transaction_control(command);
   PERFORM tape.check_refresh_arguments(command, from_date, last, tickers, 'the whole market');
+  PERFORM tape.foreign_table(q) FROM unnest(queues) AS q;
   IF from_date IS NULL THEN
     units := tape.queued_units(queues);
   ELSE

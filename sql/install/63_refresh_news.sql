@@ -50,6 +50,7 @@ DECLARE
 BEGIN
   CALL tape.require_transaction_control('tape.refresh_news');
   PERFORM tape.check_refresh_arguments('tape.refresh_news', from_date, last, tickers, 'the universe of each month');
+  PERFORM tape.foreign_table('news');
   IF from_date IS NULL THEN
     units := tape.queued_units(ARRAY['news']);
   ELSE

@@ -14,11 +14,11 @@ AS $$
   SELECT e.* FROM tape.detect_daily(
     format('SELECT ticker, ts, open, high, low, close, volume, vwap FROM tape.bars_1d
              WHERE ticker = ANY (%L::text[]) AND adjusted AND ts < %L ORDER BY ticker, ts',
-           tickers, tape.ny_midnight(to_day)), config) e
+           tickers, tape.ny_midnight(to_day)), config -> 'daily') e
    WHERE e.trading_day >= from_day AND e.trading_day < to_day
 $$;
 
-COMMENT ON FUNCTION tape.detect_daily_between(text[], date, date, jsonb) IS 'tape.detect_daily over the split-adjusted day bars of the store: the events of the tickers from from_day to before to_day';
+COMMENT ON FUNCTION tape.detect_daily_between(text[], date, date, jsonb) IS 'tape.detect_daily over the split-adjusted day bars of the store: the events of the tickers from from_day to before to_day (config: a whole configuration document, of which the daily section is used)';
 
 CREATE FUNCTION tape.detect_intraday_between(tickers text[], from_ts timestamptz, to_ts timestamptz,
                                              config jsonb DEFAULT NULL)
@@ -32,11 +32,11 @@ AS $$
            tickers,
            tape.ny_midnight(tape.add_trading_days((from_ts AT TIME ZONE 'America/New_York')::date,
                                                   -tape.setting('detect.warmup_days')::integer)),
-           to_ts), config) e
+           to_ts), config -> 'intraday') e
    WHERE e.ts >= from_ts AND e.ts < to_ts
 $$;
 
-COMMENT ON FUNCTION tape.detect_intraday_between(text[], timestamptz, timestamptz, jsonb) IS 'tape.detect_intraday over the split-adjusted minute bars of the store: the events of the tickers from from_ts to before to_ts';
+COMMENT ON FUNCTION tape.detect_intraday_between(text[], timestamptz, timestamptz, jsonb) IS 'tape.detect_intraday over the split-adjusted minute bars of the store: the events of the tickers from from_ts to before to_ts (config: a whole configuration document, of which the intraday section is used)';
 
 CREATE FUNCTION tape.load_events(units tape.work_queue[]) RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -135,7 +135,7 @@ BEGIN
   PERFORM tape.check_refresh_arguments('tape.detect_all', from_date, last, tickers, 'every ticker with bars in the store');
   IF config IS NOT NULL THEN
     -- a wrong key is an error now, not in every unit
-    PERFORM tape.detector_config('daily', config), tape.detector_config('intraday', config);
+    PERFORM tape.merge_config(tape.default_config(), config);
   END IF;
   IF from_date IS NULL THEN
     units := tape.queued_units(ARRAY['detect_daily', 'detect_intraday']);

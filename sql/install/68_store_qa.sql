@@ -21,6 +21,7 @@ WITH days AS (
   SELECT b.timespan, b.ticker, (b.ts AT TIME ZONE 'America/New_York')::date AS day, count(*) AS bars,
          count(*) FILTER (WHERE tape.session_of(b.ts) = 'RTH') AS rth_bars
     FROM tape.stored_bars b
+   WHERE b.ts < now()
    GROUP BY 1, 2, 3),
 spans AS (
   SELECT d.timespan, d.ticker, min(d.day) AS first_day, max(d.day) AS last_day,
@@ -47,7 +48,7 @@ SELECT s.ticker, s.timespan, s.first_day, s.last_day, e.trading_days, s.days_pre
   FROM spans s
   JOIN expected e USING (timespan, ticker);
 
-COMMENT ON VIEW tape.qa_coverage IS 'per ticker and timespan, from its first to its last day in the store: the trading days of the calendar, those with bars and those missing; for minute bars, the regular-session minutes of those days against the bars in them';
+COMMENT ON VIEW tape.qa_coverage IS 'per ticker and timespan, from its first to its last day in the store (up to now): the trading days of the calendar, those with bars and those missing; for minute bars, the regular-session minutes of those days against the bars in them';
 
 CREATE VIEW tape.qa_timestamps AS
 WITH s AS (
@@ -142,7 +143,8 @@ SELECT 'units waiting for a run', count(*),
 UNION ALL
 SELECT 'refreshes whose last run was interrupted', count(*),
        'SELECT DISTINCT ON (refresh) * FROM tape.refresh_runs ORDER BY refresh, run_id DESC'
-  FROM (SELECT DISTINCT ON (r.refresh) r.status FROM tape.refresh_runs r ORDER BY r.refresh, r.run_id DESC) last
+  FROM (SELECT DISTINCT ON (r.refresh) tape.run_status(r) AS status FROM tape.refresh_runs r
+         ORDER BY r.refresh, r.run_id DESC) last
  WHERE last.status = 'interrupted';
 
 COMMENT ON VIEW tape.store_health IS 'one row per check of the store with the number of problems and the query that lists them';

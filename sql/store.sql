@@ -1,0 +1,129 @@
+-- The local store: settings, partitions, a refresh of named tickers and what its queue
+-- remembers, the errors of the refresh procedures.
+\i test/regress/setup.sql
+SELECT regress.make_server('store', 'tag=store');
+SET tape.progress_interval = 0;
+-- a store of its own (the tests share a database)
+TRUNCATE tape.work_queue, tape.refresh_runs, tape.bars_1m, tape.bars_1h, tape.bars_1d, tape.market_daily,
+         tape.tickers, tape.ticker_shares, tape.splits, tape.dividends, tape.short_interest, tape.short_volume,
+         tape.news, tape.events_daily, tape.events_intraday, tape.settings;
+
+-- settings: every one has a default; tape.configuration shows and changes them
+SELECT name, value, type FROM tape.configuration ORDER BY name;
+UPDATE tape.configuration SET value = 'store' WHERE name = 'foreign_schema';
+UPDATE tape.configuration SET value = '3' WHERE name = 'refresh.batch_size';
+SELECT name, value, default_value, changed FROM tape.configuration WHERE changed ORDER BY name;
+SELECT * FROM tape.settings ORDER BY name;
+UPDATE tape.configuration SET value = 'ten' WHERE name = 'universe.max_close';  -- ERROR
+UPDATE tape.configuration SET value = '-1' WHERE name = 'refresh.max_attempts';  -- ERROR
+UPDATE tape.configuration SET value = 'week' WHERE name = 'universe.shares_every';  -- ERROR
+INSERT INTO tape.settings VALUES ('universe.max_price', '10');  -- ERROR
+SELECT tape.setting('universe.max_close'), tape.setting('refresh.batch_size');
+SELECT tape.setting('nope');  -- ERROR
+
+-- partitions: a month of minute bars, a year of the others, made ahead; each with its key
+SELECT tape.create_partitions('2024-01-15', '2024-02-03');
+SELECT tape.create_partitions('2024-01-15', '2024-02-03') AS made_again;
+SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bounds, i.indexrelid::regclass AS primary_key
+  FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+  LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+ WHERE h.inhparent IN ('tape.bars_1m'::regclass, 'tape.bars_1h'::regclass, 'tape.bars_1d'::regclass,
+                       'tape.market_daily'::regclass)
+ ORDER BY 1;
+SELECT tape.create_partitions('2024-03-01', '2024-02-01');  -- ERROR
+
+-- a refresh of named tickers: a unit per ticker and month, batched three to a scan
+SELECT requests AS requests_before FROM tape.polygon_session_stats() \gset
+SET client_min_messages = warning;
+CALL tape.refresh_bars('minute', '2024-03-01', '2024-04-30', tickers => ARRAY['ACME', 'BOLT', 'DYNX']);
+RESET client_min_messages;
+SELECT requests - :requests_before AS requests_counted FROM tape.polygon_session_stats();
+SELECT queue, unit_key, ticker, range_start, range_end, params, status, fetched_until = range_end AS settled, attempts
+  FROM tape.work_queue ORDER BY unit_id;
+SELECT path FROM regress.mock_log('store') ORDER BY 1;
+SELECT ticker, date_trunc('month', ts) AS month, count(*) AS bars, bool_and(adjusted) AS adjusted,
+       min(ts) >= '2024-03-01' AND max(ts) < '2024-05-01' AS within_the_months
+  FROM tape.bars_1m GROUP BY 1, 2 ORDER BY 1, 2;
+-- the rows are those of the foreign table
+SELECT count(*) AS differences FROM (
+  (SELECT ticker, ts, open, high, low, close, volume, vwap, transactions FROM tape.bars_1m
+   EXCEPT ALL
+   SELECT ticker, ts, open, high, low, close, volume, vwap, transactions FROM store.bars
+    WHERE ticker IN ('ACME', 'BOLT', 'DYNX') AND ts >= '2024-03-01' AND ts < '2024-05-01')
+  UNION ALL
+  (SELECT ticker, ts, open, high, low, close, volume, vwap, transactions FROM store.bars
+    WHERE ticker IN ('ACME', 'BOLT', 'DYNX') AND ts >= '2024-03-01' AND ts < '2024-05-01'
+   EXCEPT ALL
+   SELECT ticker, ts, open, high, low, close, volume, vwap, transactions FROM tape.bars_1m)) d;
+SELECT regress.mock_requests('store') AS requests;
+SELECT refresh, arguments, status, workers, units, units_done, units_failed, rows > 0 AS loaded, requests
+  FROM tape.refresh_runs ORDER BY run_id;
+
+-- again: every unit is settled, nothing is fetched
+CALL tape.refresh_bars('minute', '2024-03-01', '2024-04-30', tickers => ARRAY['ACME', 'BOLT', 'DYNX']);
+SELECT regress.mock_requests('store') AS requests;
+-- a wider range: only the new units; force: all of them again
+SET client_min_messages = warning;
+CALL tape.refresh_bars('minute', '2024-03-01', '2024-05-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX']);
+RESET client_min_messages;
+SELECT regress.mock_requests('store') AS requests;
+SET client_min_messages = warning;
+CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31', tickers => ARRAY['ACME'], force => true);
+RESET client_min_messages;
+SELECT regress.mock_requests('store') AS requests;
+-- unadjusted bars are units of their own
+SET client_min_messages = warning;
+CALL tape.refresh_bars('day', '2024-06-03', '2024-06-07', tickers => ARRAY['FLUX'], adjusted => false);
+RESET client_min_messages;
+SELECT unit_key, params FROM tape.work_queue WHERE queue = 'bars_1d';
+SELECT count(*), bool_and(NOT adjusted) AS unadjusted FROM tape.bars_1d;
+SELECT refresh, queue, unit, units, settled, to_update, pending, failed, last_run FROM tape.refresh_status ORDER BY 1, 2;
+
+-- a unit that reaches into today is settled up to the start of today, and fetched again from there
+SET client_min_messages = warning;
+CALL tape.refresh_bars('day', tape.ny_today() - 3, NULL, tickers => ARRAY['ACME']);
+SELECT fetched_until = tape.ny_midnight(tape.ny_today()) AS settled_until_today, fetched_until < range_end AS not_settled
+  FROM tape.work_queue WHERE queue = 'bars_1d' AND ticker = 'ACME';
+SELECT regress.mock_requests('store') AS requests_before_today \gset
+CALL tape.refresh_bars('day', tape.ny_today() - 3, NULL, tickers => ARRAY['ACME']);
+RESET client_min_messages;
+SELECT regress.mock_requests('store') - :requests_before_today AS requests_again;
+SELECT split_part(path, '/', 11) = tape.ny_today()::text AS asked_from_the_start_of_today
+  FROM (SELECT path, row_number() OVER () AS n FROM regress.mock_log('store')) l ORDER BY n DESC LIMIT 1;
+
+-- a resume (no dates) fetches whatever of this store is not done
+UPDATE tape.work_queue SET status = 'pending', fetched_until = NULL WHERE unit_key = 'DYNX 2024-05';
+SELECT regress.mock_requests('store') AS requests_before_resume \gset
+SET client_min_messages = warning;
+CALL tape.refresh_bars('minute');
+RESET client_min_messages;
+SELECT regress.mock_requests('store') - :requests_before_resume AS requests,
+       (SELECT status FROM tape.work_queue WHERE unit_key = 'DYNX 2024-05') AS status;
+
+-- errors
+BEGIN;
+CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31', tickers => ARRAY['ACME']);  -- ERROR
+ROLLBACK;
+-- a DO block of its own may commit
+DO $$ BEGIN CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31', tickers => ARRAY['ACME']); END $$;
+CREATE FUNCTION regress.refresh_in_a_function() RETURNS void LANGUAGE plpgsql
+AS $$ BEGIN CALL tape.refresh_bars('day', '2024-03-01', '2024-03-31', tickers => ARRAY['ACME']); END $$;
+SELECT regress.refresh_in_a_function();  -- ERROR
+CALL tape.refresh_bars('week', '2024-03-01', '2024-03-31', tickers => ARRAY['ACME']);  -- ERROR
+CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31', tickers => ARRAY[]::text[]);  -- ERROR
+CALL tape.refresh_bars('minute', '2024-03-31', '2024-03-01', tickers => ARRAY['ACME']);  -- ERROR
+CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31');  -- ERROR: no universe
+CALL tape.refresh_universe(NULL);  -- ERROR
+CALL tape.detect_all('2024-03-01', '2024-03-31', config => '{"intraday": {"nope": 1}}');  -- ERROR
+UPDATE tape.configuration SET value = 'nowhere' WHERE name = 'foreign_schema';
+CALL tape.refresh_bars('day', '2023-03-01', '2023-03-31', tickers => ARRAY['ACME']);  -- ERROR
+UPDATE tape.configuration SET value = 'store' WHERE name = 'foreign_schema';
+-- a run in which every unit fails (a wrong key) stops after refresh.stop_after_failures of them
+SELECT regress.make_server('storebad', 'tag=storebad');
+ALTER USER MAPPING FOR CURRENT_USER SERVER storebad OPTIONS (SET api_key 'wrong-key-not-secret');
+UPDATE tape.configuration SET value = 'storebad' WHERE name = 'foreign_schema';
+CALL tape.refresh_bars('minute', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME']);  -- ERROR
+SELECT count(*) AS failed_units, min(last_error) AS error, min(last_sqlstate) AS sqlstate FROM tape.refresh_failures;
+SELECT regress.mock_requests('storebad') AS requests;
+UPDATE tape.configuration SET value = 'store' WHERE name = 'foreign_schema';
+SELECT tape.run_status(r) AS status, count(*) FROM tape.refresh_runs r GROUP BY 1 ORDER BY 1;
