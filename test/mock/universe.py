@@ -314,6 +314,7 @@ def minute_bars(ticker, day, adjusted=True):
     return tuple(bars)
 
 
+@functools.lru_cache(maxsize=65536)       # small: kept for every day a test asks for
 def day_bar(ticker, day, adjusted=True):
     bars = minute_bars(ticker, day, adjusted)
     if not bars:

@@ -159,25 +159,38 @@ is(scalar(grep { $count{$_} > 1 } keys %count), 0, 'no unit was fetched twice');
 is(scalar(keys %count), $units, 'every unit was fetched once');
 is(bars_digest('share'), $clean, 'the store holds exactly the rows of the uninterrupted run');
 
-# --- kill -9 of the backend mid-refresh, then a re-run ----------------------------------
-store_db('crash', 'pcrash', 'tag=crash,delay_ms=200');
-($h, $out, $err) = background('crash', $refresh);
-ok(wait_done('crash', 8), 'the refresh is under way');
+# --- a year of minute bars of the demo universe, kill -9 midway, a re-run -------------
+# (the backend killed with -9 makes the server restart, as servers do)
+my $year = "CALL tape.refresh_bars('minute', '2024-01-01', '2024-12-31')";
+foreach my $db ('year', 'crash')
+{
+	store_db($db, "p$db", "tag=$db");
+	$node->safe_psql($db, "CALL tape.refresh_universe('2024-01-01', '2024-12-31')");
+}
+($ret, $stdout, $stderr) = $node->psql('year', $year);
+is($ret, 0, 'a year of minute bars of the universe loads with one CALL');
+my $year_units = $node->safe_psql('year', "SELECT count(*) FROM tape.work_queue WHERE queue = 'bars_1m' AND status = 'done'");
+cmp_ok($year_units, '>', 70, "$year_units units: each ticker of the universe, each month it was in it");
+my $year_clean = bars_digest('year');
+
+($h, $out, $err) = background('crash', $year);
+ok(wait_done('crash', 20), 'the same CALL is under way in another database');
 my $pid = $node->safe_psql('crash', "SELECT leader_pid FROM tape.refresh_runs WHERE status = 'running'");
 like($pid, qr/^[0-9]+$/, 'the backend running it is known');
 kill 'KILL', $pid if $pid =~ /^[0-9]+$/;
 $h->finish;
 ok($node->poll_query_until('crash', 'SELECT true'), 'the server is back after the crash');
 my @after_crash = done_units('crash');
-cmp_ok(scalar(@after_crash), '>=', 8, 'the units committed before the kill are still done');
+cmp_ok(scalar(@after_crash), '>=', 20, 'the units committed before the kill are still done');
+cmp_ok(scalar(@after_crash), '<', $year_units, 'and the others are not');
 $since = time();
-($ret, $stdout, $stderr) = $node->psql('crash', $refresh);
+($ret, $stdout, $stderr) = $node->psql('crash', $year);
 is($ret, 0, 'the re-run succeeds') or diag($stderr);
 %finished = map { $_ => 1 } @after_crash;
 @asked = requested_units('crash', $since);
 is(scalar(grep { $finished{$_} } @asked), 0, 'it asked for no unit finished before the kill');
-is(scalar(@asked), $units - scalar(@after_crash), 'it asked for each of the other units once');
-is(bars_digest('crash'), $clean, 'the store holds exactly the rows of the uninterrupted run');
+is(scalar(@asked), $year_units - scalar(@after_crash), 'it asked for each of the other units once');
+is(bars_digest('crash'), $year_clean, 'the store holds exactly the rows of the uninterrupted run');
 
 # --- a 429 storm slows the refresh, but it does not fail --------------------------------
 store_db('storm', 'pstorm', 'tag=storm,storm_ms=1500', "max_retries '6'");
