@@ -300,8 +300,9 @@ BEGIN
       USING HINT = 'force => true fetches them again.';
     RETURN;
   END IF;
-  RAISE NOTICE '%: % of % units done, % rows, % requests, in %', command, done, total, loaded, made,
-    to_char(clock_timestamp() - started, 'HH24:MI:SS');
+  RAISE NOTICE '%: % of % units done, % rows, % requests, in %', command,
+    to_char(done, 'FM999,999,999,990'), to_char(total, 'FM999,999,999,990'), to_char(loaded, 'FM999,999,999,990'),
+    to_char(made, 'FM999,999,999,990'), to_char(clock_timestamp() - started, 'HH24:MI:SS');
   IF failed > 0 THEN
     SELECT * INTO first_failure FROM tape.work_queue q
      WHERE q.run_id = refresh_finish.run_id AND q.status = 'failed' ORDER BY q.failed_at LIMIT 1;
