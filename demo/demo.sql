@@ -119,3 +119,22 @@ SELECT ticker, trading_day, event_type, direction, close, round(change_pct::nume
                              AND ts >= '2025-05-01' AND ts < '2025-10-08'$$)
  WHERE trading_day >= '2025-09-01'
  ORDER BY trading_day, ticker, event_type;
+
+-- 13. The local store: the universe of each day of September 2025 (delisted names included),
+--     its day and minute bars, resumable and committed unit by unit; then the detectors over
+--     the local bars and the Top-N by events.
+SET tape.progress_interval = 0;
+CALL tape.refresh_corporate_actions('2025-01-01', '2025-09-30');
+CALL tape.refresh_universe('2025-09-02', '2025-09-30');
+SELECT ticker, name, close, round(market_cap / 1e6) AS market_cap_m FROM tape.universe('2025-09-15');
+-- a history of day bars for September's small caps (units: ticker x year)
+CALL tape.refresh_bars('day', '2025-01-02', '2025-09-30',
+                       tickers => ARRAY(SELECT DISTINCT ticker FROM tape.universe_between('2025-09-02', '2025-09-30')));
+CALL tape.refresh_bars('minute', '2025-09-02', '2025-09-30');
+-- a second call finds every unit settled and asks for nothing
+CALL tape.refresh_bars('minute', '2025-09-02', '2025-09-30');
+CALL tape.detect_all('2025-09-02', '2025-09-30', config => '{"intraday": {"tape_speed": {"enabled": false}}}');
+SELECT rank, ticker, events, event_days, intraday_events, round(mean_score::numeric, 1) AS mean_score
+  FROM tape.rank_tickers(5, '2025-09-02', '2025-09-30');
+SELECT refresh, queue, units, settled, failed, last_run FROM tape.refresh_status ORDER BY refresh, queue;
+SELECT * FROM tape.store_health;

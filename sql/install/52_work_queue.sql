@@ -31,7 +31,7 @@ LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION tape.refresh_unlock(text) IS 'release the advisory lock of a refresh';
 
 CREATE FUNCTION tape.refresh_lock_holder(refresh text) RETURNS integer
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE sql VOLATILE STRICT PARALLEL SAFE
 AS $$
   -- the tag of src/pipeline.c: classid 'tape' (0x74617065), objid hashtext(name), objsubid 2
   SELECT l.pid FROM pg_catalog.pg_locks l
@@ -470,7 +470,7 @@ COMMENT ON PROCEDURE tape.work_queue_run(bigint, text, bigint, bigint) IS 'work 
 -- watching the queue
 
 CREATE FUNCTION tape.run_status(run tape.refresh_runs) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql VOLATILE PARALLEL SAFE
 RETURN CASE WHEN run.status IN ('planning', 'running')
                  AND tape.refresh_lock_holder(run.refresh) IS DISTINCT FROM run.leader_pid
             THEN 'interrupted' ELSE run.status END;
