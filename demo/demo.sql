@@ -129,7 +129,7 @@ CALL tape.refresh_universe('2025-09-02', '2025-09-30');
 SELECT ticker, name, close, round(market_cap / 1e6) AS market_cap_m FROM tape.universe('2025-09-15');
 -- a history of day bars for September's small caps (units: ticker x year)
 CALL tape.refresh_bars('day', '2025-01-02', '2025-09-30',
-                       tickers => ARRAY(SELECT DISTINCT ticker FROM tape.universe_between('2025-09-02', '2025-09-30')));
+                       tickers => tape.universe_tickers('2025-09-02', '2025-09-30'));
 CALL tape.refresh_bars('minute', '2025-09-02', '2025-09-30');
 -- a second call finds every unit settled and asks for nothing
 CALL tape.refresh_bars('minute', '2025-09-02', '2025-09-30');

@@ -133,3 +133,4 @@ VALUES ('BBB', '2024-03-04 10:00-05', '2024-03-04', 'volume_spike', 'up', 40),
        ('DDD', '2024-03-06 10:30-05', '2024-03-06', 'vwap_break', 'up', 20);
 SELECT * FROM tape.rank_tickers(10, '2024-03-01', '2024-03-31');
 SELECT rank, ticker FROM tape.rank_tickers(2);
+SELECT tape.top_tickers(3, '2024-03-01', '2024-03-31');

@@ -70,6 +70,9 @@ SET client_min_messages = warning;
 CALL tape.refresh_bars('day', '2024-09-03', '2024-09-03');
 RESET client_min_messages;
 SELECT unit_key FROM tape.work_queue WHERE queue = 'bars_1d' ORDER BY 1;
+-- the same tickers as an array, for a CALL (which takes no subquery)
+SELECT tape.universe_tickers('2024-09-03', '2024-09-03');
+CALL tape.refresh_bars('day', '2024-09-03', '2024-09-03', tickers => tape.universe_tickers('2024-09-03', '2024-09-03'));
 -- a range the store knows only in part
 CALL tape.refresh_bars('day', '2024-09-01', '2024-09-06');
 

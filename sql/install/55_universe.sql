@@ -99,6 +99,12 @@ $$;
 
 COMMENT ON FUNCTION tape.universe(date) IS 'the small caps of a day (the last trading day on or before as_of, default today), delisted names included: common stock on a national exchange, close and market cap within the universe.* settings';
 
+CREATE FUNCTION tape.universe_tickers(from_date date, to_date date) RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN ARRAY(SELECT DISTINCT u.ticker FROM tape.universe_between(from_date, to_date) u ORDER BY 1);
+
+COMMENT ON FUNCTION tape.universe_tickers(date, date) IS 'the tickers in the universe on some day of a range, as an array (for the tickers argument of a refresh: CALL takes no subquery)';
+
 CREATE FUNCTION tape.universe_gaps(from_date date, to_date date) RETURNS TABLE (day date)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$

@@ -177,4 +177,11 @@ AS $$
    LIMIT top_n
 $$;
 
+CREATE FUNCTION tape.top_tickers(top_n integer, from_date date DEFAULT NULL, to_date date DEFAULT NULL)
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN ARRAY(SELECT r.ticker FROM tape.rank_tickers(top_n, from_date, to_date) r ORDER BY r.rank, r.ticker);
+
+COMMENT ON FUNCTION tape.top_tickers(integer, date, date) IS 'the tickers of tape.rank_tickers() as an array, best first (for the tickers argument of a refresh: CALL takes no subquery)';
+
 COMMENT ON FUNCTION tape.rank_tickers(integer, date, date) IS 'the top_n tickers by events (days with a daily event plus intraday events) between two dates, ties broken by the total intraday score: the Top-N whose minute bars are worth loading';
