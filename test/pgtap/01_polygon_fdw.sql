@@ -69,7 +69,7 @@ SELECT col_type_is('p', 'conditions', 'updates_volume', 'boolean', 'conditions.u
 SELECT col_not_null('p', 'market_holidays', 'date', 'market_holidays.date is never null');
 
 -- behaviour
-SELECT results_eq($$SELECT ticker FROM p.tickers WHERE NOT active$$, ARRAY['EVTX'],
+SELECT results_eq($$SELECT ticker FROM p.tickers WHERE NOT active$$, ARRAY['EVTX', 'HALO'],
                   'delisted tickers are reachable');
 SELECT results_eq($$SELECT count(*)::int FROM p.bars WHERE ticker = 'ACME' AND timespan = 'day'
                       AND ts >= '2025-10-06' AND ts < '2025-10-11'$$, ARRAY[5],
