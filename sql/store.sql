@@ -100,6 +100,13 @@ RESET client_min_messages;
 SELECT regress.mock_requests('store') - :requests_before_resume AS requests,
        (SELECT status FROM tape.work_queue WHERE unit_key = 'DYNX 2024-05') AS status;
 
+-- the nightly job: every refresh over the last trading days, in order
+SELECT coalesce(max(run_id), 0) AS last_run FROM tape.refresh_runs \gset
+SET client_min_messages = warning;
+CALL tape.refresh_daily(trading_days => 2, minute_bars => false);
+RESET client_min_messages;
+SELECT refresh, status, units > 0 AS did_something, units_failed FROM tape.refresh_runs WHERE run_id > :last_run ORDER BY run_id;
+
 -- errors
 BEGIN;
 CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31', tickers => ARRAY['ACME']);  -- ERROR
@@ -114,6 +121,7 @@ CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31', tickers => ARRAY[]:
 CALL tape.refresh_bars('minute', '2024-03-31', '2024-03-01', tickers => ARRAY['ACME']);  -- ERROR
 CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31');  -- ERROR: no universe
 CALL tape.refresh_universe(NULL);  -- ERROR
+CALL tape.refresh_daily(trading_days => 0);  -- ERROR
 CALL tape.detect_all('2024-03-01', '2024-03-31', config => '{"intraday": {"nope": 1}}');  -- ERROR
 UPDATE tape.configuration SET value = 'nowhere' WHERE name = 'foreign_schema';
 CALL tape.refresh_bars('day', '2023-03-01', '2023-03-31', tickers => ARRAY['ACME']);  -- ERROR

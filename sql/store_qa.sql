@@ -120,6 +120,27 @@ RESET client_min_messages;
 SELECT unit_key, params -> 'config' AS config FROM tape.work_queue WHERE queue = 'detect_intraday' ORDER BY 1;
 SELECT event_type, count(*) FROM tape.events_intraday WHERE ticker = 'ACME' GROUP BY 1 ORDER BY 1;
 
+-- a split makes the split-adjusted bars fetched before it stale: FLUX splits 1 -> 2 on 2024-03-11;
+-- say its day bars of 2024 were fetched on 2024-02-01
+SET client_min_messages = warning;
+CALL tape.refresh_bars('day', '2024-01-02', '2024-12-31', tickers => ARRAY['FLUX']);
+UPDATE tape.work_queue SET done_at = '2024-02-01' WHERE queue = 'bars_1d' AND unit_key = 'FLUX 2024';
+CALL tape.refresh_corporate_actions('2024-03-01', '2024-03-31', tickers => ARRAY['FLUX', 'ACME']);
+RESET client_min_messages;
+SELECT unit_key, status, fetched_until FROM tape.work_queue WHERE queue = 'bars_1d' ORDER BY 1;
+SELECT check_name, problems FROM tape.store_health WHERE check_name LIKE 'units waiting%';
+-- a resume fetches it again
+SELECT regress.mock_requests('qa') AS requests_before_resume \gset
+SET client_min_messages = warning;
+CALL tape.refresh_bars('day');
+RESET client_min_messages;
+SELECT regress.mock_requests('qa') - :requests_before_resume AS requests,
+       (SELECT status FROM tape.work_queue WHERE queue = 'bars_1d' AND unit_key = 'FLUX 2024');
+-- units fetched after the split are left alone
+SELECT tape.invalidate_adjusted_bars('2024-03-01', '2024-04-01', NULL) AS fetched_after_the_split;
+UPDATE tape.work_queue SET done_at = '2024-03-08' WHERE queue = 'bars_1d' AND unit_key = 'FLUX 2024';
+SELECT tape.invalidate_adjusted_bars('2024-03-01', '2024-04-01', NULL) AS fetched_before_the_split;
+
 -- rank_tickers: events (days with a daily event + intraday events), then the intraday score
 DELETE FROM tape.events_daily;
 DELETE FROM tape.events_intraday;

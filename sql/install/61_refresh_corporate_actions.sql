@@ -96,10 +96,10 @@ BEGIN
        AND q.status = 'done' AND (q.params ->> 'adjusted')::boolean
        AND q.range_start < tape.ny_midnight(s.execution_date) AND q.done_at < tape.ny_midnight(s.execution_date)
     RETURNING q.ticker, s.execution_date)
-  SELECT count(*), string_agg(DISTINCT format('%s (%s)', ticker, execution_date), ', ') AS splits
+  SELECT count(*), string_agg(DISTINCT format('%s (split %s)', ticker, execution_date), ', ') AS splits
     INTO n, stale FROM gone;
   IF n > 0 THEN
-    RAISE NOTICE '% units of split-adjusted bars were fetched before a split and will be fetched again: %', n, stale
+    RAISE NOTICE 'the split-adjusted bars of % were fetched before the split: % units will be fetched again', stale, n
       USING HINT = 'CALL tape.refresh_bars(timespan) with no dates fetches every unit that is due.';
   END IF;
   RETURN n;

@@ -124,7 +124,7 @@ SELECT j.ticker, j.timespan, j.prev_day, j.day, j.prev_close, j.open, round(j.ra
 COMMENT ON VIEW tape.qa_split_jumps IS 'day bars whose gap from the previous close is the ratio of a usual split (within 7 %): unadjusted ones with no split in tape.splits to explain it, and split-adjusted ones that should not show the split at all';
 
 CREATE VIEW tape.store_health AS
-SELECT 'days missing inside a ticker''s span' AS check, coalesce(sum(c.days_missing), 0) AS problems,
+SELECT 'days missing inside a ticker''s span' AS check_name, coalesce(sum(c.days_missing), 0) AS problems,
        'SELECT * FROM tape.qa_coverage WHERE days_missing > 0' AS details
   FROM tape.qa_coverage c
 UNION ALL
