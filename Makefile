@@ -59,6 +59,7 @@ REGRESS = \
 	concurrency \
 	flatfiles \
 	errors \
+	hostile \
 	secrets \
 	calendar \
 	windows \

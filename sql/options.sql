@@ -1,6 +1,19 @@
 -- The option validator of polygon_fdw: every option, every context.
 \i test/regress/setup.sql
 
+-- the error a server with these options gets from the validator, or NULL
+CREATE FUNCTION regress.option_error(p_options text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  v_msg text; v_detail text;
+BEGIN
+  EXECUTE format('CREATE SERVER regress_try FOREIGN DATA WRAPPER polygon_fdw OPTIONS (%s)', p_options);
+  EXECUTE 'DROP SERVER regress_try';
+  RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
+  RETURN concat_ws(' ', v_msg, nullif(v_detail, ''));
+END $$;
+
 -- server options: valid ones
 CREATE SERVER regress_opts FOREIGN DATA WRAPPER polygon_fdw
   OPTIONS (base_url 'https://api.polygon.io/', requests_per_minute '5', max_retries '3',
@@ -24,6 +37,51 @@ CREATE SERVER regress_bad FOREIGN DATA WRAPPER polygon_fdw OPTIONS (base_url 'ft
 CREATE SERVER regress_bad FOREIGN DATA WRAPPER polygon_fdw OPTIONS (base_url 'https://api.polygon.io/?apiKey=abc');  -- ERROR
 CREATE SERVER regress_bad FOREIGN DATA WRAPPER polygon_fdw OPTIONS (base_url 'https://user:pw@api.polygon.io');  -- ERROR
 CREATE SERVER regress_bad FOREIGN DATA WRAPPER polygon_fdw OPTIONS (max_pages '10', max_pages '20');  -- ERROR
+
+-- integers are plain decimal digits: no fraction, hex, exponent, white space or overflow
+SELECT v AS value, regress.option_error(format('requests_per_minute %L', v)) AS error
+  FROM unnest(ARRAY['0.4', '5.5', '0x10', '1e3', ' 5', '5 ', '', '+', '--5', '99999999999',
+                    '2147483648', '1_000']) AS v;
+-- every integer option is checked the same way, and named in the message
+SELECT o AS option, regress.option_error(format('%s %L', o, '0.4')) AS error
+  FROM unnest(ARRAY['requests_per_minute', 'max_retries', 'connect_timeout_ms', 'timeout_ms',
+                    'max_pages', 'max_scan_requests', 'retry_base_ms', 'retry_max_ms',
+                    'concurrent_requests']) AS o;
+SELECT regress.option_error($$max_scan_requests '0'$$) AS zero_requests,
+       regress.option_error($$requests_per_minute '+7'$$) IS NULL AS plus_seven_ok,
+       regress.option_error($$shared_cache 'sometimes'$$) AS shared_cache_not_boolean;
+
+-- URLs: scheme, host, port, no credentials, a plain path; checked completely
+SELECT o AS option, v AS value, regress.option_error(format('%s %L', o, v)) AS error
+  FROM (VALUES ('base_url', 'http://'), ('base_url', 'https://'), ('base_url', 'http:///v2'),
+               ('base_url', 'http://:8080'), ('base_url', 'http://host:'), ('base_url', 'http://host:0'),
+               ('base_url', 'http://host:65536'), ('base_url', 'http://host:99999999999999999999'),
+               ('base_url', 'http://host:8x'), ('base_url', 'http://ho$t'), ('base_url', 'http://[::1'),
+               ('base_url', 'http://[]/'), ('base_url', 'https://u@api.polygon.io'),
+               ('base_url', 'https://api.polygon.io/a/../v3'), ('base_url', 'https://api.polygon.io/./v3'),
+               ('base_url', 'https://api.polygon.io/%2e%2E/v3'), ('base_url', 'https://api.polygon.io/a//b'),
+               ('base_url', 'https://api.polygon.io/a\b'), ('base_url', 'https://api.polygon.io/50%'),
+               ('base_url', 'https://api.polygon.io/#x'), ('base_url', E'https://api.polygon.io/a\tb'),
+               ('base_url', E'https://api.polygon.io\r\nX-Injected: 1'), ('base_url', 'https://api.pölygon.io'),
+               ('base_url', ''), ('base_url', 'api.polygon.io'), ('base_url', 'file:///tmp'),
+               ('flatfiles_url', 'file://host/data'), ('flatfiles_url', 'file:/data'),
+               ('flatfiles_url', 'file:///data/../etc'), ('flatfiles_url', 'file:///data/a b'),
+               ('flatfiles_url', 'http://'), ('flatfiles_url', 's3://bucket')) AS t(o, v);
+SELECT regress.option_error(format('base_url %L', repeat('a', 3000))) AS too_long;
+-- and these are fine: ports, IPv6, a prefix with the mock's fault specs, trailing slashes, any case
+SELECT v AS value, regress.option_error(format('base_url %L', v)) IS NULL AS accepted
+  FROM unnest(ARRAY['http://127.0.0.1:1', 'https://api.polygon.io:65535/', 'http://[::1]:8080/x',
+                    'HTTPS://API.Massive.com', 'http://h/_f/tag=a,status=429,retry_after=2/',
+                    'https://files.massive.com/flatfiles///']) AS v;
+
+-- S3 regions: short lower-case names
+SELECT regress.option_error(format('flatfiles_region %L', 'US-EAST-1')) AS upper_case,
+       regress.option_error(format('flatfiles_region %L', repeat('a', 65))) AS too_long;
+
+-- IMPORT FOREIGN SCHEMA takes no options (an unknown one is not ignored)
+CREATE SCHEMA regress_import;
+IMPORT FOREIGN SCHEMA polygon FROM SERVER regress_opts INTO regress_import OPTIONS (adjusted 'false');  -- ERROR
+DROP SCHEMA regress_import;
 
 -- user mapping: api_key only, never echoed back in an error
 CREATE USER MAPPING FOR CURRENT_USER SERVER regress_opts OPTIONS (api_key '');  -- ERROR

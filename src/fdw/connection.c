@@ -47,24 +47,21 @@ polygon_connect(Oid serverid, Oid userid, bool flatfile, bool will_send)
 
 	PolygonConnection *conn = palloc0(sizeof(PolygonConnection));
 	ForeignServer *server = GetForeignServer(serverid);
-	const char *scheme_end;
-	const char *host_end;
 
 	conn->serverid = serverid;
 	conn->servername = pstrdup(server->servername);
+	conn->userid = userid;
 	polygon_get_server_options(serverid, &conn->opts);
 
 	/* scheme://host[:port] is where next_url pages are fetched from */
-	scheme_end = strstr(conn->opts.base_url, "://");
-	Assert(scheme_end != NULL);
-	host_end = strchr(scheme_end + 3, '/');
-	conn->origin = host_end ? pnstrdup(conn->opts.base_url, host_end - conn->opts.base_url)
-		: pstrdup(conn->opts.base_url);
+	conn->origin = conn->opts.origin;
 
 	if (will_send && !flatfile)
 		need = NEED_API_KEY;
 	else if (will_send && polygon_flatfiles_dir(&conn->opts) == NULL)
 		need = NEED_S3_KEYS;
+	else if (will_send)
+		polygon_check_local_files(userid);	/* who reads through it, now */
 	if (need != 0)
 		lookup_user_options(conn, userid, need);
 	if (conn->api_key)
@@ -93,6 +90,7 @@ lookup_user_options(PolygonConnection *conn, Oid userid, int need)
 	HeapTuple	tp;
 	Datum		datum;
 	bool		isnull;
+	List	   *options;
 	ListCell   *lc;
 
 	tp = SearchSysCache2(USERMAPPINGUSERSERVER,
@@ -111,23 +109,29 @@ lookup_user_options(PolygonConnection *conn, Oid userid, int need)
 				 : errhint("Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (s3_access_key_id '...', s3_secret_access_key '...').",
 						   conn->servername)));
 
+	conn->umid = ((Form_pg_user_mapping) GETSTRUCT(tp))->oid;
 	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
 							Anum_pg_user_mapping_umoptions, &isnull);
-	if (!isnull)
-	{
-		foreach(lc, untransformRelOptions(datum))
-		{
-			DefElem    *def = (DefElem *) lfirst(lc);
-
-			if (strcmp(def->defname, "api_key") == 0)
-				conn->api_key = pstrdup(defGetString(def));
-			else if (strcmp(def->defname, "s3_access_key_id") == 0)
-				conn->s3_access_key_id = pstrdup(defGetString(def));
-			else if (strcmp(def->defname, "s3_secret_access_key") == 0)
-				conn->s3_secret_access_key = pstrdup(defGetString(def));
-		}
-	}
+	options = isnull ? NIL : untransformRelOptions(datum);	/* a copy */
 	ReleaseSysCache(tp);
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		char	  **dest = NULL;
+
+		if (strcmp(def->defname, "api_key") == 0)
+			dest = &conn->api_key;
+		else if (strcmp(def->defname, "s3_access_key_id") == 0)
+			dest = &conn->s3_access_key_id;
+		else if (strcmp(def->defname, "s3_secret_access_key") == 0)
+			dest = &conn->s3_secret_access_key;
+		if (dest == NULL)
+			continue;
+		/* checked again: it goes into a header (a wrapper may lack our validator) */
+		polygon_check_secret(def->defname, defGetString(def));
+		*dest = defGetString(def);
+	}
 
 	if ((need & NEED_API_KEY) && conn->api_key == NULL)
 		ereport(ERROR,

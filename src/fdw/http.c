@@ -393,7 +393,9 @@ setup_transfer(CURL *curl, PolygonConnection *conn, const char *url, struct curl
 static void
 push_request_context(RequestContext *rc, ErrorContextCallback *errcallback, const char *url)
 {
-	rc->path = polygon_redact_url(polygon_path_of_url(url));
+	char	   *path = polygon_path_of_url(url);
+
+	rc->path = polygon_redact_url(path ? path : url);
 	rc->attempt = 1;
 	errcallback->callback = request_error_callback;
 	errcallback->arg = rc;
@@ -453,7 +455,8 @@ polygon_http_get(PolygonConnection *conn, const char *url, StringInfo body,
 	long		status = 0;
 	int			attempt;
 
-	Assert(conn->api_key != NULL);
+	if (conn->api_key == NULL)
+		elog(ERROR, "polygon_fdw request without an API key");
 	push_request_context(&rc, &errcallback, url);
 
 	auth_header = psprintf("Authorization: Bearer %s", conn->api_key);
@@ -1100,10 +1103,8 @@ polygon_http_download(PolygonConnection *conn, const char *url, File file, Polyg
 
 /*
  * polygon_path_of_url
- *		The path and query of an absolute URL ("/v2/...?cursor=...").
- *
- * next_url values may name another host, or carry ":443" or even ":443:443";
- * we only ever take their path and query and send them to our own server.
+ *		The path and query of an absolute URL ("/v2/...?cursor=..."), or of a
+ *		path ("/v2/...").  NULL when url is neither.
  */
 char *
 polygon_path_of_url(const char *url)
@@ -1114,27 +1115,77 @@ polygon_path_of_url(const char *url)
 	if (url[0] == '/')
 		return pstrdup(url);
 	if (scheme == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-				 errmsg("invalid URL in Polygon response: \"%s\"", polygon_redact_url(url))));
+		return NULL;
 	path = strchr(scheme + 3, '/');
 	return pstrdup(path ? path : "/");
 }
 
 /*
+ * printable_url
+ *		url for a message: any key redacted, control characters as "?".
+ */
+static char *
+printable_url(const char *url)
+{
+	char	   *s = polygon_redact_url(url);
+
+	for (char *p = s; *p; p++)
+	{
+		if ((unsigned char) *p < ' ' || (unsigned char) *p == 0x7f)
+			*p = '?';
+	}
+	return s;
+}
+
+/*
+ * polygon_next_url_path
+ *		The path and query of a next_url, which we fetch from our own server.
+ *
+ * next_url values may name another host, or carry ":443" or even ":443:443";
+ * we only ever take their path and query.  A path that could resolve to
+ * another one (dot segments, a backslash, an empty segment) or that carries
+ * white space, control characters or a fragment is refused: the server's
+ * text never chooses what we ask for beyond its own next page.
+ */
+char *
+polygon_next_url_path(const char *next_url)
+{
+	char	   *path = polygon_path_of_url(next_url);
+	const char *problem;
+
+	if (path == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("invalid next_url in Polygon response: \"%s\"", printable_url(next_url)),
+				 errdetail("A next_url must be an absolute URL or path.")));
+	if ((problem = polygon_url_path_problem(path, true)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("invalid next_url in Polygon response: \"%s\"", printable_url(next_url)),
+				 errdetail_internal("%s", problem)));
+	return path;
+}
+
+/*
  * polygon_append_url_encoded
  *		Append s percent-encoded (RFC 3986 unreserved characters kept).
+ *
+ * As a path segment, "/", "?", "%" and every other reserved character are
+ * encoded, and so are the dots of a value that is "." or "..": libcurl and
+ * servers resolve those as dot segments, which would make the path of one
+ * endpoint reach another.  No value can change the path it is written in.
  */
 void
 polygon_append_url_encoded(StringInfo buf, const char *s, bool path_segment)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	bool		dot_segment = path_segment && (strcmp(s, ".") == 0 || strcmp(s, "..") == 0);
 
 	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
 	{
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~' ||
-			(!path_segment && *p == ':'))
+		if (((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '~' ||
+			 (*p == '.' && !dot_segment) || (!path_segment && *p == ':')))
 			appendStringInfoChar(buf, (char) *p);
 		else
 		{

@@ -70,6 +70,7 @@ typedef struct PolygonRelInfo
 	bool		ordered;		/* requests come in sort order */
 	int			nrequests;		/* estimated first requests of the plain scan */
 	double		rows;			/* estimated rows it fetches */
+	PolygonRequestLimit limit;	/* the server's bound on them */
 } PolygonRelInfo;
 
 /*
@@ -325,9 +326,13 @@ polygonGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntabl
 	List	   *clauses = NIL;
 	List	   *local_only = NIL;
 	ListCell   *lc;
+	PolygonServerOptions opts;
 
 	info->ep = table_endpoint(foreigntableid);
 	check_table_columns(foreigntableid, info->ep);
+	polygon_get_server_options(baserel->serverid, &opts);
+	info->limit.max_requests = opts.max_scan_requests;
+	info->limit.servername = GetForeignServer(baserel->serverid)->servername;
 
 	foreach(lc, baserel->baserestrictinfo)
 		clauses = lappend(clauses, ((RestrictInfo *) lfirst(lc))->clause);
@@ -464,7 +469,7 @@ estimate_fetch(PlannerInfo *root, PolygonRelInfo *info, List *conds, int *nreque
 
 	vals = plan_values(root, conds, &nvals);
 	requests = polygon_build_requests(info->ep, vals, nvals, info->sort_collation, true, false,
-									  ordered);
+									  &info->limit, ordered);
 	*fetched = 0;
 	foreach(lc, requests)
 		*fetched += ((PolygonRequest *) lfirst(lc))->est_rows;
@@ -851,6 +856,7 @@ build_scan_requests(ForeignScanState *node, PolygonScanState *st, bool as_templa
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 	PolygonCondValue *vals = palloc0(sizeof(PolygonCondValue) * Max(1, st->ncond));
 	MemoryContext old;
+	PolygonRequestLimit limit;
 	bool		ordered;
 	List	   *requests;
 	int			i = 0;
@@ -870,8 +876,11 @@ build_scan_requests(ForeignScanState *node, PolygonScanState *st, bool as_templa
 		i++;
 	}
 	MemoryContextSwitchTo(as_template ? old : st->req_cxt);
+	limit.max_requests = st->conn->opts.max_scan_requests;
+	limit.servername = st->conn->servername;
 	requests = polygon_build_requests(st->ep, vals, st->ncond, st->sort_collation,
-									  as_template, !as_template && st->split_days, &ordered);
+									  as_template, !as_template && st->split_days, &limit,
+									  &ordered);
 	MemoryContextSwitchTo(old);
 
 	if (!as_template && st->ordered && !ordered)
@@ -974,7 +983,7 @@ schedule_prefetches(PolygonScanState *st)
 	if (st->page_open && st->page.next_url && st->next_pf == NULL && in_flight < limit)
 	{
 		MemoryContext old = MemoryContextSwitchTo(st->req_cxt);
-		char	   *path = polygon_path_of_url(st->page.next_url);
+		char	   *path = polygon_next_url_path(st->page.next_url);
 
 		if (!page_refused(st, path))
 		{
@@ -1313,7 +1322,7 @@ polygonIterateForeignScan(ForeignScanState *node)
 			if (st->page.next_url)
 			{
 				char	   *path = MemoryContextStrdup(st->scan_cxt,
-													   polygon_path_of_url(st->page.next_url));
+													   polygon_next_url_path(st->page.next_url));
 
 				PolygonPrefetch *pf = NULL;
 
@@ -1525,6 +1534,12 @@ polygonImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 						stmt->remote_schema, server->servername),
 				 errhint("polygon_fdw offers one remote schema: IMPORT FOREIGN SCHEMA polygon FROM SERVER %s INTO ....",
 						 quote_identifier(server->servername))));
+
+	if (stmt->options != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("invalid option \"%s\"", ((DefElem *) linitial(stmt->options))->defname),
+				 errhint("IMPORT FOREIGN SCHEMA of polygon_fdw takes no options; use LIMIT TO or EXCEPT to choose tables.")));
 
 	for (int i = 0; i < polygon_endpoint_count(); i++)
 		commands = lappend(commands,

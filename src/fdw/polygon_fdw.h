@@ -150,21 +150,37 @@ typedef struct PolygonEndpoint
 } PolygonEndpoint;
 
 /*
+ * A URL option, checked and split (option.c).
+ */
+typedef struct PolygonUrl
+{
+	char	   *url;			/* the value without trailing slashes */
+	char	   *origin;			/* scheme://host[:port], or NULL for file: */
+	char	   *path;			/* the path prefix ("" or "/a/b"), or NULL */
+	char	   *local_dir;		/* file:///dir: "/dir" ("" for the root), or NULL */
+} PolygonUrl;
+
+/*
  * Server options, resolved with their defaults.
  */
 typedef struct PolygonServerOptions
 {
-	char	   *base_url;		/* scheme://host[:port][/prefix] */
+	char	   *base_url;		/* scheme://host[:port][/prefix], no trailing / */
+	char	   *origin;			/* scheme://host[:port] of base_url */
 	int			requests_per_minute;	/* 0 = no limit */
 	int			max_retries;	/* retries after the first attempt */
 	int			connect_timeout_ms; /* TCP + TLS connect */
 	int			timeout_ms;		/* one whole request */
 	int			max_pages;		/* pages followed from one request */
+	int			max_scan_requests;	/* first requests one scan may plan */
 	int			retry_base_ms;	/* first back-off delay */
 	int			retry_max_ms;	/* back-off ceiling */
 	bool		cache;			/* keep and reuse pages of settled history */
+	bool		shared_cache;	/* every user mapping of the server shares the
+								 * cached pages (one team, one account) */
 	int			concurrent_requests;	/* requests in flight in one scan */
 	char	   *flatfiles_url;	/* https://... (S3) or file:///... of the flat files */
+	char	   *flatfiles_dir;	/* the local directory of a file: URL, or NULL */
 	char	   *flatfiles_region;	/* S3 region for SigV4 */
 } PolygonServerOptions;
 
@@ -182,6 +198,9 @@ typedef struct PolygonConnection
 	char	   *s3_secret_access_key;	/* when a flat-file scan needs them */
 	uint64		key_hash;		/* rate-limit bucket of this key */
 	char	   *origin;			/* scheme://host[:port] of base_url */
+	Oid			userid;			/* the role the scan runs as */
+	Oid			umid;			/* its user mapping (the PUBLIC one if it has
+								 * none), or InvalidOid when not looked up */
 } PolygonConnection;
 
 /*
@@ -262,19 +281,30 @@ extern char *polygon_endpoint_column_names(const PolygonEndpoint *ep);
 extern char *polygon_import_statement(const PolygonEndpoint *ep, const char *server,
 									  const char *schema);
 
+/* What bounds the first requests of one scan (request.c) */
+typedef struct PolygonRequestLimit
+{
+	int			max_requests;	/* the server's max_scan_requests */
+	const char *servername;		/* for messages */
+} PolygonRequestLimit;
+
 /* in request.c */
 extern List *polygon_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
 										 const PolygonEndpoint *ep, Oid relid,
 										 List *clauses);
 extern List *polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals,
 									int nvals, Oid sort_collation, bool planning,
-									bool split_days, bool *ordered);
+									bool split_days, const PolygonRequestLimit *limit,
+									bool *ordered);
 extern const char *polygon_op_name(PolygonPushOp op);
 
 /* in option.c */
 extern void polygon_get_server_options(Oid serverid, PolygonServerOptions *opts);
 extern char *polygon_get_table_endpoint(Oid relid);
 extern const char *polygon_flatfiles_dir(const PolygonServerOptions *opts);
+extern const char *polygon_url_path_problem(const char *path, bool with_query);
+extern void polygon_check_secret(const char *name, const char *value);
+extern void polygon_check_local_files(Oid userid);
 
 /* in connection.c */
 extern PolygonConnection *polygon_connect(Oid serverid, Oid userid, bool flatfile,
@@ -285,6 +315,7 @@ extern uint64 polygon_key_hash(const char *api_key);
 extern long polygon_http_get(PolygonConnection *conn, const char *path_and_query,
 							 StringInfo body, PolygonHttpStats *stats, int flags);
 extern char *polygon_path_of_url(const char *url);
+extern char *polygon_next_url_path(const char *next_url);
 
 extern off_t polygon_http_download(PolygonConnection *conn, const char *url, int file,
 								   PolygonHttpStats *stats);

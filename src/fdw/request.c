@@ -68,6 +68,16 @@ typedef struct ParamState
 	bool		empty;			/* the conditions admit no value */
 } ParamState;
 
+/*
+ * There is no market data before 1970-01-01 (the API's times are Unix
+ * times): a bound before it is moved to it, so an absurd one such as
+ * '4713-01-01 BC' asks for what exists instead of failing in time zone
+ * arithmetic, and a range of dates from year 1 is not listed day by day.
+ */
+#define EARLIEST_MARKET_DATE	((DateADT) (UNIX_EPOCH_JDATE - POSTGRES_EPOCH_JDATE))
+/* and dates are written with four digits: nothing after 9999-12-31 */
+#define LATEST_DATE				((DateADT) (5373484 - POSTGRES_EPOCH_JDATE))
+
 /* One value a parameter takes in a request */
 typedef struct Choice
 {
@@ -106,8 +116,11 @@ static bool ns_range(const PolygonEndpoint *ep, const PolygonParam *param, Param
 					 bool *settled);
 static int64 bound_value(const PolygonParam *param, Oid type, Datum value, int *infinite);
 static List *param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
-						   bool split_days,
-						   Oid sort_collation);
+						   bool split_days, Oid sort_collation,
+						   const PolygonRequestLimit *limit);
+static List *distinct_values(List *values, Oid sort_collation);
+static void check_request_count(const PolygonEndpoint *ep, double n,
+								const PolygonRequestLimit *limit);
 static int	timespan_index(const char *timespan);
 static bool aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
 					   int multiplier, bool planning, char **from, char **to, double *est_rows,
@@ -197,6 +210,37 @@ polygon_classify_conditions(PlannerInfo *root, RelOptInfo *baserel,
 		i++;
 	}
 	return conds;
+}
+
+/*
+ * param_takes_type
+ *		Whether a value of type typid is what a parameter of this encoding
+ *		reads.  A hand-made table may declare a column with another type
+ *		(ticker integer): a condition on it then filters locally only.
+ */
+static bool
+param_takes_type(PolygonParamEncoding encoding, Oid typid)
+{
+	switch (encoding)
+	{
+		case PPE_TEXT:
+		case PPE_TEXT_ANY_OF:
+		case PPE_TIMESPAN:
+			return typid == TEXTOID;
+		case PPE_POSITIVE_INT:
+			return typid == INT2OID || typid == INT4OID || typid == INT8OID;
+		case PPE_BOOL:
+			return typid == BOOLOID;
+		case PPE_DATE:
+		case PPE_DATE_EACH:
+		case PPE_DATE_RANGE:
+			return typid == DATEOID;
+		case PPE_AGGS_RANGE:
+		case PPE_NS_RANGE:
+		case PPE_TS_TEXT_RANGE:
+			return true;		/* checked by the caller */
+	}
+	return false;
 }
 
 /*
@@ -342,7 +386,7 @@ classify_clause(PlannerInfo *root, const PolygonEndpoint *ep, Oid relid, Index v
 			(valtype != INT8OID && valtype != INT4OID && valtype != INT2OID))
 			return false;
 	}
-	else if (valtype != coltype)
+	else if (valtype != coltype || !param_takes_type(param->encoding, coltype))
 		return false;
 
 	cond->param = p;
@@ -363,7 +407,15 @@ canonical_text(const PolygonParam *param, Oid type, Datum value)
 	{
 		case PPE_TEXT:
 		case PPE_TEXT_ANY_OF:
-			return TextDatumGetCString(value);
+			str = TextDatumGetCString(value);
+			if (str[0] == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("%s must not be empty", param->column),
+						 errdetail("An empty %s would change the request%s.", param->column,
+								   (param->flags & PPF_PATH) ? "'s path" : ""),
+						 errhint("Tickers are symbols such as 'AAPL' (case-sensitive).")));
+			return str;
 
 		case PPE_TIMESPAN:
 			str = TextDatumGetCString(value);
@@ -564,6 +616,8 @@ add_ns_bound(ParamState *ps, PolygonCondValue *cv, bool lower, bool upper, bool 
 		}
 		if (infinite != 0)
 			return;				/* ts > -infinity, ts < +infinity: no bound */
+		if (ts > PG_INT64_MAX / 1000 - TAPE_UNIX_EPOCH_US)
+			ts = PG_INT64_MAX / 1000 - TAPE_UNIX_EPOCH_US;	/* far beyond 2262 anyway */
 		us = ts + TAPE_UNIX_EPOCH_US;
 		if (!incl)
 			us += lower ? 1 : -1;	/* ts > X is ts >= X + 1 us */
@@ -726,6 +780,20 @@ aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
 		return true;
 	}
 
+	/*
+	 * Bounds in the wrong order select nothing, however far apart; a range
+	 * that starts in the future or ends before 1970 has nothing yet.  Past
+	 * these checks no bound is absurd: the lower one is clamped to 1970, the
+	 * upper one to now.
+	 */
+	if (ps->has_lower && ps->has_upper &&
+		(ps->lower > ps->upper ||
+		 (ps->lower == ps->upper && !(ps->lower_incl && ps->upper_incl))))
+		goto empty_range;
+	if ((ps->has_lower && ps->lower > now) ||
+		(ps->has_upper && ps->upper < market_midnight(EARLIEST_MARKET_DATE)))
+		return false;
+
 	if (intraday)
 	{
 		int64		now_ms = floor_div(now + TAPE_UNIX_EPOCH_US, 1000);
@@ -734,7 +802,7 @@ aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
 
 		from_ms = ps->lower_incl ? ceil_div(ps->lower + TAPE_UNIX_EPOCH_US, 1000)
 			: floor_div(ps->lower + TAPE_UNIX_EPOCH_US, 1000) + 1;
-		if (ps->has_upper)
+		if (ps->has_upper && ps->upper <= now)
 		{
 			to_ms = ps->upper_incl ? floor_div(ps->upper + TAPE_UNIX_EPOCH_US, 1000)
 				: ceil_div(ps->upper + TAPE_UNIX_EPOCH_US, 1000) - 1;
@@ -759,15 +827,15 @@ aggs_range(const PolygonParam *param, ParamState *ps, const char *timespan,
 		DateADT		from_d;
 		DateADT		to_d;
 
-		if (ps->has_lower)
+		if (ps->has_lower && ps->lower >= market_midnight(EARLIEST_MARKET_DATE))
 		{
 			DateADT		d0 = market_date_of(ps->lower);
 
 			from_d = (ps->lower_incl && market_midnight(d0) == ps->lower) ? d0 : d0 + 1;
 		}
 		else
-			from_d = UNIX_EPOCH_JDATE - POSTGRES_EPOCH_JDATE;
-		if (ps->has_upper)
+			from_d = EARLIEST_MARKET_DATE;
+		if (ps->has_upper && ps->upper <= now)
 		{
 			DateADT		d0 = market_date_of(ps->upper);
 
@@ -982,16 +1050,25 @@ text_range(const PolygonParam *param, ParamState *ps, StringInfo query)
 	{
 		DateADT		lo = ps->has_lower ? (ps->lower_incl ? ps->lower : ps->lower + 1) : 0;
 		DateADT		hi = ps->has_upper ? (ps->upper_incl ? ps->upper : ps->upper - 1) : 0;
+		bool		has_lower = ps->has_lower;
+		bool		has_upper = ps->has_upper;
 
-		if (ps->has_lower && ps->has_upper && lo > hi)
+		if (has_lower && has_upper && lo > hi)
 			return false;
-		if (ps->has_lower && ps->has_upper && lo == hi)
+		/* nothing before 1970 or after 9999: absurd bounds are dropped */
+		if ((has_lower && lo > LATEST_DATE) || (has_upper && hi < EARLIEST_MARKET_DATE))
+			return false;
+		if (has_lower && lo < EARLIEST_MARKET_DATE)
+			lo = EARLIEST_MARKET_DATE;
+		if (has_upper && hi > LATEST_DATE)
+			has_upper = false;
+		if (has_lower && has_upper && lo == hi)
 			appendStringInfo(query, "%s%s=%s", sep, param->name, date_to_iso(lo));
 		else
 		{
-			if (ps->has_lower)
+			if (has_lower)
 				appendStringInfo(query, "%s%s.gte=%s", sep, param->name, date_to_iso(lo));
-			if (ps->has_upper)
+			if (has_upper)
 				appendStringInfo(query, "%s%s.lte=%s", query->len ? "&" : "", param->name,
 								 date_to_iso(hi));
 		}
@@ -999,13 +1076,18 @@ text_range(const PolygonParam *param, ParamState *ps, StringInfo query)
 	}
 	else
 	{
+		TimestampTz earliest = (TimestampTz) EARLIEST_MARKET_DATE * USECS_PER_DAY;
+		TimestampTz latest = (TimestampTz) (LATEST_DATE + 1) * USECS_PER_DAY - USECS_PER_SEC;
+
 		if (ps->has_lower && ps->has_upper &&
 			(ps->lower > ps->upper || (ps->lower == ps->upper && !(ps->lower_incl && ps->upper_incl))))
 			return false;
+		if ((ps->has_lower && ps->lower > latest) || (ps->has_upper && ps->upper < earliest))
+			return false;
 		if (ps->has_lower)
 			appendStringInfo(query, "%s%s.gte=%s", sep, param->name,
-							 rfc3339_seconds(ps->lower, false));
-		if (ps->has_upper)
+							 rfc3339_seconds(Max(ps->lower, earliest), false));
+		if (ps->has_upper && ps->upper <= latest)
 			appendStringInfo(query, "%s%s.lte=%s", query->len ? "&" : "", param->name,
 							 rfc3339_seconds(ps->upper, true));
 		return true;
@@ -1035,13 +1117,128 @@ rfc3339_seconds(TimestampTz ts, bool round_up)
 }
 
 /*
+ * weekdays_between
+ *		The number of Mondays to Fridays from from_d to to_d, both included.
+ */
+static double
+weekdays_between(DateADT from_d, DateADT to_d)
+{
+	double		weeks = floor((to_d - from_d + 1) / 7.0);
+	double		n = weeks * 5;
+
+	for (DateADT d = from_d + (DateADT) (weeks * 7); d <= to_d; d++)
+	{
+		int			dow = market_day_of_week(d);
+
+		n += (dow != 0 && dow != 6);
+	}
+	return n;
+}
+
+/*
+ * check_request_count
+ *		Refuse a scan that would send more than the server's
+ *		max_scan_requests first requests: at plan time when the values are
+ *		constants, before any request otherwise.
+ */
+static void
+check_request_count(const PolygonEndpoint *ep, double n, const PolygonRequestLimit *limit)
+{
+	if (n > limit->max_requests)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a scan of endpoint \"%s\" would send %.0f requests", ep->name, n),
+				 errdetail("Server \"%s\" allows at most %d requests per scan (option max_scan_requests), next_url pages not counted.",
+						   limit->servername, limit->max_requests),
+				 errhint("Narrow the conditions (fewer tickers, a shorter range of dates), or raise the limit with ALTER SERVER %s OPTIONS (ADD max_scan_requests '...').",
+						 quote_identifier(limit->servername))));
+}
+
+/* qsort_arg comparators of distinct_values */
+typedef struct IndexedValue
+{
+	char	   *text;
+	int			index;			/* position in the list */
+} IndexedValue;
+
+static int
+compare_bytes(const void *a, const void *b, void *arg)
+{
+	const IndexedValue *x = a;
+	const IndexedValue *y = b;
+	int			c = strcmp(x->text, y->text);
+
+	return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int
+compare_collated(const void *a, const void *b, void *arg)
+{
+	const IndexedValue *x = a;
+	const IndexedValue *y = b;
+
+	CHECK_FOR_INTERRUPTS();
+	return varstr_cmp(x->text, strlen(x->text), y->text, strlen(y->text),
+					  *(Oid *) arg);
+}
+
+static int
+compare_index(const void *a, const void *b, void *arg)
+{
+	return (((const IndexedValue *) a)->index > ((const IndexedValue *) b)->index) -
+		(((const IndexedValue *) a)->index < ((const IndexedValue *) b)->index);
+}
+
+/*
+ * distinct_values
+ *		The strings of values without repeats: in the order of sort_collation
+ *		when it is valid, else in their first order.  O(n log n), so a long
+ *		IN list plans fast.  Under a deterministic collation (the only kind
+ *		that pushes down) equal strings are equal bytes.
+ */
+static List *
+distinct_values(List *values, Oid sort_collation)
+{
+	int			n = list_length(values);
+	IndexedValue *arr;
+	int			k = 0;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (n < 2)
+		return values;
+	arr = palloc(sizeof(IndexedValue) * n);
+	foreach(lc, values)
+	{
+		arr[k].text = lfirst(lc);
+		arr[k].index = k;
+		k++;
+	}
+	qsort_arg(arr, n, sizeof(IndexedValue), compare_bytes, NULL);
+	k = 0;
+	for (int i = 0; i < n; i++)
+	{
+		if (i == 0 || strcmp(arr[i].text, arr[k - 1].text) != 0)
+			arr[k++] = arr[i];
+	}
+	if (OidIsValid(sort_collation))
+		qsort_arg(arr, k, sizeof(IndexedValue), compare_collated, &sort_collation);
+	else
+		qsort_arg(arr, k, sizeof(IndexedValue), compare_index, NULL);
+	for (int i = 0; i < k; i++)
+		result = lappend(result, arr[i].text);
+	pfree(arr);
+	return result;
+}
+
+/*
  * param_choices
  *		The values parameter p takes across the requests, as a List of Choice.
  *		NIL means no request can satisfy the conditions.
  */
 static List *
 param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
-			  bool split_days, Oid sort_collation)
+			  bool split_days, Oid sort_collation, const PolygonRequestLimit *limit)
 {
 	const PolygonParam *param = &ep->params[p];
 	List	   *choices = NIL;
@@ -1079,9 +1276,14 @@ param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 		}
 		if (ps->lower_unknown || ps->upper_unknown)
 			return list_make1(palloc0(sizeof(Choice)));
-		from_d = ps->lower_incl ? ps->lower : ps->lower + 1;
-		to_d = !ps->has_upper ? today : ps->upper_incl ? ps->upper : ps->upper - 1;
-		to_d = Min(to_d, today);
+		/* no market day before the earliest date, or after today */
+		from_d = ps->lower < EARLIEST_MARKET_DATE ? EARLIEST_MARKET_DATE
+			: ps->lower_incl ? ps->lower : ps->lower + 1;
+		to_d = !ps->has_upper || ps->upper > today ? today
+			: ps->upper_incl ? ps->upper : ps->upper - 1;
+		/* refuse an absurd range before listing it */
+		if (to_d >= from_d)
+			check_request_count(ep, weekdays_between(from_d, to_d), limit);
 		for (DateADT d = from_d; d <= to_d; d++)
 		{
 			int			dow = market_day_of_week(d);
@@ -1097,63 +1299,29 @@ param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 
 	if (ps->has_set)
 	{
-		List	   *values = ps->set;
+		/* the first parameter sets the order of the rows: sort it; no repeats */
+		List	   *values = distinct_values(ps->set, p == 0 ? sort_collation : InvalidOid);
 
-		/* the first parameter sets the order of the rows: sort and dedupe */
-		if (p == 0 && OidIsValid(sort_collation) && list_length(values) > 1)
-		{
-			int			n = list_length(values);
-			char	  **arr = palloc(sizeof(char *) * n);
-			int			k = 0;
-
-			foreach(lc, values)
-				arr[k++] = lfirst(lc);
-			for (int i = 1; i < n; i++)
-			{
-				char	   *x = arr[i];
-				int			j = i - 1;
-
-				while (j >= 0 && varstr_cmp(arr[j], strlen(arr[j]), x, strlen(x),
-											sort_collation) > 0)
-				{
-					arr[j + 1] = arr[j];
-					j--;
-				}
-				arr[j + 1] = x;
-			}
-			values = NIL;
-			for (int i = 0; i < n; i++)
-				values = lappend(values, arr[i]);
-		}
-		foreach(lc, values)
-		{
-			bool		dup = false;
-			ListCell   *lc2;
-
-			foreach(lc2, choices)
-			{
-				if (strcmp(((Choice *) lfirst(lc2))->text, lfirst(lc)) == 0)
-					dup = true;
-			}
-			if (dup)
-				continue;
-			c = palloc0(sizeof(Choice));
-			c->text = lfirst(lc);
-			choices = lappend(choices, c);
-		}
 		/* one request for every value: name.any_of=a,b,c */
-		if (param->encoding == PPE_TEXT_ANY_OF && list_length(choices) > 1 &&
+		if (param->encoding == PPE_TEXT_ANY_OF && list_length(values) > 1 &&
 			!ps->set_unknown)
 		{
 			StringInfoData list;
 
 			initStringInfo(&list);
-			foreach(lc, choices)
-				appendStringInfo(&list, "%s%s", list.len ? "," : "", ((Choice *) lfirst(lc))->text);
+			foreach(lc, values)
+				appendStringInfo(&list, "%s%s", list.len ? "," : "", (char *) lfirst(lc));
 			c = palloc0(sizeof(Choice));
 			c->text = list.data;
 			c->any_of = true;
-			choices = list_make1(c);
+			return list_make1(c);
+		}
+		check_request_count(ep, list_length(values), limit);
+		foreach(lc, values)
+		{
+			c = palloc0(sizeof(Choice));
+			c->text = lfirst(lc);
+			choices = lappend(choices, c);
 		}
 	}
 	else if (param->flags & PPF_BOTH_IF_ABSENT)
@@ -1367,16 +1535,20 @@ render_request(const PolygonEndpoint *ep, List **choices, int *pick, ParamState 
  * executor will know.  *ordered tells whether the requests come in the order
  * of the endpoint's first sort column (every parameter after the first has a
  * single value).  split_days cuts a nanosecond range of several days into one
- * request per day, for scans that keep several requests in flight.
+ * request per day, for scans that keep several requests in flight.  More
+ * series than limit allows is an error (the pieces of a split range count as
+ * one series).
  */
 List *
 polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals, int nvals,
-					   Oid sort_collation, bool planning, bool split_days, bool *ordered)
+					   Oid sort_collation, bool planning, bool split_days,
+					   const PolygonRequestLimit *limit, bool *ordered)
 {
 	ParamState *states = palloc0(sizeof(ParamState) * ep->nparams);
 	List	  **choices = palloc0(sizeof(List *) * ep->nparams);
 	int		   *pick = palloc0(sizeof(int) * ep->nparams);
 	List	   *requests = NIL;
+	double		nseries = 1;
 
 	for (int i = 0; i < nvals; i++)
 	{
@@ -1400,14 +1572,18 @@ polygon_build_requests(const PolygonEndpoint *ep, PolygonCondValue *vals, int nv
 	*ordered = true;
 	for (int p = 0; p < ep->nparams; p++)
 	{
-		choices[p] = param_choices(ep, p, &states[p], planning, split_days, sort_collation);
+		choices[p] = param_choices(ep, p, &states[p], planning, split_days, sort_collation,
+								   limit);
 		if (choices[p] == NIL)
 			return NIL;			/* the conditions admit nothing */
+		if (!((Choice *) linitial(choices[p]))->piece)
+			nseries *= list_length(choices[p]);
 		/* several values of a later parameter interleave the rows (days do not) */
 		if (p > 0 && !is_range_encoding(ep->params[p].encoding) &&
 			(list_length(choices[p]) > 1 || states[p].set_many_unknown))
 			*ordered = false;
 	}
+	check_request_count(ep, nseries, limit);
 	/* rows sort by the first column only when each request has one value of it */
 	if (ep->sort_columns[0] && ep->nparams > 0 &&
 		strcmp(ep->params[0].column, ep->sort_columns[0]) == 0 &&
