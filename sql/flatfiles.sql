@@ -8,10 +8,11 @@
 SELECT set_config('regress.flatdir', :'flatdir', false) IS NOT NULL AS flatdir_set;
 SELECT regress.make_server('mock');
 
--- run a shell command (as the server's user)
+-- run a shell command (as the server's user); it reads COPY's one line first, so a
+-- command that exits at once never breaks the pipe
 CREATE FUNCTION regress.run(p_command text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', p_command);
+  EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'cat >/dev/null; ' || p_command);
 END $$;
 -- the path of the flat file of a dataset and day, its directory made
 CREATE FUNCTION regress.flat_path(p_dataset text, p_day date) RETURNS text LANGUAGE plpgsql AS $$
@@ -140,3 +141,35 @@ SELECT regress.run(format('gzip -c < %s/flatfiles_us_stocks_sip_trades_v1_2024-0
                           current_setting('regress.fixdir'), regress.flat_path('trades_v1', '2024-04-04')));
 SELECT count(*) FROM flat_local.flat_trades WHERE date = '2024-04-04';  -- ERROR
 SELECT count(*) FROM flat_local.flat_trades WHERE ticker = 'ACME';  -- ERROR
+
+-- a local directory is for roles that may read the server's files (pg_read_server_files):
+-- checked when the option is set, and again when a scan reads through it
+CREATE ROLE regress_flat_analyst;
+CREATE ROLE regress_flat_reader IN ROLE pg_read_server_files;
+GRANT USAGE ON FOREIGN DATA WRAPPER polygon_fdw TO regress_flat_analyst, regress_flat_reader;
+GRANT USAGE ON SCHEMA flat_local TO regress_flat_analyst, regress_flat_reader;
+GRANT SELECT ON flat_local.flat_day_aggs TO regress_flat_analyst, regress_flat_reader;
+SET ROLE regress_flat_analyst;
+CREATE SERVER regress_flat_own FOREIGN DATA WRAPPER polygon_fdw OPTIONS (flatfiles_url 'file:///etc');  -- ERROR
+CREATE SERVER regress_flat_own FOREIGN DATA WRAPPER polygon_fdw OPTIONS (flatfiles_url 'FILE:///etc');  -- ERROR
+CREATE SERVER regress_flat_own FOREIGN DATA WRAPPER polygon_fdw;
+ALTER SERVER regress_flat_own OPTIONS (ADD flatfiles_url 'file:///etc');  -- ERROR
+SELECT count(*) FROM flat_local.flat_day_aggs WHERE date = '2025-10-02';  -- ERROR
+RESET ROLE;
+-- a server handed to a role without the privilege does not let it point elsewhere
+ALTER SERVER flat_local OWNER TO regress_flat_analyst;
+SET ROLE regress_flat_analyst;
+ALTER SERVER flat_local OPTIONS (SET flatfiles_url 'file:///etc');  -- ERROR
+RESET ROLE;
+ALTER SERVER flat_local OWNER TO CURRENT_USER;
+SET ROLE regress_flat_reader;
+SELECT count(*) AS day_bars_for_a_reader FROM flat_local.flat_day_aggs WHERE date = '2025-10-02';
+CREATE SERVER regress_flat_reader_own FOREIGN DATA WRAPPER polygon_fdw OPTIONS (flatfiles_url 'file:///srv/polygon');
+RESET ROLE;
+SET client_min_messages = warning;
+DROP SERVER regress_flat_own, regress_flat_reader_own;
+REVOKE ALL ON flat_local.flat_day_aggs FROM regress_flat_analyst, regress_flat_reader;
+REVOKE ALL ON SCHEMA flat_local FROM regress_flat_analyst, regress_flat_reader;
+REVOKE ALL ON FOREIGN DATA WRAPPER polygon_fdw FROM regress_flat_analyst, regress_flat_reader;
+DROP ROLE regress_flat_analyst, regress_flat_reader;
+RESET client_min_messages;

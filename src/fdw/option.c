@@ -483,7 +483,7 @@ polygon_check_local_files(Oid userid)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to read flat files from a local directory"),
-				 errdetail("Only roles with privileges of the \"%s\" role may read flat files from a local directory; role \"%s\" has not.",
+				 errdetail("Reading flat files from a local directory needs the privileges of the \"%s\" role, which role \"%s\" lacks.",
 						   "pg_read_server_files", GetUserNameFromId(userid, false)),
 				 errhint("Read them through a server whose flatfiles_url is on S3, or ask an administrator to grant pg_read_server_files.")));
 }
