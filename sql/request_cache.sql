@@ -1,5 +1,6 @@
 -- The request cache: pages of settled history are kept zstd-compressed in
--- tape.request_cache and read back instead of asking the API again.
+-- tape.request_cache, keyed by server, user mapping and URL, and read back
+-- instead of asking the API again.  (Several roles: test/t/007_cache_scope.pl.)
 \i test/regress/setup.sql
 SELECT regress.make_server('cached', 'tag=cached', 'cache ''true''');
 SELECT tape.cache_clear() >= 0 AS cleared;
@@ -15,6 +16,13 @@ SELECT count(*) AS bars, sum(volume) AS volume FROM cached.bars
 SELECT regress.mock_requests('cached') - :before AS requests;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM cached.bars WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
+
+-- reading a page takes no lock and writes nothing: its row is the same row version as before
+SELECT ctid AS page_ctid, xmin AS page_xmin FROM tape.request_cache
+ WHERE url LIKE '%/v2/aggs/ticker/ACME/range/1/minute/%' \gset
+SELECT count(*) FROM cached.bars WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
+SELECT ctid = :'page_ctid' AS same_ctid, xmin = :'page_xmin' AS same_xmin FROM tape.request_cache
+ WHERE url LIKE '%/v2/aggs/ticker/ACME/range/1/minute/%';
 
 -- every page of a paged series is kept: the second run of a 4-page scan makes no request
 SELECT regress.make_server('cpaged', 'tag=cpaged,page=1000', 'cache ''true''');
@@ -32,12 +40,38 @@ SELECT count(*) FROM regress.cache_windows m JOIN cached.quotes q ON q.ticker = 
 SELECT count(*) FROM regress.cache_windows m JOIN cached.quotes q ON q.ticker = m.ticker AND q.ts >= m.win_start AND q.ts < m.win_end;
 SELECT regress.mock_requests('cached') - :before AS requests_for_two_windows_twice;
 
--- what it holds: compressed, keyed by path and query, never the key
-SELECT endpoint, pages, raw_bytes > 5 * stored_bytes AS compressed_over_5x, hits
-  FROM tape.cache_stats() ORDER BY endpoint;
-SELECT count(*) FILTER (WHERE strpos(request, current_setting('regress.api_key')) > 0) AS requests_with_the_key,
-       count(*) FILTER (WHERE request LIKE '/_f/tag=cached/v2/aggs/ticker/ACME/range/1/minute/%') AS acme_bar_pages
+-- what it holds, per server, role and endpoint: compressed, keyed by the URL, never the key
+SELECT server, role = current_user AS mine, shared, endpoint, pages, raw_bytes > 5 * stored_bytes AS compressed_over_5x,
+       hits, (hits > 0) = (last_hit IS NOT NULL) AS last_hit_known
+  FROM tape.cache_stats() ORDER BY server, endpoint;
+SELECT count(*) FILTER (WHERE strpos(url, current_setting('regress.api_key')) > 0) AS urls_with_the_key,
+       count(*) FILTER (WHERE url = current_setting('regress.mock_url') || '/_f/tag=cached/v2/aggs/ticker/ACME/range/1/minute/1759291200000/1759463999999?adjusted=true&sort=asc&limit=50000') AS acme_bar_pages,
+       count(DISTINCT server) AS servers
   FROM tape.request_cache;
+
+-- pages belong to the server that fetched them: another server on the very same URL asks again ...
+SELECT regress.make_server('twin', 'tag=cached', 'cache ''true''');
+SELECT regress.mock_requests('cached') AS before \gset
+SELECT count(*) FROM twin.bars WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
+SELECT regress.mock_requests('cached') - :before AS requests_of_the_twin;
+-- ... and a server whose base_url changes never serves the pages of its old URL
+SELECT regress.mock_requests('moved') AS before \gset
+DO $$ BEGIN
+  EXECUTE format('ALTER SERVER twin OPTIONS (SET base_url %L)', current_setting('regress.mock_url') || '/_f/tag=moved');
+END $$;
+SELECT count(*) FROM twin.bars WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
+SELECT count(*) FROM twin.bars WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
+SELECT regress.mock_requests('moved') - :before AS requests_after_the_move;
+SELECT tape.cache_clear(server => 'twin') AS twin_pages_cleared;
+-- dropping a server drops its pages
+SELECT regress.make_server('twin', 'tag=twin', 'cache ''true''');
+SELECT count(*) FROM twin.bars WHERE ticker = 'BOLT' AND ts >= '2025-10-01' AND ts < '2025-10-02';
+SELECT count(*) AS pages_before_drop FROM tape.cache_stats() WHERE server = 'twin';
+SET client_min_messages = warning;
+DROP SERVER twin CASCADE;
+RESET client_min_messages;
+SELECT count(*) AS pages_of_dropped_servers FROM tape.request_cache c
+ WHERE NOT EXISTS (SELECT FROM pg_foreign_server s WHERE s.oid = c.server);
 
 -- today is not settled: a range that reaches today is asked for every time
 SELECT regress.mock_requests('cached') AS before \gset
@@ -52,8 +86,32 @@ SELECT regress.mock_requests('cached') AS before \gset
 SELECT count(*) FROM cached.bars WHERE ticker = 'BOLT' AND ts >= '2025-10-01' AND ts < '2025-10-02';
 SELECT count(*) FROM cached.bars WHERE ticker = 'BOLT' AND ts >= '2025-10-01' AND ts < '2025-10-02';
 SELECT regress.mock_requests('cached') - :before AS requests_read_only;
+SELECT tape.cache_clear();  -- ERROR
 COMMIT;
 SELECT count(*) AS bar_pages FROM tape.request_cache WHERE endpoint = 'bars';
+
+-- a damaged page is discarded and fetched again, with a WARNING; nothing larger than a page
+-- (64 MB) is ever allocated for it, whatever the row claims
+SELECT count(*) FROM cached.bars WHERE ticker = 'BOLT' AND ts >= '2025-10-01' AND ts < '2025-10-02';
+CREATE FUNCTION regress.damage_bolt(p_set text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('UPDATE tape.request_cache SET %s WHERE url LIKE %L', p_set, '%/v2/aggs/ticker/BOLT/range/1/minute/%');
+END $$;
+-- zstd frames with their size, made by the zstd tool: not JSON, and JSON that is not a page of bars
+COPY (SELECT 'this is not JSON') TO PROGRAM 'cat > regress_not_json && zstd -q -f regress_not_json';
+COPY (SELECT '{"status":"OK","results":{"t":1}}') TO PROGRAM 'cat > regress_not_a_page && zstd -q -f regress_not_a_page';
+SELECT format('SELECT regress.damage_bolt(%L)', d),
+       format($$SELECT %L AS damage, count(*) AS bars FROM cached.bars WHERE ticker = 'BOLT' AND ts >= '2025-10-01' AND ts < '2025-10-02'$$, d)
+  FROM unnest(ARRAY['raw_bytes = -1', 'raw_bytes = 2000000000', 'raw_bytes = raw_bytes + 1',
+                    $$body = '\x00'::bytea$$, $$body = '\x28b52ffd0000'::bytea$$,
+                    $$body = overlay(body placing '\xffff'::bytea from 40)$$,
+                    'body = substr(body, 1, 100)', 'endpoint = ''trades''',
+                    $$body = pg_read_binary_file('regress_not_json.zst'), raw_bytes = 17$$,
+                    $$body = pg_read_binary_file('regress_not_a_page.zst'), raw_bytes = 34$$]) AS d \gexec
+-- each time the page was fetched again and kept: the next scan reads it from the cache
+SELECT regress.mock_requests('cached') AS before \gset
+SELECT count(*) FROM cached.bars WHERE ticker = 'BOLT' AND ts >= '2025-10-01' AND ts < '2025-10-02';
+SELECT regress.mock_requests('cached') - :before AS requests_once_sound;
 
 -- a server with cache 'false' neither reads nor writes it
 SELECT regress.make_server('uncached', 'tag=uncached');
@@ -61,10 +119,12 @@ SELECT regress.mock_requests('uncached') AS before \gset
 SELECT count(*) FROM uncached.bars WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
 SELECT count(*) FROM uncached.bars WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
 SELECT regress.mock_requests('uncached') - :before AS requests;
-SELECT count(*) AS pages_of_uncached FROM tape.request_cache WHERE request LIKE '/_f/tag=uncached/%';
+SELECT count(*) AS pages_of_uncached FROM tape.request_cache WHERE url LIKE '%/_f/tag=uncached/%';
 
--- clearing: by endpoint, by age, or everything
+-- clearing: by endpoint, by age, by server, or everything
 SELECT tape.cache_clear('trades', interval '1 hour') AS trades_older_than_an_hour,
-       tape.cache_clear('trades') AS trades, tape.cache_clear() > 0 AS the_rest;
+       tape.cache_clear('trades') AS trades, tape.cache_clear(server => 'cpaged') AS cpaged,
+       tape.cache_clear() > 0 AS the_rest;
 SELECT count(*) AS pages FROM tape.request_cache;
+SELECT tape.cache_clear(server => 'no_such_server');  -- ERROR
 ALTER SERVER cached OPTIONS (SET cache 'maybe');  -- ERROR

@@ -67,6 +67,7 @@ tape_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	polygon_ratelimit_shmem_request();
+	polygon_cache_shmem_request();
 	progress_shmem_request();
 }
 
@@ -76,6 +77,7 @@ tape_shmem_startup(void)
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 	polygon_ratelimit_shmem_startup();
+	polygon_cache_shmem_startup();
 	progress_shmem_startup();
 }
 

@@ -35,4 +35,8 @@ extern void store_define_gucs(void);
 extern void polygon_ratelimit_shmem_request(void);
 extern void polygon_ratelimit_shmem_startup(void);
 
+/* in fdw/cache.c */
+extern void polygon_cache_shmem_request(void);
+extern void polygon_cache_shmem_startup(void);
+
 #endif							/* TAPE_H */

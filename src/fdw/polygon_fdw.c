@@ -26,6 +26,7 @@
 #include <math.h>
 
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -47,6 +48,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
@@ -187,6 +189,8 @@ static void schedule_prefetches(PolygonScanState *st);
 static void cancel_prefetches(PolygonScanState *st);
 static void fetch_page(PolygonScanState *st, const char *url, const char *path,
 					   PolygonPrefetch *pf);
+static void open_page(PolygonScanState *st);
+static bool open_cached_page(PolygonScanState *st, const char *url);
 static void check_page(PolygonScanState *st);
 static void remember_page(PolygonScanState *st, const char *path);
 static bool page_refused(PolygonScanState *st, const char *path);
@@ -953,7 +957,7 @@ start_prefetch(PolygonScanState *st, PolygonRequest *req, const char *url, const
 	MemoryContext old;
 	PolygonPrefetch *pf;
 
-	if (st->conn->opts.cache && req->settled && polygon_cache_contains(path))
+	if (st->conn->opts.cache && req->settled && polygon_cache_contains(st->conn, url))
 		return NULL;
 	old = MemoryContextSwitchTo(st->scan_cxt);	/* where st->body lives */
 	pf = polygon_prefetch_start(st->conn, url, &st->stats);
@@ -1128,13 +1132,22 @@ fetch_page(PolygonScanState *st, const char *url, const char *path, PolygonPrefe
 
 	/* a page of settled history may be in the request cache */
 	st->page_from_cache = false;
-	if (st->conn->opts.cache && st->current->settled && polygon_cache_lookup(path, &st->body))
+	if (st->conn->opts.cache && st->current->settled &&
+		polygon_cache_lookup(st->conn, st->ep, url, &st->body))
 	{
 		status = 200;
 		st->page_from_cache = true;
 		st->stats.cache_hits++;
 		if (pf)
 			polygon_prefetch_cancel(pf);
+		if (!open_cached_page(st, url))
+		{
+			/* damaged: the row is gone, the page is fetched again */
+			st->page_from_cache = false;
+			st->stats.cache_hits--;
+			resetStringInfo(&st->body);
+			status = polygon_http_get(st->conn, url, &st->body, &st->stats, PHG_ALLOW_404);
+		}
 	}
 	else if (pf && polygon_prefetch_take(pf, &st->body, &st->stats))
 		status = 200;			/* asked for early, and here */
@@ -1158,28 +1171,91 @@ fetch_page(PolygonScanState *st, const char *url, const char *path, PolygonPrefe
 				 errcontext("Polygon request: GET %s", st->page_path)));
 	}
 
-	old = MemoryContextSwitchTo(st->page_cxt);
-	{
-		ErrorContextCallback errcb;
-
-		errcb.callback = decode_error_callback;
-		errcb.arg = st;
-		errcb.previous = error_context_stack;
-		error_context_stack = &errcb;
-		st->decoder->element = 0;
-		polygon_page_open(&st->page, st->body.data, st->body.len, st->ep->shape);
-		check_page(st);
-		error_context_stack = errcb.previous;
-	}
-	MemoryContextSwitchTo(old);
+	if (!st->page_from_cache)
+		open_page(st);
 	st->page_open = true;
 
 	/* a complete, valid page of settled history is kept for next time */
 	if (st->conn->opts.cache && st->current->settled && !st->page_from_cache)
-		polygon_cache_store(st->ep->name, path, st->body.data, st->body.len);
+		polygon_cache_store(st->conn, st->ep, url, st->body.data, st->body.len);
 
 	/* the pages that will be needed next are asked for now */
 	schedule_prefetches(st);
+}
+
+/*
+ * open_page
+ *		Read the envelope of the page in st->body and get ready to return its
+ *		rows; an error names the page.
+ */
+static void
+open_page(PolygonScanState *st)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->page_cxt);
+	ErrorContextCallback errcb;
+
+	errcb.callback = decode_error_callback;
+	errcb.arg = st;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	st->decoder->element = 0;
+	polygon_page_open(&st->page, st->body.data, st->body.len, st->ep->shape);
+	check_page(st);
+	error_context_stack = errcb.previous;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * open_cached_page
+ *		Open a page read from the request cache.  One that does not read as
+ *		a page of the endpoint is discarded with a WARNING and false is
+ *		returned: the caller fetches it again.
+ *
+ * The page is opened in a subtransaction, so that its error can be caught;
+ * an error that is not about the page's data (a cancel) goes on.  In
+ * parallel mode, where no subtransaction can start, the page is opened as
+ * any other.
+ */
+static bool
+open_cached_page(PolygonScanState *st, const char *url)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	if (IsInParallelMode())
+	{
+		open_page(st);
+		return true;
+	}
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		open_page(st);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+
+	if (edata == NULL)
+		return true;
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_FDW_ERROR &&
+		ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+		ReThrowError(edata);
+	polygon_cache_discard(st->conn, url,
+						  psprintf("It does not read as a page of endpoint \"%s\": %s.",
+								   st->ep->name, edata->message));
+	FreeErrorData(edata);
+	return false;
 }
 
 /*

@@ -330,10 +330,12 @@ extern void polygon_append_url_encoded(StringInfo buf, const char *s, bool path_
 extern char *polygon_redact_url(const char *url);
 
 /* in cache.c */
-extern bool polygon_cache_lookup(const char *key, StringInfo body);
-extern bool polygon_cache_contains(const char *key);
-extern void polygon_cache_store(const char *endpoint, const char *key, const char *body,
-								size_t len);
+extern bool polygon_cache_lookup(PolygonConnection *conn, const PolygonEndpoint *ep,
+								 const char *url, StringInfo body);
+extern bool polygon_cache_contains(PolygonConnection *conn, const char *url);
+extern void polygon_cache_store(PolygonConnection *conn, const PolygonEndpoint *ep,
+								const char *url, const char *body, size_t len);
+extern void polygon_cache_discard(PolygonConnection *conn, const char *url, const char *why);
 
 /* in ratelimit.c */
 extern double polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute);

@@ -19,7 +19,7 @@ use PostgreSQL::Test::Utils;
 use Time::HiRes qw(time usleep);
 
 our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_psql
-  wait_for_requests);
+  wait_for_requests session);
 
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
 my ($S3_KEY_ID, $S3_SECRET) = ('tap-test-s3-key-id', 'tap-test-s3-secret-not-secret');
@@ -157,6 +157,53 @@ sub background_psql
 		],
 		'>', \$out, '2>', \$err);
 	return ($h, \$out, \$err);
+}
+
+# session: a psql kept open as a role (default: the bootstrap superuser), for
+# transactions that span the work of other sessions.  $s->query(SQL) runs SQL and
+# returns what it printed (in list context, also its errors and notices) once it is
+# done; $s->quit ends it.
+sub session
+{
+	my ($node, $user) = @_;
+	my ($in, $out, $err) = ('', '', '');
+	my $connstr = $node->connstr('postgres') . (defined $user ? " user=$user" : '');
+	my $h = IPC::Run::start([ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0', '-d', $connstr ],
+		'<', \$in, '>', \$out, '2>', \$err);
+	return bless { h => $h, in => \$in, out => \$out, err => \$err, n => 0 }, 'TapeTest::Session';
+}
+
+package TapeTest::Session;
+
+use Time::HiRes qw(time usleep);
+
+sub query
+{
+	my ($self, $sql) = @_;
+	my $marker = '__tape_session_' . ++$self->{n} . '__';
+	${ $self->{out} } = '';
+	${ $self->{err} } = '';
+	$sql =~ s/;?\s*$/;/;	# psql runs it before the \echo, not with the next statement
+	${ $self->{in} } .= "$sql\n\\echo $marker\n";
+	my $deadline = time() + 180;
+	until (${ $self->{out} } =~ /\Q$marker\E\n/)
+	{
+		die "session: no answer to: $sql" if time() > $deadline;
+		$self->{h}->pump_nb;
+		usleep(10_000);
+	}
+	$self->{h}->pump_nb;
+	(my $out = ${ $self->{out} }) =~ s/\Q$marker\E\n//;
+	chomp $out;
+	return wantarray ? ($out, ${ $self->{err} }) : $out;
+}
+
+sub quit
+{
+	my ($self) = @_;
+	${ $self->{in} } .= "\\q\n";
+	$self->{h}->finish;
+	return;
 }
 
 1;
