@@ -18,6 +18,14 @@
  * A 429 response pushes the key's slot forward by the back-off delay, so
  * every session using that key waits, not only the one that was told.
  *
+ * A backend that stops waiting for its turn (a cancel, a statement timeout,
+ * pg_terminate_backend) gives the turn back: the last reservation of a key
+ * by moving the key's next start back to it, any other one as a "hole" that
+ * the next request of the key takes while it is still ahead.  The exit of a
+ * backend gives back its reservation from a before_shmem_exit callback.  A
+ * backend killed outright makes the postmaster reinitialize shared memory,
+ * and every reservation with it.
+ *
  * Copyright (c) 2026, tape developers
  *
  * IDENTIFICATION
@@ -37,12 +45,15 @@
 #include "utils/timestamp.h"
 
 #define RATELIMIT_SLOTS 64
+#define RATELIMIT_HOLES 8
 
 typedef struct RateLimitSlot
 {
 	uint64		key_hash;		/* bucket of one API key, 0 = free */
 	TimestampTz next_start;		/* earliest start of the next limited request */
 	TimestampTz deferred_until; /* no request at all before this (after a 429) */
+	TimestampTz holes[RATELIMIT_HOLES]; /* start times given back before next_start,
+										 * 0 = none */
 } RateLimitSlot;
 
 typedef struct RateLimitState
@@ -55,7 +66,22 @@ static RateLimitState *shared_state = NULL;
 static RateLimitState local_state;
 static bool local_notice_sent = false;
 
+/* The turn this backend is waiting for, given back if it stops waiting */
+typedef struct PendingTurn
+{
+	bool		waiting;
+	uint64		key_hash;
+	TimestampTz start;			/* the reserved start time */
+	TimestampTz reserved_until; /* next_start it set, or 0 when it took a hole */
+} PendingTurn;
+
+static PendingTurn pending;
+static bool exit_callback_registered = false;
+
 static RateLimitSlot *find_slot(RateLimitState *state, uint64 key_hash, TimestampTz now);
+static TimestampTz take_hole(RateLimitSlot *slot, TimestampTz earliest, TimestampTz now);
+static void give_back_turn(void);
+static void give_back_turn_at_exit(int code, Datum arg);
 
 /*
  * polygon_ratelimit_shmem_request
@@ -121,7 +147,75 @@ find_slot(RateLimitState *state, uint64 key_hash, TimestampTz now)
 	stalest->key_hash = key_hash;
 	stalest->next_start = now;
 	stalest->deferred_until = now;
+	memset(stalest->holes, 0, sizeof(stalest->holes));
 	return stalest;
+}
+
+/*
+ * take_hole
+ *		The earliest start time given back in slot that is not before
+ *		earliest, removed from the slot; 0 if there is none.  Holes that have
+ *		passed are forgotten.
+ */
+static TimestampTz
+take_hole(RateLimitSlot *slot, TimestampTz earliest, TimestampTz now)
+{
+	int			best = -1;
+
+	for (int i = 0; i < RATELIMIT_HOLES; i++)
+	{
+		if (slot->holes[i] != 0 && slot->holes[i] < now)
+			slot->holes[i] = 0;
+		if (slot->holes[i] != 0 && slot->holes[i] >= earliest &&
+			(best < 0 || slot->holes[i] < slot->holes[best]))
+			best = i;
+	}
+	if (best < 0)
+		return 0;
+	earliest = slot->holes[best];
+	slot->holes[best] = 0;
+	return earliest;
+}
+
+/*
+ * give_back_turn
+ *		Return the turn this backend was waiting for: the key's last
+ *		reservation moves its next start back, any other becomes a hole.
+ */
+static void
+give_back_turn(void)
+{
+	RateLimitState *state = shared_state ? shared_state : &local_state;
+	RateLimitSlot *slot;
+
+	if (!pending.waiting)
+		return;
+	pending.waiting = false;
+	if (shared_state)
+		SpinLockAcquire(&shared_state->mutex);
+	slot = find_slot(state, pending.key_hash, pending.start);
+	if (pending.reserved_until != 0 && slot->next_start == pending.reserved_until)
+		slot->next_start = pending.start;
+	else
+	{
+		for (int i = 0; i < RATELIMIT_HOLES; i++)
+		{
+			if (slot->holes[i] == 0)
+			{
+				slot->holes[i] = pending.start;
+				break;
+			}
+		}
+	}
+	if (shared_state)
+		SpinLockRelease(&shared_state->mutex);
+}
+
+/* before_shmem_exit callback: a terminated backend gives its turn back */
+static void
+give_back_turn_at_exit(int code, Datum arg)
+{
+	give_back_turn();
 }
 
 /*
@@ -150,15 +244,28 @@ polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
 				 errhint("Add tape to shared_preload_libraries and restart the server to share it.")));
 	}
 
+	if (shared_state && !exit_callback_registered)
+	{
+		before_shmem_exit(give_back_turn_at_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
+
 	if (shared_state)
 		SpinLockAcquire(&shared_state->mutex);
 	slot = find_slot(state, key_hash, now);
 	start = Max(now, slot->deferred_until);
 	if (requests_per_minute > 0)
 	{
-		start = Max(start, slot->next_start);
-		reserved_until = start + (int64) (USECS_PER_SEC * 60.0 / requests_per_minute);
-		slot->next_start = reserved_until;
+		TimestampTz hole = take_hole(slot, start, now);
+
+		if (hole != 0)
+			start = hole;		/* a turn another backend gave back */
+		else
+		{
+			start = Max(start, slot->next_start);
+			reserved_until = start + (int64) (USECS_PER_SEC * 60.0 / requests_per_minute);
+			slot->next_start = reserved_until;
+		}
 	}
 	if (shared_state)
 		SpinLockRelease(&shared_state->mutex);
@@ -166,28 +273,22 @@ polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
 	if (start <= now)
 		return 0.0;
 
+	pending.key_hash = key_hash;
+	pending.start = start;
+	pending.reserved_until = reserved_until;
+	pending.waiting = (requests_per_minute > 0);
 	PG_TRY();
 	{
 		polygon_interruptible_sleep(start - now);
 	}
 	PG_CATCH();
 	{
-		/* cancelled: if ours is the last reservation, give it back */
-		if (reserved_until != 0)
-		{
-			RateLimitSlot *mine;
-
-			if (shared_state)
-				SpinLockAcquire(&shared_state->mutex);
-			mine = find_slot(state, key_hash, now);
-			if (mine->next_start == reserved_until)
-				mine->next_start = start;
-			if (shared_state)
-				SpinLockRelease(&shared_state->mutex);
-		}
+		/* cancelled: the turn goes back (terminated: give_back_turn_at_exit) */
+		give_back_turn();
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	pending.waiting = false;
 	return (double) (start - now) / 1000.0;
 }
 
