@@ -35,6 +35,7 @@
 #include <math.h>
 
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -46,6 +47,7 @@
 #include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -58,6 +60,7 @@ typedef struct ProgressSlot
 {
 	slock_t		mutex;
 	int			pid;			/* 0 when free */
+	Oid			userid;			/* session user, as in pg_stat_activity */
 	TimestampTz started;
 	TimestampTz updated;
 	TimestampTz first_at;		/* when the first unit was done (0: not yet) */
@@ -360,6 +363,7 @@ progress_begin(const char *command, const char *unit, double total,
 		return;
 	SpinLockAcquire(&slot->mutex);
 	slot->pid = MyProcPid;
+	slot->userid = GetSessionUserId();
 	slot->started = slot->updated = local.started;
 	slot->done = slot->items = slot->found = 0;
 	slot->first_at = 0;
@@ -450,6 +454,11 @@ progress_end(void)
 /*
  * tape_progress
  *		tape.progress(): the operations under way in every session.
+ *
+ * pg_stat_activity's rule: what an operation is at (its detail, counts and
+ * times) is shown to roles with the privileges of pg_read_all_stats or of
+ * the session's user; others see its pid and command, and
+ * "<insufficient privilege>" as its detail.
  */
 Datum
 tape_progress(PG_FUNCTION_ARGS)
@@ -457,6 +466,7 @@ tape_progress(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	static bool warned = false;
 	TimestampTz now = GetCurrentTimestamp();
+	bool		read_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (shared == NULL)
@@ -483,6 +493,18 @@ tape_progress(PG_FUNCTION_ARGS)
 		SpinLockRelease(&shared->slots[i].mutex);
 		if (copy.pid == 0 || BackendPidGetProc(copy.pid) == NULL)
 			continue;
+		if (!read_all && !has_privs_of_role(GetUserId(), copy.userid))
+		{
+			memset(nulls, true, sizeof(nulls));
+			values[0] = Int32GetDatum(copy.pid);
+			nulls[0] = false;
+			values[1] = CStringGetTextDatum(copy.command);
+			nulls[1] = false;
+			values[2] = CStringGetTextDatum("<insufficient privilege>");
+			nulls[2] = false;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			continue;
+		}
 
 		elapsed = seconds_between(copy.started, now);
 		rate = current_rate(copy.first_at, copy.first_done, copy.done, now);

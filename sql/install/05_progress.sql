@@ -10,7 +10,7 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'tape_progress'
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
 
-COMMENT ON FUNCTION tape.operations_in_progress() IS 'the long tape operations running in every session (needs tape in shared_preload_libraries); see the view tape.progress';
+COMMENT ON FUNCTION tape.operations_in_progress() IS 'the long tape operations running in every session (needs tape in shared_preload_libraries); as in pg_stat_activity, the detail of another role''s operation needs pg_read_all_stats; see the view tape.progress';
 
 CREATE VIEW tape.progress AS
 SELECT p.pid, a.usename, a.datname, p.command, p.detail, p.unit, p.done, p.total_estimate,
@@ -20,7 +20,9 @@ SELECT p.pid, a.usename, a.datname, p.command, p.detail, p.unit, p.done, p.total
   FROM tape.operations_in_progress() p
   LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = p.pid;
 
-COMMENT ON VIEW tape.progress IS 'one row per long tape operation under way in any session: what it is at, how far, how fast, how long to go';
+COMMENT ON VIEW tape.progress IS 'one row per long tape operation under way in any session: what it is at, how far, how fast, how long to go (for another role''s operation, only with pg_read_all_stats, as in pg_stat_activity)';
+-- like pg_stat_activity, every role may look: another role's detail is hidden by the function
+GRANT SELECT ON tape.progress TO PUBLIC;
 
 -- progress of procedures written in SQL (the refreshes, tape.detect_all)
 
