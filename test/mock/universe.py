@@ -85,6 +85,9 @@ HALF_DAYS = {
 
 HISTORY_START = dt.date(2023, 1, 3)
 
+# after a news spike's first half hour, a small cap trades this many times its usual volume
+NEWS_DAY_VOLUME = 6.0
+
 
 def is_trading_day(day):
     return day.weekday() < 5 and day not in HOLIDAYS
@@ -292,6 +295,8 @@ def minute_bars(ticker, day, adjusted=True):
         vol = t.volume / 390 * profile * math.exp(rng.gauss(0, 0.6))
         if hot:
             vol *= 14.0 / (1 + (i - event_idx) / 4)
+        elif event_idx is not None and i > event_idx:
+            vol *= NEWS_DAY_VOLUME          # the rest of a news day stays busy
         vol = max(1.0, vol)                 # split-adjusted shares
         n = max(1, int(vol / rng.uniform(90, 260)))
         if not adjusted:
