@@ -12,41 +12,51 @@
 CREATE EXTENSION tape;
 SELECT tape.version();
 
--- 1. Connect polygon_fdw to the API (here: the mock server) and import its tables.
+\echo
+\echo '1. Connect polygon_fdw to the API (here: the mock server) and import its tables.'
 CREATE SERVER polygon FOREIGN DATA WRAPPER polygon_fdw
   OPTIONS (base_url :'mock_url', requests_per_minute '0');
+\echo '   The key goes in a user mapping, created with statement logging off so that it stays out of'
+\echo '   the server log even if the statement fails (and not shown here):'
 \set ECHO none
--- the statement holding the key is kept out of the server log, even if it fails
+\set QUIET on
 SET log_statement = 'none';
 SET log_min_error_statement = 'panic';
 CREATE USER MAPPING FOR CURRENT_USER SERVER polygon OPTIONS (api_key :'api_key');
 RESET log_min_error_statement;
 RESET log_statement;
+\set QUIET off
+\echo 'CREATE USER MAPPING FOR CURRENT_USER SERVER polygon OPTIONS (api_key ''...'');'
+\echo '   Then the foreign tables:'
 \set ECHO queries
 CREATE SCHEMA polygon;
 IMPORT FOREIGN SCHEMA polygon FROM SERVER polygon INTO polygon;
 
 SET timezone = 'America/New_York';
 
--- 2. The universe: active and delisted tickers (no condition on active fetches both lists).
+\echo
+\echo '2. The universe: active and delisted tickers (no condition on active fetches both lists).'
 SELECT ticker, name, primary_exchange, type, active, delisted_utc::date AS delisted
   FROM polygon.tickers
  ORDER BY ticker;
 
--- 3. Day bars of three small caps for one week (one request per ticker).
+\echo
+\echo '3. Day bars of three small caps for one week (one request per ticker).'
 SELECT ticker, ts::date AS day, open, high, low, close, volume, vwap, transactions
   FROM polygon.bars
  WHERE ticker IN ('ACME', 'BOLT', 'CRWN') AND timespan = 'day'
    AND ts >= '2025-09-29' AND ts < '2025-10-04'
  ORDER BY ticker, ts;
 
--- 4. Minute bars around a news spike: ACME on 2025-10-02 near 12:20 New York time.
+\echo
+\echo '4. Minute bars around a news spike: ACME on 2025-10-02 near 12:20 New York time.'
 SELECT ts, open, high, low, close, volume, transactions
   FROM polygon.bars
  WHERE ticker = 'ACME' AND ts >= '2025-10-02 12:14' AND ts < '2025-10-02 12:27'
  ORDER BY ts;
 
--- 5. What the spike looks like per session of that day (pre-market, regular, after hours).
+\echo
+\echo '5. What the spike looks like per session of that day (pre-market, regular, after hours).'
 SELECT CASE WHEN ts::time < '09:30' THEN 'PM' WHEN ts::time < '16:00' THEN 'RTH' ELSE 'AH' END AS session,
        count(*) AS bars, min(ts)::time AS first_bar, max(ts)::time AS last_bar,
        sum(volume) AS volume, round((sum(vwap * volume) / sum(volume))::numeric, 4) AS vwap
@@ -55,14 +65,16 @@ SELECT CASE WHEN ts::time < '09:30' THEN 'PM' WHEN ts::time < '16:00' THEN 'RTH'
  GROUP BY 1
  ORDER BY min(ts);
 
--- 6. Split-adjusted and raw prices around CRWN's 1-for-10 reverse split of 2025-06-16.
+\echo
+\echo '6. Split-adjusted and raw prices around CRWN''s 1-for-10 reverse split of 2025-06-16.'
 SELECT ts::date AS day, adjusted, close, volume
   FROM polygon.bars
  WHERE ticker = 'CRWN' AND timespan = 'day' AND adjusted IN (true, false)
    AND ts >= '2025-06-12' AND ts < '2025-06-18'
  ORDER BY adjusted DESC, ts;
 
--- 7. The whole market on one day, and reference details of a delisted name.
+\echo
+\echo '7. The whole market on one day, and reference details of a delisted name.'
 SELECT ticker, close, volume, round((close * volume)::numeric) AS dollar_volume, otc
   FROM polygon.grouped_daily
  WHERE date = '2024-11-29'
@@ -72,25 +84,28 @@ SELECT ticker, name, active, list_date, delisted_utc, market_cap, sic_descriptio
   FROM polygon.ticker_details
  WHERE ticker = 'EVTX' AND date = '2024-06-03';
 
--- 8. What a query costs before it runs: the endpoint, the pushed-down
---    conditions and the exact requests (the API key never appears).
+\echo
+\echo '8. What a query costs before it runs: the endpoint, the pushed-down'
+\echo '   conditions and the exact requests (the API key never appears).'
 EXPLAIN (COSTS OFF)
 SELECT * FROM polygon.bars
  WHERE ticker IN ('BOLT', 'ACME') AND ts >= '2025-10-01' AND ts < '2025-10-03'
  ORDER BY ticker, ts;
 
--- ... and what it cost once it ran.
+\echo '   ... and what it cost once it ran.'
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM polygon.bars
  WHERE ticker IN ('BOLT', 'ACME') AND ts >= '2025-10-01' AND ts < '2025-10-03';
 
--- 9. The trading calendar: sessions in New York time, holidays and early closes built in.
+\echo
+\echo '9. The trading calendar: sessions in New York time, holidays and early closes built in.'
 SELECT ts, tape.session_of(ts) AS session, tape.trading_day(ts) AS trading_day
   FROM unnest(ARRAY['2025-11-28 09:29', '2025-11-28 12:59', '2025-11-28 13:00', '2025-11-27 10:00']::timestamptz[]) AS ts;
 SELECT * FROM tape.market_holidays WHERE day BETWEEN '2025-11-01' AND '2025-12-31';
 
--- 10. RTH-anchored VWAP and relative volume around the spike, computed by C window functions
---     over the whole day (04:00-20:00), shown from 12:15.
+\echo
+\echo '10. RTH-anchored VWAP and relative volume around the spike, computed by C window functions'
+\echo '    over the whole day (04:00-20:00), shown from 12:15.'
 SELECT * FROM (
   SELECT ts, close, volume,
          round(tape.rth_vwap(ts, tape.bar_price(high, low, close, vwap), volume) OVER w::numeric, 4) AS rth_vwap,
@@ -100,8 +115,9 @@ SELECT * FROM (
   WINDOW w AS (PARTITION BY ticker ORDER BY ts)) b
  WHERE ts BETWEEN '2025-10-02 12:15' AND '2025-10-02 12:24';
 
--- 11. The intraday detectors over two weeks of ACME minute bars fetched through polygon_fdw:
---     the events of the spike day (tape_speed left out: it fires often on the demo's tape).
+\echo
+\echo '11. The intraday detectors over two weeks of ACME minute bars fetched through polygon_fdw:'
+\echo '    the events of the spike day (tape_speed left out: it fires often on the demo''s tape).'
 SELECT ts::time AS time, event_type, direction, session, round(score::numeric, 1) AS score, close,
        round(spike_x::numeric, 1) AS spike_x, round(pct_change::numeric, 2) AS pct_change
   FROM tape.detect_intraday($$SELECT * FROM polygon.bars
@@ -110,8 +126,9 @@ SELECT ts::time AS time, event_type, direction, session, round(score::numeric, 1
  WHERE trading_day = '2025-10-02'
  ORDER BY ts, event_type;
 
--- 12. Stage-1 and the daily events E1-E11 over the day bars of the active demo universe,
---     each with its capture window in trading days.
+\echo
+\echo '12. Stage-1 and the daily events E1-E11 over the day bars of the active demo universe,'
+\echo '    each with its capture window in trading days.'
 SELECT ticker, trading_day, event_type, direction, close, round(change_pct::numeric, 1) AS change_pct,
        round(rvol::numeric, 1) AS rvol, window_start, window_end
   FROM tape.detect_daily($$SELECT * FROM polygon.bars
@@ -120,21 +137,35 @@ SELECT ticker, trading_day, event_type, direction, close, round(change_pct::nume
  WHERE trading_day >= '2025-09-01'
  ORDER BY trading_day, ticker, event_type;
 
--- 13. The local store: the universe of each day of September 2025 (delisted names included),
---     its day and minute bars, resumable and committed unit by unit; then the detectors over
---     the local bars and the Top-N by events.
+\echo
+\echo '13. The local store: the universe of each day of September 2025 (delisted names included),'
+\echo '    its day and minute bars, resumable and committed unit by unit; then the detectors over'
+\echo '    the local bars and the Top-N by events.'
 SET tape.progress_interval = 0;
 CALL tape.refresh_corporate_actions('2025-01-01', '2025-09-30');
 CALL tape.refresh_universe('2025-09-02', '2025-09-30');
 SELECT ticker, name, close, round(market_cap / 1e6) AS market_cap_m FROM tape.universe('2025-09-15');
--- a history of day bars for September's small caps (units: ticker x year)
+\echo '    A history of day bars for September''s small caps (units: ticker x year):'
 CALL tape.refresh_bars('day', '2025-01-02', '2025-09-30',
                        tickers => tape.universe_tickers('2025-09-02', '2025-09-30'));
 CALL tape.refresh_bars('minute', '2025-09-02', '2025-09-30');
--- a second call finds every unit settled and asks for nothing
+\echo '    A second call finds every unit settled and asks for nothing:'
 CALL tape.refresh_bars('minute', '2025-09-02', '2025-09-30');
 CALL tape.detect_all('2025-09-02', '2025-09-30', config => '{"intraday": {"tape_speed": {"enabled": false}}}');
 SELECT rank, ticker, events, event_days, intraday_events, round(mean_score::numeric, 1) AS mean_score
   FROM tape.rank_tickers(5, '2025-09-02', '2025-09-30');
 SELECT refresh, queue, units, settled, failed, last_run FROM tape.refresh_status ORDER BY refresh, queue;
 SELECT * FROM tape.store_health;
+
+\echo
+\echo 'Summary: everything above came from the mock Polygon server through polygon_fdw: the universe,'
+\echo 'day and minute bars (split-adjusted or raw), the whole market on one day, reference details,'
+\echo 'then sessions, VWAP, RVOL and the intraday and daily detectors computed in PostgreSQL, and a'
+\echo 'local store of the universe and its bars, refreshed unit by unit and ranked by its events.'
+\echo 'Every page of settled history is now in the request cache: running these queries again sends'
+\echo 'none of those requests.'
+SELECT endpoint, pages, raw_bytes, stored_bytes, compression_ratio
+  FROM tape.cache_stats()
+ ORDER BY endpoint;
+\echo 'Next: scripts/demo.sh --keep leaves this database and the mock running to explore;'
+\echo 'docs/getting-started.md connects a database of your own, to the mock or the real API.'

@@ -2,9 +2,20 @@
 # tape demo: install everything, start a throwaway PostgreSQL and the Polygon
 # mock server, and run the main job on the bundled demo data (no API key).
 #
-#   scripts/demo.sh          run the demo and clean up
-#   scripts/demo.sh --keep   leave the cluster and the mock running to explore
+#   scripts/demo.sh              run the demo and clean up
+#   scripts/demo.sh --keep       leave the cluster and the mock running to explore
+#   scripts/demo.sh --stop DIR   stop what --keep left running in DIR, and remove it
 . "$(dirname "$0")/lib.sh"
+
+if [ "${1:-}" = "--stop" ]; then
+    WORK=${2:?"usage: scripts/demo.sh --stop /tmp/tape.XXXXXX (the directory --keep printed)"}
+    [ -d "$WORK/data" ] || { echo "tape: $WORK is not a directory left by scripts/demo.sh --keep" >&2; exit 1; }
+    RUN_USER=$(stat -c %U "$WORK/data")
+    export WORK RUN_USER
+    stop_services
+    echo "stopped and removed $WORK"
+    exit 0
+fi
 
 KEEP_WORK=0
 [ "${1:-}" = "--keep" ] && KEEP_WORK=1
@@ -20,11 +31,10 @@ as_run_user "createdb tape_demo && psql -X -v ON_ERROR_STOP=1 -d tape_demo -f de
 
 if [ "$KEEP_WORK" = 1 ]; then
     trap - EXIT INT TERM
-    say "left running; explore with:"
-    if [ "$(id -u)" = 0 ]; then
-        echo "    runuser -u $RUN_USER -- psql -h $PGHOST -p $PGPORT tape_demo"
-    else
-        echo "    psql -h $PGHOST -p $PGPORT tape_demo"
-    fi
-    echo "    stop with: kill \$(cat $WORK/mock.pid); $PG_BIN/pg_ctl -D $WORK/data stop"
+    say "left running in $WORK; explore with:"
+    # psql may run as any user (the cluster trusts local connections); the server may not run as root
+    echo "    $PG_BIN/psql -h $PGHOST -p $PGPORT -U $RUN_USER tape_demo"
+    echo "    (the mock server is at $TAPE_MOCK_URL; its API key is $TAPE_API_KEY)"
+    echo "stop it with:"
+    echo "    ${TAPE_PG_BIN:+TAPE_PG_BIN=$TAPE_PG_BIN }sh $TAPE_ROOT/scripts/demo.sh --stop $WORK"
 fi

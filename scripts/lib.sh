@@ -9,6 +9,14 @@
 set -eu
 
 TAPE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+# The throwaway cluster is reached only with what start_services exports: a
+# caller's libpq settings (PGUSER, PGHOST, PGDATABASE, PGPORT, PGSERVICE, ...)
+# would send pg_regress, psql and createdb elsewhere, as another role.
+for v in $(env | sed -n 's/^\(PG[A-Z]*\)=.*/\1/p'); do
+    unset "$v"
+done
+
 # TAPE_PG_BIN: another PostgreSQL 15 build to use (a relocated copy, say); default Debian's
 PG_BIN=${TAPE_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=$PG_BIN/pg_config
