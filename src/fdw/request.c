@@ -502,6 +502,7 @@ add_to_set(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv)
 		{
 			if (!nulls[i])
 				values = lappend(values, canonical_text(param, cv->type, elems[i]));
+			CHECK_FOR_INTERRUPTS();
 		}
 	}
 	else
@@ -521,6 +522,7 @@ add_to_set(ParamState *ps, const PolygonParam *param, PolygonCondValue *cv)
 
 		foreach(a, ps->set)
 		{
+			CHECK_FOR_INTERRUPTS();
 			foreach(b, values)
 			{
 				if (strcmp(lfirst(a), lfirst(b)) == 0)
@@ -1288,6 +1290,7 @@ param_choices(const PolygonEndpoint *ep, int p, ParamState *ps, bool planning,
 		{
 			int			dow = market_day_of_week(d);
 
+			CHECK_FOR_INTERRUPTS();
 			if (dow == 0 || dow == 6)
 				continue;		/* no session on weekends */
 			c = palloc0(sizeof(Choice));
