@@ -185,6 +185,13 @@ my ($o1, $e1) = $s1->query(sprintf($q, 'sa'));
 is($o1, $rows, 'the REPEATABLE READ transaction reads it again');
 unlike($e1, qr/could not serialize/, 'without a serialization failure');
 $s1->query('COMMIT');
+$s1->query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+$s2->query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+is($s1->query(sprintf($q, 'sa')), $rows, 'a SERIALIZABLE transaction reads the page');
+is($s2->query(sprintf($q, 'sa')), $rows, 'and another one');
+($o1, $e1) = $s1->query('COMMIT');
+($o2, $e2) = $s2->query('COMMIT');
+is("$e1$e2", '', 'both commit');
 is(requests('sa', 200), 2, 'every one of those reads was a hit');
 # two REPEATABLE READ sessions that both miss a page both keep it without failing
 $s1->query('BEGIN ISOLATION LEVEL REPEATABLE READ');
