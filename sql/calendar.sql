@@ -124,3 +124,15 @@ DELETE FROM tape.market_holidays WHERE NOT builtin;
 -- what the table refuses
 INSERT INTO tape.market_holidays (day, status, name) VALUES ('2025-10-15', 'early_close', 'no time');  -- ERROR
 INSERT INTO tape.market_holidays (day, status, name) VALUES ('2025-10-15', 'half', 'bad status');  -- ERROR
+-- a role with nothing but USAGE on schema tape: the calendar and the detectors work, editing does not
+CREATE ROLE regress_calendar_reader;
+GRANT USAGE ON SCHEMA tape TO regress_calendar_reader;
+SET ROLE regress_calendar_reader;
+SELECT tape.is_trading_day('2025-12-25') AS christmas, tape.session_of('2025-10-02 14:00+00') AS session;
+SELECT count(*) AS events
+  FROM tape.detect_intraday($$SELECT 'X'::text AS ticker, '2025-10-02 14:00+00'::timestamptz AS ts, 1.0::float8 AS open,
+                                     1.0::float8 AS high, 1.0::float8 AS low, 1.0::float8 AS close, 100::float8 AS volume$$);
+INSERT INTO tape.market_holidays (day, status, name) VALUES ('2025-10-15', 'closed', 'not mine');  -- ERROR
+RESET ROLE;
+DROP OWNED BY regress_calendar_reader;
+DROP ROLE regress_calendar_reader;

@@ -25,6 +25,9 @@ INSERT INTO tape.market_holidays (day, status, close_time, name, builtin)
 SELECT day, status, close_time, name, true FROM tape.nyse_holidays(2000, 2030);
 
 SELECT pg_catalog.pg_extension_config_dump('tape.market_holidays', 'WHERE NOT builtin');
+-- the calendar is public knowledge that every calendar function and detector reads as the caller:
+-- any role that may use schema tape reads it; editing it stays with its owner
+GRANT SELECT ON tape.market_holidays TO PUBLIC;
 
 CREATE FUNCTION tape.session_of(ts timestamptz) RETURNS text
 AS 'MODULE_PATHNAME', 'tape_session_of'
