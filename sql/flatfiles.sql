@@ -137,6 +137,9 @@ SELECT count(*) FROM flat_local.flat_day_aggs WHERE date = '2025-09-30';  -- ERR
 SELECT regress.run(format('printf ''ticker,volume,open,close,high,low,window_start,transactions\nACME,1,2\n'' | gzip -c > %s',
                           regress.flat_path('day_aggs_v1', '2025-09-29')));
 SELECT count(*) FROM flat_local.flat_day_aggs WHERE date = '2025-09-29';  -- ERROR
+SELECT regress.run(format('printf ''ticker,volume,open,close,high,low,window_start,transactions\nACME,1x,2,2,2,2,1759118400000000000,3\n'' | gzip -c > %s',
+                          regress.flat_path('day_aggs_v1', '2025-09-26')));
+SELECT ticker, volume FROM flat_local.flat_day_aggs WHERE date = '2025-09-26';  -- ERROR
 SELECT regress.run(format('gzip -c < %s/flatfiles_us_stocks_sip_trades_v1_2024-04-05_head.csv | head -c 60 > %s',
                           current_setting('regress.fixdir'), regress.flat_path('trades_v1', '2024-04-04')));
 SELECT count(*) FROM flat_local.flat_trades WHERE date = '2024-04-04';  -- ERROR

@@ -1114,6 +1114,7 @@ polygon_decode_csv_row(PolygonDecoder *dec, char **fields, const int *lens,
 			JsonScanner sc;
 
 			json_scan_init(&sc, p, len);
+			sc.csv_field = true;
 			json_read_value(&sc, &v, false);
 			json_expect_end(&sc);
 		}

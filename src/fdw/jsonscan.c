@@ -49,6 +49,7 @@ json_scan_init(JsonScanner *s, const char *buf, size_t len)
 	s->p = buf;
 	s->end = buf + len;
 	s->depth = 0;
+	s->csv_field = false;
 }
 
 static inline void
@@ -69,13 +70,24 @@ json_error(JsonScanner *s, const char *expected)
 	char		found[64];
 	long long	offset = (long long) (s->p - s->start);
 	long long	total = (long long) (s->end - s->start);
+	int			n = 0;
+
+	if (s->csv_field)
+	{
+		/* a number field of a flat file: show the whole field */
+		for (const char *q = s->start; q < s->end && n < (int) sizeof(found) - 1; q++)
+			found[n++] = (*q >= 0x20 && *q < 0x7f) ? *q : '?';
+		found[n] = '\0';
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("invalid number in flat file"),
+				 errdetail("The field \"%s\" is not a number.", found)));
+	}
 
 	if (s->p >= s->end)
 		strlcpy(found, "the end of the response", sizeof(found));
 	else
 	{
-		int			n = 0;
-
 		found[n++] = '"';
 		for (const char *q = s->p; q < s->end && n < 40; q++)
 			found[n++] = (*q >= 0x20 && *q < 0x7f) ? *q : '?';

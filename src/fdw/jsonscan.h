@@ -26,6 +26,7 @@ typedef struct JsonScanner
 	const char *p;				/* current position */
 	const char *end;			/* one past the last byte */
 	int			depth;			/* nesting depth while skipping */
+	bool		csv_field;		/* a field of a flat file, not a JSON body */
 } JsonScanner;
 
 typedef enum JsonValueType
