@@ -19,6 +19,12 @@ OBJS = \
 	src/analytics/detect_daily.o \
 	src/analytics/detect_intraday.o \
 	src/analytics/windows.o \
+	src/features/labels.o \
+	src/features/plot.o \
+	src/features/source.o \
+	src/features/tickbars.o \
+	src/features/ticks.o \
+	src/features/window.o \
 	src/fdw/apierror.o \
 	src/fdw/cache.o \
 	src/fdw/connection.o \

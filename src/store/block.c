@@ -451,6 +451,40 @@ block_decoder_open(const bytea *block, const BlockSchema *expect)
 }
 
 /*
+ * block_decoder_only
+ *		Decode only the named columns (and those they are written relative
+ *		to): the others' values in a batch are left unset, and the block is
+ *		checked only as far as the columns read.  For readers that need a
+ *		few columns of many rows; block_decoder_put needs them all.
+ */
+void
+block_decoder_only(BlockDecoder *d, const char *const *columns, int n)
+{
+	const BlockSchema *schema = d->schema;
+
+	for (int c = 0; c < schema->ncolumns; c++)
+		d->skip[c] = true;
+	d->skip[schema->order_column] = false;	/* the order check reads it */
+	for (int i = 0; i < n; i++)
+	{
+		int			c;
+
+		for (c = 0; c < schema->ncolumns; c++)
+			if (strcmp(schema->columns[c].name, columns[i]) == 0)
+				break;
+		if (c == schema->ncolumns)
+			elog(ERROR, "tick block schema \"%s\" has no column \"%s\"", schema->kind_name, columns[i]);
+		d->skip[c] = false;
+		if (schema->columns[c].ref >= 0)
+			d->skip[schema->columns[c].ref] = false;
+		if (schema->columns[c].group >= 0)
+			d->skip[schema->columns[c].group] = false;
+		if (schema->columns[c].group2 >= 0)
+			d->skip[schema->columns[c].group2] = false;
+	}
+}
+
+/*
  * block_decoder_next_batch
  *		Decode the next batch of rows into d->values and d->nulls; return how
  *		many (0 at the end).  The order key must run from the header's first
@@ -470,7 +504,7 @@ block_decoder_next_batch(BlockDecoder *d)
 	/* columns others refer to first (they refer to none themselves) */
 	for (int pass = 0; pass < 2; pass++)
 		for (int c = 0; c < schema->ncolumns; c++)
-			if (d->readers[c] &&
+			if (d->readers[c] && !d->skip[c] &&
 				(schema->columns[c].ref >= 0 || schema->columns[c].group >= 0) == (pass == 1))
 				column_reader_batch(d->readers[c], d->next_row, n, d->readers,
 									d->values + c, d->nulls + c, schema->ncolumns);
@@ -628,6 +662,6 @@ void
 block_decoder_finish(BlockDecoder *d)
 {
 	for (int c = 0; c < d->schema->ncolumns; c++)
-		if (d->readers[c])
+		if (d->readers[c] && !d->skip[c])
 			column_reader_finish(d->readers[c]);
 }

@@ -288,6 +288,8 @@ typedef struct BlockDecoder
 	int64		prev_order;		/* order key of the last row decoded */
 	Datum		ticker;			/* the ticker as a text datum */
 	ColumnReader *readers[STORE_MAX_COLUMNS];	/* NULL for the ticker */
+	bool		skip[STORE_MAX_COLUMNS];	/* columns not decoded (see
+											 * block_decoder_only) */
 	Datum	   *values;			/* the batch: row i's values at i * ncolumns */
 	bool	   *nulls;			/* and its NULLs */
 	char	   *rowbuf;			/* a tuple being built */
@@ -295,6 +297,7 @@ typedef struct BlockDecoder
 } BlockDecoder;
 
 extern BlockDecoder *block_decoder_open(const bytea *block, const BlockSchema *expect);
+extern void block_decoder_only(BlockDecoder *d, const char *const *columns, int n);
 extern int	block_decoder_next_batch(BlockDecoder *d);
 
 extern void block_decoder_put(BlockDecoder *d, Tuplestorestate *ts);

@@ -1,0 +1,434 @@
+/*-------------------------------------------------------------------------
+ *
+ * ticks.c
+ *		Tick blocks into arrays, which trades count, and the research
+ *		configuration.
+ *
+ * The research functions read a block once, batch by batch, keeping only
+ * what they use: a trade's time, price, size and what its conditions allow
+ * (TF_PRICE, TF_VOLUME); a quote's time and NBBO, sizes in shares.
+ *
+ * Which trades count follows the consolidated tape's update rules, as
+ * /v3/reference/conditions publishes them: a trade sets prices unless one
+ * of its conditions is in trades.exclude_from_price, and counts toward
+ * volume unless one is in trades.exclude_from_volume (a condition list is
+ * judged as a whole: one excluded condition excludes the trade).  A trade
+ * with no price or no size is of no use.
+ *
+ * Quote sizes are shares: polygon_fdw turns the round lots of quotes
+ * before 2025-11-03 into shares, so blocks hold shares in both eras.
+ *
+ * Copyright (c) 2026, tape developers
+ *
+ * IDENTIFICATION
+ *		src/features/ticks.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "features/features.h"
+#include "analytics/barsource.h"
+#include "store/store.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/numeric.h"
+
+/* conditions lists remembered per block (a block's dictionary is small) */
+#define CONDITION_CACHE 32
+
+static void trade_arrays_grow(TradeArrays *t, int64 need);
+static void quote_arrays_grow(QuoteArrays *q, int64 need);
+static int	schema_column(const BlockSchema *schema, const char *name);
+static void research_ids(Jsonb *config, const char *path, bits8 *bits);
+
+/*
+ * trade_flags
+ *		What a trade with these conditions may be used for (TF_*).
+ */
+uint8
+trade_flags(const TradeRules *rules, Datum conditions, bool isnull)
+{
+	struct varlena *v;
+	union
+	{
+		ArrayType	a;
+		char		bytes[256];
+		double		align;
+	}			buf;
+	ArrayType  *a;
+	int			n;
+	const int32 *ids;
+	bits8	   *elem_nulls;
+	uint8		flags = TF_PRICE | TF_VOLUME;
+
+	if (isnull)
+		return flags;
+
+	/*
+	 * A short array (every conditions list) is read in place or from a copy
+	 * on the stack: these run once per trade and must not allocate.
+	 */
+	v = (struct varlena *) DatumGetPointer(conditions);
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		a = DatumGetArrayTypeP(conditions);
+	else if (VARATT_IS_SHORT(v))
+	{
+		Size		len = VARSIZE_ANY_EXHDR(v);
+
+		if (len + VARHDRSZ > sizeof(buf))
+			a = DatumGetArrayTypeP(conditions);
+		else
+		{
+			memcpy(buf.bytes + VARHDRSZ, VARDATA_ANY(v), len);
+			SET_VARSIZE(buf.bytes, len + VARHDRSZ);
+			a = &buf.a;
+		}
+	}
+	else
+		a = (ArrayType *) v;
+	if (ARR_NDIM(a) == 0)
+		return flags;
+	n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	/* ARR_DATA_PTR, without its signed/unsigned mix */
+	ids = (const int32 *) ((const char *) a + (ARR_HASNULL(a) ? (Size) a->dataoffset
+												: (Size) ARR_OVERHEAD_NONULLS(ARR_NDIM(a))));
+	elem_nulls = ARR_NULLBITMAP(a);
+	for (int i = 0, k = 0; i < n; i++)
+	{
+		int32		id;
+
+		if (elem_nulls && !(elem_nulls[i / 8] & (1 << (i % 8))))
+			continue;			/* a NULL element names no condition */
+		id = ids[k++];
+		if (id < 0 || id > TRADE_RULES_MAX_ID)
+			continue;
+		if (rules->price_excluded[id / 8] & (1 << (id % 8)))
+			flags &= ~TF_PRICE;
+		if (rules->volume_excluded[id / 8] & (1 << (id % 8)))
+			flags &= ~TF_VOLUME;
+	}
+	return flags;
+}
+
+/*
+ * grow_columns
+ *		Room for need values in each of n parallel arrays of the given
+ *		widths, all of capacity *cap.
+ */
+static void
+grow_columns(void **cols[], const Size *widths, int n, int64 *cap, int64 need)
+{
+	int64		newcap;
+
+	if (need <= *cap)
+		return;
+	newcap = Max(need, Max(*cap * 2, 256));
+	for (int c = 0; c < n; c++)
+		*cols[c] = *cap == 0 ? palloc(newcap * widths[c]) : repalloc_huge(*cols[c], newcap * widths[c]);
+	*cap = newcap;
+}
+
+/* room for need trades */
+static void
+trade_arrays_grow(TradeArrays *t, int64 need)
+{
+	void	  **cols[] = {(void **) &t->ns, (void **) &t->price, (void **) &t->size, (void **) &t->flags};
+	static const Size widths[] = {sizeof(int64), sizeof(double), sizeof(double), sizeof(uint8)};
+
+	grow_columns(cols, widths, lengthof(cols), &t->cap, need);
+}
+
+/* room for need quotes */
+static void
+quote_arrays_grow(QuoteArrays *q, int64 need)
+{
+	void	  **cols[] = {(void **) &q->ns, (void **) &q->bid, (void **) &q->bid_size,
+	(void **) &q->ask, (void **) &q->ask_size};
+	static const Size widths[] = {sizeof(int64), sizeof(double), sizeof(double), sizeof(double), sizeof(double)};
+
+	grow_columns(cols, widths, lengthof(cols), &q->cap, need);
+}
+
+/*
+ * trade_arrays_add
+ *		Append a trade given as values (the rows of a query).
+ */
+void
+trade_arrays_add(TradeArrays *t, const TradeRules *rules, int64 ns, double price, bool price_null,
+				 double size, bool size_null, Datum conditions, bool conditions_null)
+{
+	trade_arrays_grow(t, t->n + 1);
+	t->ns[t->n] = ns;
+	t->price[t->n] = price_null ? NAN : price;
+	t->size[t->n] = size_null ? NAN : size;
+	t->flags[t->n] = (price_null || size_null || !isfinite(price) || !isfinite(size) || size < 0)
+		? 0 : trade_flags(rules, conditions, conditions_null);
+	t->n++;
+}
+
+/* the position of a column in a block schema (a can't-happen error if absent) */
+static int
+schema_column(const BlockSchema *schema, const char *name)
+{
+	for (int c = 0; c < schema->ncolumns; c++)
+		if (strcmp(schema->columns[c].name, name) == 0)
+			return c;
+	elog(ERROR, "tick block schema \"%s\" has no column \"%s\"", schema->kind_name, name);
+	return -1;
+}
+
+/*
+ * read_trade_block
+ *		Every trade of a block of trades into out (which starts empty).  The
+ *		flags of each distinct conditions list are worked out once: the
+ *		block's dictionary hands the same value to every row with that list.
+ */
+void
+read_trade_block(bytea *block, const TradeRules *rules, TradeArrays *out)
+{
+	const BlockSchema *schema = &store_trades_schema;
+	int			c_ns = schema_column(schema, "sip_timestamp");
+	int			c_price = schema_column(schema, "price");
+	int			c_size = schema_column(schema, "size");
+	int			c_cond = schema_column(schema, "conditions");
+	int			nc = schema->ncolumns;
+	BlockDecoder *d = block_decoder_open(block, schema);
+	static const char *const used[] = {"sip_timestamp", "price", "size", "conditions"};
+	Datum		seen[CONDITION_CACHE];
+	uint8		seen_flags[CONDITION_CACHE];
+	int			nseen = 0;
+	int			n;
+
+	memset(out, 0, sizeof(TradeArrays));
+	if (d->hdr.rows == 0)
+		return;
+	out->ticker = pnstrdup(d->hdr.ticker, d->hdr.ticker_len);
+	block_decoder_only(d, used, lengthof(used));
+	trade_arrays_grow(out, d->hdr.rows);
+	while ((n = block_decoder_next_batch(d)) > 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (int i = 0; i < n; i++)
+		{
+			Datum	   *v = d->values + i * nc;
+			bool	   *isnull = d->nulls + i * nc;
+			int64		k = out->n++;
+			uint8		flags;
+
+			out->ns[k] = DatumGetInt64(v[c_ns]);
+			out->price[k] = isnull[c_price] ? NAN : DatumGetFloat8(v[c_price]);
+			out->size[k] = isnull[c_size] ? NAN : DatumGetFloat8(v[c_size]);
+			if (isnull[c_price] || isnull[c_size] || !isfinite(out->price[k]) ||
+				!isfinite(out->size[k]) || out->size[k] < 0)
+				flags = 0;
+			else if (isnull[c_cond])
+				flags = TF_PRICE | TF_VOLUME;
+			else
+			{
+				int			s;
+
+				for (s = 0; s < nseen; s++)
+					if (seen[s] == v[c_cond])
+						break;
+				if (s < nseen)
+					flags = seen_flags[s];
+				else
+				{
+					flags = trade_flags(rules, v[c_cond], false);
+					if (nseen < CONDITION_CACHE)
+					{
+						seen[nseen] = v[c_cond];
+						seen_flags[nseen++] = flags;
+					}
+				}
+			}
+			out->flags[k] = flags;
+		}
+	}
+	block_decoder_finish(d);
+}
+
+/*
+ * read_quote_block
+ *		Every quote of a block of quotes into out.
+ */
+void
+read_quote_block(bytea *block, QuoteArrays *out)
+{
+	const BlockSchema *schema = &store_quotes_schema;
+	int			c_ns = schema_column(schema, "sip_timestamp");
+	int			c_bid = schema_column(schema, "bid_price");
+	int			c_bsz = schema_column(schema, "bid_size");
+	int			c_ask = schema_column(schema, "ask_price");
+	int			c_asz = schema_column(schema, "ask_size");
+	int			nc = schema->ncolumns;
+	BlockDecoder *d = block_decoder_open(block, schema);
+	static const char *const used[] = {"sip_timestamp", "bid_price", "bid_size", "ask_price", "ask_size"};
+	int			n;
+
+	memset(out, 0, sizeof(QuoteArrays));
+	if (d->hdr.rows == 0)
+		return;
+	out->ticker = pnstrdup(d->hdr.ticker, d->hdr.ticker_len);
+	block_decoder_only(d, used, lengthof(used));
+	quote_arrays_grow(out, d->hdr.rows);
+	while ((n = block_decoder_next_batch(d)) > 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (int i = 0; i < n; i++)
+		{
+			Datum	   *v = d->values + i * nc;
+			bool	   *isnull = d->nulls + i * nc;
+			int64		k = out->n++;
+
+			out->ns[k] = DatumGetInt64(v[c_ns]);
+			/* a missing side is an empty one, as the API's 0/0/0 */
+			out->bid[k] = isnull[c_bid] ? 0 : DatumGetFloat8(v[c_bid]);
+			out->ask[k] = isnull[c_ask] ? 0 : DatumGetFloat8(v[c_ask]);
+			out->bid_size[k] = isnull[c_bsz] ? 0 : DatumGetFloat8(v[c_bsz]);
+			out->ask_size[k] = isnull[c_asz] ? 0 : DatumGetFloat8(v[c_asz]);
+			if (!isfinite(out->bid[k]) || !isfinite(out->ask[k]))
+				out->bid[k] = out->ask[k] = 0;
+		}
+	}
+	block_decoder_finish(d);
+}
+
+/*
+ * first_at
+ *		The index of the first of n times (ascending) at or after ns; n if
+ *		none.
+ */
+int64
+first_at(const int64 *times, int64 n, int64 ns)
+{
+	int64		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (times[mid] < ns)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * quote_at
+ *		The index of the last quote at or before ns, or -1; the search starts
+ *		at from (a quote at or before ns already found, or -1), so a caller
+ *		walking forward in time pays for each quote once.
+ */
+int64
+quote_at(const QuoteArrays *q, int64 ns, int64 from)
+{
+	int64		k = from;
+
+	while (k + 1 < q->n && q->ns[k + 1] <= ns)
+		k++;
+	return k;
+}
+
+/* ---------------------------------------------------------------------
+ * The research configuration
+ *
+ * The SQL wrappers merge the caller's document into the defaults with
+ * tape.research_config(), which refuses unknown keys and values of another
+ * JSON type; what is left to check here is each value's range.
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * research_section
+ *		One section of the merged research configuration ("features",
+ *		"labels", ...) as a document of its own, for config_read() and
+ *		config_string() (barsource.c), which name its keys "section.key".
+ */
+Jsonb *
+research_section(Jsonb *config, const char *section)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(&config->root, section, strlen(section), &v) == NULL ||
+		v.type != jbvBinary)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("configuration section \"%s\" is missing", section),
+				 errhint("Pass the configuration through tape.research_config().")));
+	return JsonbValueToJsonb(&v);
+}
+
+/* the list of condition ids at key of section "trades" into a bitmap */
+static void
+research_ids(Jsonb *trades, const char *key, bits8 *bits)
+{
+	char	   *path = psprintf("trades.%s", key);
+	JsonbValue	v;
+	JsonbIterator *it;
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+
+	if (getKeyJsonValueFromContainer(&trades->root, key, strlen(key), &v) == NULL ||
+		v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("configuration key \"%s\" must be an array of condition ids", path)));
+	it = JsonbIteratorInit(v.val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		double		d;
+
+		if (tok != WJB_ELEM)
+			continue;
+		if (elem.type != jbvNumeric)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("configuration key \"%s\" must be an array of condition ids", path),
+					 errdetail("It holds a %s.", elem.type == jbvString ? "string" : "value that is not a number")));
+		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(elem.val.numeric)));
+		if (d != floor(d) || d < 0 || d > TRADE_RULES_MAX_ID)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("configuration key \"%s\" holds %g, which is not a condition id", path, d),
+					 errhint("Condition ids are integers from 0 to %d.", TRADE_RULES_MAX_ID)));
+		bits[(int) d / 8] |= (bits8) (1 << ((int) d % 8));
+	}
+}
+
+/*
+ * research_trade_rules
+ *		Which conditions keep a trade from setting prices or counting
+ *		toward volume (section "trades").
+ */
+void
+research_trade_rules(Jsonb *config, TradeRules *rules)
+{
+	Jsonb	   *trades = research_section(config, "trades");
+
+	memset(rules, 0, sizeof(TradeRules));
+	research_ids(trades, "exclude_from_price", rules->price_excluded);
+	research_ids(trades, "exclude_from_volume", rules->volume_excluded);
+}
+
+/*
+ * research_config_arg
+ *		The merged configuration passed as argument argno.
+ */
+Jsonb *
+research_config_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("configuration must not be NULL"),
+				 errhint("Pass the configuration through tape.research_config().")));
+	return PG_GETARG_JSONB_P(argno);
+}
