@@ -77,7 +77,8 @@ REGRESS = \
 	detect_quality \
 	store \
 	universe \
-	store_qa
+	store_qa \
+	features
 
 # Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl

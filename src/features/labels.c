@@ -855,12 +855,17 @@ tape_triple_barrier(PG_FUNCTION_ARGS)
 									tl.ticker)));
 				bar.ts = DatumGetTimestampTz(r->values[1]);
 				if (has_prev_ts && bar.ts < prev_ts + cfg.bar_ns / NS_PER_US)
+				{
+					/* timestamptz_to_str has one buffer: one call at a time */
+					char	   *first = pstrdup(timestamptz_to_str(prev_ts));
+					char	   *second = pstrdup(timestamptz_to_str(bar.ts));
+
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("bars of ticker \"%s\" at %s and %s overlap", tl.ticker,
-									timestamptz_to_str(prev_ts), timestamptz_to_str(bar.ts)),
+							 errmsg("bars of ticker \"%s\" at %s and %s overlap", tl.ticker, first, second),
 							 errhint("Bars must start at least labels.bar_seconds (%g) apart; set it to the bars' length.",
 									 (double) cfg.bar_ns / 1e9)));
+				}
 				has_prev_ts = true;
 				prev_ts = bar.ts;
 				bar.end = bar.ts + cfg.bar_ns / NS_PER_US;

@@ -559,24 +559,30 @@ tape_window_chart(PG_FUNCTION_ARGS)
 		appendStringInfoString(&line, spark[Max(0, Min(level, 8))]);
 	}
 	PUT_LINE();
-	/* time axis: a label every quarter */
+	/* time axis: whole minutes (or every few), where a label fits */
 	resetStringInfo(&line);
 	appendStringInfo(&line, "%10s  ", "");
 	{
+		int64		minute = INT64CONST(60) * NS_PER_SECOND;
+		int64		every = minute * Max(1, (d.end - d.start) / (minute * 4));
 		int			col = 0;
 
-		for (int q = 0; q <= 3; q++)
+		for (int64 g = (d.start + every - 1) / every * every; g < d.end; g += every)
 		{
-			int			at = q * (w - 5) / 3;
-			char	   *label = ny_time(d.start + (int64) at * d.bucket_ns, 'm');
+			int			at = (int) ((g - d.start) / d.bucket_ns);
+			char	   *label = ny_time(g, 'm');
 
+			if (at < col || at + (int) strlen(label) > w + 2)
+				continue;
 			while (col < at)
 			{
 				appendStringInfoChar(&line, ' ');
 				col++;
 			}
 			appendStringInfoString(&line, label);
-			col += strlen(label);
+			col += strlen(label) + 1;
+			if (col - 1 < w + 2)
+				appendStringInfoChar(&line, ' ');
 		}
 	}
 	PUT_LINE();

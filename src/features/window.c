@@ -160,7 +160,7 @@ static const FeatureFamily families[] = {
 	{"block_prints", family_block_prints, true, false},
 	{"vwap_slippage", family_vwap_slippage, true, false},
 	{"realized_vol", family_realized_vol, false, true},
-	{"silence", family_silence, false, false},
+	{"silence", family_silence, true, true},
 };
 
 /* A column of tape.window_feature_values */
@@ -632,8 +632,8 @@ family_silence(const FeatureWindow *w, FeatureValues *out)
 	TradingDay	day;
 	int64		rth_open,
 				rth_close;
-	int64		i,
-				k,
+	int64		i = w->t_first,
+				k = w->q_first,
 				prev = w->start;
 
 	calendar_day_of(ns_to_timestamptz(w->t0), &day);
@@ -641,8 +641,6 @@ family_silence(const FeatureWindow *w, FeatureValues *out)
 		return;
 	rth_open = timestamptz_to_ns(day.rth_open);
 	rth_close = timestamptz_to_ns(day.rth_close);
-	i = t ? w->t_first : 0;
-	k = q ? w->q_first : 0;
 	for (;;)
 	{
 		int64		next = w->end;
@@ -650,15 +648,15 @@ family_silence(const FeatureWindow *w, FeatureValues *out)
 					to;
 
 		/* the next activity: a print, or a quote that changes the NBBO */
-		while (t && i < w->t_end && !(t->flags[i] & TF_VOLUME))
+		while (i < w->t_end && !(t->flags[i] & TF_VOLUME))
 			i++;
-		while (q && k < w->q_end && k > 0 &&
+		while (k < w->q_end && k > 0 &&
 			   q->bid[k] == q->bid[k - 1] && q->ask[k] == q->ask[k - 1] &&
 			   q->bid_size[k] == q->bid_size[k - 1] && q->ask_size[k] == q->ask_size[k - 1])
 			k++;
-		if (t && i < w->t_end)
+		if (i < w->t_end)
 			next = t->ns[i];
-		if (q && k < w->q_end && q->ns[k] < next)
+		if (k < w->q_end && q->ns[k] < next)
 			next = q->ns[k];
 
 		from = Max(prev, rth_open);
@@ -671,7 +669,7 @@ family_silence(const FeatureWindow *w, FeatureValues *out)
 		}
 		if (next >= w->end)
 			return;
-		if (t && i < w->t_end && t->ns[i] == next)
+		if (i < w->t_end && t->ns[i] == next)
 			i++;
 		else
 			k++;
