@@ -4,19 +4,20 @@
 #
 #   TAPE_BENCH_SCALE=small|full (default full: 40 pages of 2 M bars to decode;
 #   2 M minute bars of 120 tickers x 20 days for the analytics; 1 M trades and
-#   1,000 windows for trades; 600 windows of trades and quotes for ticks;
-#   960,000 minute bars of 50 tickers and 200 tickers' day bars for the store)
-#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|quality|store runs one of them (default: all)
+#   1,000 windows for trades; 600 windows of trades and quotes for ticks, and
+#   10,000 event windows over them for features; 960,000 minute bars of 50
+#   tickers and 200 tickers' day bars for the store)
+#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|features|quality|store runs one of them (default: all)
 set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
 case $scale in
     small) pages=4 reps=1 tickers=10 days=5 areps=1 tpages=2 win_tickers=2 win_days=1 win_per_day=5 kwindows=10
            quality="--seed 1 --tickers 8 --days 27 --warmup 10" warmup=10
-           store_tickers=4 store_day_tickers=40 sreps=1 ;;
+           store_tickers=4 store_day_tickers=40 sreps=1 events=200 ;;
     full) pages=40 reps=3 tickers=120 days=20 areps=5 tpages=20 win_tickers=5 win_days=10 win_per_day=20 kwindows=600
           quality="--seed 42 --tickers 40 --days 45 --warmup 20 --from 2025-10-01" warmup=20
-          store_tickers=50 store_day_tickers=200 sreps=3 ;;
+          store_tickers=50 store_day_tickers=200 sreps=3 events=10000 ;;
     *) echo "TAPE_BENCH_SCALE must be small or full" >&2; exit 2 ;;
 esac
 key=${TAPE_API_KEY:-bench-key-not-secret}
@@ -39,7 +40,7 @@ only=${TAPE_BENCH_ONLY:-all}
 runs() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 json_field() { echo "$1" | sed "s/.*\"$2\": \([0-9]*\).*/\1/"; }
 
-if runs ticks; then
+if runs ticks || runs features; then
     echo "== generating $kwindows windows of trades and quotes"
     kinfo=$(python3 bench/gen_ticks.py "$out/ticks" "$kwindows")
 fi
@@ -107,4 +108,11 @@ psql -X -q -d "$store_db" -v store_url="$mock_url/_f/bench=1,gzip=0" -v api_key=
     -v tickers="$store_tickers" -v day_tickers="$store_day_tickers" -v rows="$srows" -v reps="$sreps" \
     -f bench/store.sql || { dropdb "$store_db"; exit 1; }
 dropdb "$store_db"
+fi
+
+if runs features; then
+echo "== bench/features.sql: window features in C vs plain SQL over the rows; bars from trades vs GROUP BY"
+psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v out="$out" -v reps="$areps" -v events="$events" \
+    -v windows="$(json_field "$kinfo" windows)" -v trades="$(json_field "$kinfo" trades)" \
+    -f bench/features.sql
 fi
