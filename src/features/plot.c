@@ -458,7 +458,7 @@ tape_window_svg(PG_FUNCTION_ARGS)
 		appendStringInfo(&s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#8c959f\" fill-opacity=\"0.7\"/>\n",
 						 x, y - other * scale, col_w * 0.7, other * scale);
 	}
-	appendStringInfo(&s, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#57606a\">%.0f</text>\n",
+	appendStringInfo(&s, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#57606a\">%.0f sh</text>\n",
 					 left - 6, vol_top + 10, d.max_volume);
 	appendStringInfo(&s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#d0d7de\"/>\n",
 					 left, vol_top + vol_h, width - right, vol_top + vol_h);

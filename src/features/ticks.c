@@ -181,121 +181,188 @@ schema_column(const BlockSchema *schema, const char *name)
 	return -1;
 }
 
-/*
- * read_trade_block
- *		Every trade of a block of trades into out (which starts empty).  The
- *		flags of each distinct conditions list are worked out once: the
- *		block's dictionary hands the same value to every row with that list.
- */
-void
-read_trade_block(bytea *block, const TradeRules *rules, TradeArrays *out)
+/* What a reader of a block does with its rows */
+typedef struct BlockRowsReader
 {
-	const BlockSchema *schema = &store_trades_schema;
-	int			c_ns = schema_column(schema, "sip_timestamp");
-	int			c_price = schema_column(schema, "price");
-	int			c_size = schema_column(schema, "size");
-	int			c_cond = schema_column(schema, "conditions");
-	int			nc = schema->ncolumns;
-	BlockDecoder *d = block_decoder_open(block, schema);
-	static const char *const used[] = {"sip_timestamp", "price", "size", "conditions"};
-	Datum		seen[CONDITION_CACHE];
-	uint8		seen_flags[CONDITION_CACHE];
-	int			nseen = 0;
+	const BlockSchema *schema;
+	const char *const *columns; /* the columns it uses */
+	int			ncolumns;
+	void		(*start) (void *arg, char *ticker, int64 rows);	/* before the first row */
+	void		(*row) (void *arg, const Datum *values, const bool *nulls);
+} BlockRowsReader;
+
+/*
+ * read_block_rows
+ *		Decode the columns a reader uses, batch by batch, and hand it each
+ *		row in order (nothing for a block of no rows).
+ */
+static void
+read_block_rows(bytea *block, const BlockRowsReader *reader, void *arg)
+{
+	BlockDecoder *d = block_decoder_open(block, reader->schema);
+	int			nc = reader->schema->ncolumns;
 	int			n;
 
-	memset(out, 0, sizeof(TradeArrays));
 	if (d->hdr.rows == 0)
 		return;
-	out->ticker = pnstrdup(d->hdr.ticker, d->hdr.ticker_len);
-	block_decoder_only(d, used, lengthof(used));
-	trade_arrays_grow(out, d->hdr.rows);
+	block_decoder_only(d, reader->columns, reader->ncolumns);
+	reader->start(arg, pnstrdup(d->hdr.ticker, d->hdr.ticker_len), d->hdr.rows);
 	while ((n = block_decoder_next_batch(d)) > 0)
 	{
 		CHECK_FOR_INTERRUPTS();
 		for (int i = 0; i < n; i++)
-		{
-			Datum	   *v = d->values + i * nc;
-			bool	   *isnull = d->nulls + i * nc;
-			int64		k = out->n++;
-			uint8		flags;
-
-			out->ns[k] = DatumGetInt64(v[c_ns]);
-			out->price[k] = isnull[c_price] ? NAN : DatumGetFloat8(v[c_price]);
-			out->size[k] = isnull[c_size] ? NAN : DatumGetFloat8(v[c_size]);
-			if (isnull[c_price] || isnull[c_size] || !isfinite(out->price[k]) ||
-				!isfinite(out->size[k]) || out->size[k] < 0)
-				flags = 0;
-			else if (isnull[c_cond])
-				flags = TF_PRICE | TF_VOLUME;
-			else
-			{
-				int			s;
-
-				for (s = 0; s < nseen; s++)
-					if (seen[s] == v[c_cond])
-						break;
-				if (s < nseen)
-					flags = seen_flags[s];
-				else
-				{
-					flags = trade_flags(rules, v[c_cond], false);
-					if (nseen < CONDITION_CACHE)
-					{
-						seen[nseen] = v[c_cond];
-						seen_flags[nseen++] = flags;
-					}
-				}
-			}
-			out->flags[k] = flags;
-		}
+			reader->row(arg, d->values + i * nc, d->nulls + i * nc);
 	}
 	block_decoder_finish(d);
 }
 
+/* The trades being read, and what they need */
+typedef struct TradeReading
+{
+	TradeArrays *out;
+	const TradeRules *rules;
+	int			c_ns,
+				c_price,
+				c_size,
+				c_cond;
+	Datum		seen[CONDITION_CACHE];	/* conditions lists met, and their flags */
+	uint8		seen_flags[CONDITION_CACHE];
+	int			nseen;
+} TradeReading;
+
+static void
+trade_reading_start(void *arg, char *ticker, int64 rows)
+{
+	TradeReading *r = arg;
+
+	r->out->ticker = ticker;
+	trade_arrays_grow(r->out, rows);
+}
+
+/*
+ * trade_reading_row
+ *		One trade.  The flags of each distinct conditions list are worked
+ *		out once: the block's dictionary hands the same value to every row
+ *		with that list.
+ */
+static void
+trade_reading_row(void *arg, const Datum *v, const bool *isnull)
+{
+	TradeReading *r = arg;
+	TradeArrays *out = r->out;
+	int64		k = out->n++;
+	uint8		flags;
+
+	out->ns[k] = DatumGetInt64(v[r->c_ns]);
+	out->price[k] = isnull[r->c_price] ? NAN : DatumGetFloat8(v[r->c_price]);
+	out->size[k] = isnull[r->c_size] ? NAN : DatumGetFloat8(v[r->c_size]);
+	if (isnull[r->c_price] || isnull[r->c_size] || !isfinite(out->price[k]) ||
+		!isfinite(out->size[k]) || out->size[k] < 0)
+		flags = 0;
+	else if (isnull[r->c_cond])
+		flags = TF_PRICE | TF_VOLUME;
+	else
+	{
+		int			s;
+
+		for (s = 0; s < r->nseen; s++)
+			if (r->seen[s] == v[r->c_cond])
+				break;
+		if (s < r->nseen)
+			flags = r->seen_flags[s];
+		else
+		{
+			flags = trade_flags(r->rules, v[r->c_cond], false);
+			if (r->nseen < CONDITION_CACHE)
+			{
+				r->seen[r->nseen] = v[r->c_cond];
+				r->seen_flags[r->nseen++] = flags;
+			}
+		}
+	}
+	out->flags[k] = flags;
+}
+
+/*
+ * read_trade_block
+ *		Every trade of a block of trades into out (which starts empty).
+ */
+void
+read_trade_block(bytea *block, const TradeRules *rules, TradeArrays *out)
+{
+	static const char *const used[] = {"sip_timestamp", "price", "size", "conditions"};
+	static const BlockRowsReader reader = {&store_trades_schema, used, lengthof(used),
+	trade_reading_start, trade_reading_row};
+	TradeReading r;
+
+	memset(out, 0, sizeof(TradeArrays));
+	memset(&r, 0, sizeof(r));
+	r.out = out;
+	r.rules = rules;
+	r.c_ns = schema_column(&store_trades_schema, "sip_timestamp");
+	r.c_price = schema_column(&store_trades_schema, "price");
+	r.c_size = schema_column(&store_trades_schema, "size");
+	r.c_cond = schema_column(&store_trades_schema, "conditions");
+	read_block_rows(block, &reader, &r);
+}
+
+/* The quotes being read */
+typedef struct QuoteReading
+{
+	QuoteArrays *out;
+	int			c_ns,
+				c_bid,
+				c_bsz,
+				c_ask,
+				c_asz;
+} QuoteReading;
+
+static void
+quote_reading_start(void *arg, char *ticker, int64 rows)
+{
+	QuoteReading *r = arg;
+
+	r->out->ticker = ticker;
+	quote_arrays_grow(r->out, rows);
+}
+
+/* one quote; a missing side is an empty one, as the API's 0/0/0 */
+static void
+quote_reading_row(void *arg, const Datum *v, const bool *isnull)
+{
+	QuoteReading *r = arg;
+	QuoteArrays *out = r->out;
+	int64		k = out->n++;
+
+	out->ns[k] = DatumGetInt64(v[r->c_ns]);
+	out->bid[k] = isnull[r->c_bid] ? 0 : DatumGetFloat8(v[r->c_bid]);
+	out->ask[k] = isnull[r->c_ask] ? 0 : DatumGetFloat8(v[r->c_ask]);
+	out->bid_size[k] = isnull[r->c_bsz] ? 0 : DatumGetFloat8(v[r->c_bsz]);
+	out->ask_size[k] = isnull[r->c_asz] ? 0 : DatumGetFloat8(v[r->c_asz]);
+	if (!isfinite(out->bid[k]) || !isfinite(out->ask[k]))
+		out->bid[k] = out->ask[k] = 0;
+}
+
 /*
  * read_quote_block
- *		Every quote of a block of quotes into out.
+ *		Every quote of a block of quotes into out (which starts empty).
  */
 void
 read_quote_block(bytea *block, QuoteArrays *out)
 {
-	const BlockSchema *schema = &store_quotes_schema;
-	int			c_ns = schema_column(schema, "sip_timestamp");
-	int			c_bid = schema_column(schema, "bid_price");
-	int			c_bsz = schema_column(schema, "bid_size");
-	int			c_ask = schema_column(schema, "ask_price");
-	int			c_asz = schema_column(schema, "ask_size");
-	int			nc = schema->ncolumns;
-	BlockDecoder *d = block_decoder_open(block, schema);
 	static const char *const used[] = {"sip_timestamp", "bid_price", "bid_size", "ask_price", "ask_size"};
-	int			n;
+	static const BlockRowsReader reader = {&store_quotes_schema, used, lengthof(used),
+	quote_reading_start, quote_reading_row};
+	QuoteReading r;
 
 	memset(out, 0, sizeof(QuoteArrays));
-	if (d->hdr.rows == 0)
-		return;
-	out->ticker = pnstrdup(d->hdr.ticker, d->hdr.ticker_len);
-	block_decoder_only(d, used, lengthof(used));
-	quote_arrays_grow(out, d->hdr.rows);
-	while ((n = block_decoder_next_batch(d)) > 0)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (int i = 0; i < n; i++)
-		{
-			Datum	   *v = d->values + i * nc;
-			bool	   *isnull = d->nulls + i * nc;
-			int64		k = out->n++;
-
-			out->ns[k] = DatumGetInt64(v[c_ns]);
-			/* a missing side is an empty one, as the API's 0/0/0 */
-			out->bid[k] = isnull[c_bid] ? 0 : DatumGetFloat8(v[c_bid]);
-			out->ask[k] = isnull[c_ask] ? 0 : DatumGetFloat8(v[c_ask]);
-			out->bid_size[k] = isnull[c_bsz] ? 0 : DatumGetFloat8(v[c_bsz]);
-			out->ask_size[k] = isnull[c_asz] ? 0 : DatumGetFloat8(v[c_asz]);
-			if (!isfinite(out->bid[k]) || !isfinite(out->ask[k]))
-				out->bid[k] = out->ask[k] = 0;
-		}
-	}
-	block_decoder_finish(d);
+	r.out = out;
+	r.c_ns = schema_column(&store_quotes_schema, "sip_timestamp");
+	r.c_bid = schema_column(&store_quotes_schema, "bid_price");
+	r.c_bsz = schema_column(&store_quotes_schema, "bid_size");
+	r.c_ask = schema_column(&store_quotes_schema, "ask_price");
+	r.c_asz = schema_column(&store_quotes_schema, "ask_size");
+	read_block_rows(block, &reader, &r);
 }
 
 /*
