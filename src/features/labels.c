@@ -72,12 +72,14 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_collation.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
+#include "utils/varlena.h"
 
 /*
  * A return within this of a barrier reaches it: a price printed at the
@@ -573,22 +575,22 @@ row_is_ticker(RowStream *s, bool more, const char *what, const char *ticker)
 	return VARSIZE_ANY_EXHDR(t) == strlen(ticker) && memcmp(VARDATA_ANY(t), ticker, strlen(ticker)) == 0;
 }
 
-/* the next ticker of the two streams: the lesser of their rows' (bytewise, as COLLATE "C") */
+/*
+ * next_ticker
+ *		The next ticker of the two streams: the lesser of their current rows',
+ *		in the database's default collation, the order both are sorted in
+ *		(so that an index on (ticker, ts), or polygon_fdw's own order, spares
+ *		the sort).
+ */
 static char *
 next_ticker(RowStream *ev, bool ev_more, RowStream *bs, bool bs_more)
 {
 	text	   *a = ev_more ? row_ticker(ev, "events") : NULL;
 	text	   *b = bs_more ? row_ticker(bs, "bars") : NULL;
 
-	if (a && b)
-	{
-		int			la = VARSIZE_ANY_EXHDR(a);
-		int			lb = VARSIZE_ANY_EXHDR(b);
-		int			cmp = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
-
-		if (cmp > 0 || (cmp == 0 && la > lb))
-			a = b;
-	}
+	if (a && b && varstr_cmp(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+							 DEFAULT_COLLATION_OID) > 0)
+		a = b;
 	else if (a == NULL)
 		a = b;
 	return text_to_cstring(a);
@@ -804,15 +806,15 @@ tape_triple_barrier(PG_FUNCTION_ARGS)
 			ev.id_col = col++;
 		}
 	}
-	appendStringInfo(&sql, " FROM (%s) AS events ORDER BY ticker::text COLLATE \"C\", 2%s",
-					 events_query, ev.id_col >= 0 ? ", event_id::int8" : "");
+	appendStringInfo(&sql, " FROM (%s) AS events ORDER BY events.ticker::text COLLATE \"default\", events.ts%s",
+					 events_query, ev.id_col >= 0 ? ", events.event_id::int8" : "");
 	row_stream_open(&ev.rows, sql.data);
 
 	memset(&bs, 0, sizeof(bs));
 	bs.has_open = query_has_column(bdesc, "open");
 	resetStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT ticker::text, ts::timestamptz, high::float8, low::float8, close::float8, %s"
-					 " FROM (%s) AS bars ORDER BY ticker::text COLLATE \"C\", 2",
+					 " FROM (%s) AS bars ORDER BY bars.ticker::text COLLATE \"default\", bars.ts",
 					 bs.has_open ? "open::float8" : "NULL::float8", bars_query);
 	row_stream_open(&bs.rows, sql.data);
 	progress_begin("tape.triple_barrier", "bars", bs.rows.estimated_rows, "tickers", "labels");

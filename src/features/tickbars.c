@@ -519,10 +519,19 @@ tape_bars_from_trades_query(PG_FUNCTION_ARGS)
 					 errhint("It must return ticker, sip_timestamp (or ts), price and size; conditions and sequence_number are optional.")));
 	}
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT ticker::text, %s, price::float8, size::float8, %s FROM (%s) AS trades ORDER BY 1, 2%s",
+	/*
+	 * Sorted by ticker and time: by ts first when there is one, the order
+	 * polygon_fdw returns and an index on (ticker, ts) gives, so that only
+	 * trades of one microsecond are sorted again (an incremental sort that
+	 * streams) rather than the whole query.
+	 */
+	appendStringInfo(&sql, "SELECT ticker::text, %s, price::float8, size::float8, %s FROM (%s) AS trades "
+					 "ORDER BY trades.ticker%s%s%s",
 					 has_sip ? "sip_timestamp::int8" : "ts::timestamptz",
 					 has_cond ? "conditions::int4[]" : "NULL::int4[]", query,
-					 query_has_column(qdesc, "sequence_number") ? ", sequence_number" : "");
+					 query_has_column(qdesc, "ts") ? ", trades.ts" : "",
+					 has_sip ? ", trades.sip_timestamp" : "",
+					 query_has_column(qdesc, "sequence_number") ? ", trades.sequence_number" : "");
 	row_stream_open(&src, sql.data);
 	progress_begin("tape.bars_from_trades", "trades", src.estimated_rows, "tickers", "bars");
 
