@@ -40,10 +40,9 @@
  *	time	no touch on the path: the vertical barrier, touch_ts = t0 +
  *			vertical_seconds, r from the close of the last bar of the path
  *			(0 without one); label 0 (time_label = zero) or the sign of r
- *			(sign).  The barrier is known once a bar ending after it
- *			arrives, or the ticker's last bar ends at it; when the bars stop
- *			before, the event has no label (barrier NULL), as it has without
- *			an entry bar or a sigma.
+ *			(sign).  The barrier is reached once a bar of the ticker ends at
+ *			or after it; when the bars stop before, the event has no label
+ *			(barrier NULL), as it has without an entry bar or a sigma.
  *
  * Sample weights of a ticker's labels (chapter 4): a label spans the bars
  * of its path up to the one that touched (the last of the path for the
@@ -658,14 +657,16 @@ static void
 ticker_finish(const LabelConfig *cfg, TickerLabels *tl, Tuplestorestate *out, TupleDesc desc,
 			  int64 *labelled)
 {
-	/* labels still on their path: done if the last bar reached the vertical barrier */
+	/*
+	 * Labels still on their path: the bars stopped before their vertical
+	 * barrier (a bar ending at or after it would have resolved them), so
+	 * they have no label.
+	 */
 	for (int i = 0; i < tl->nlabels; i++)
 	{
 		Label	   *l = &tl->labels[i];
 
-		if (l->active && tl->nbars > 0 && tl->prev.end >= l->vertical_ts)
-			label_time_barrier(cfg, l);
-		else if (l->active)
+		if (l->active)
 		{
 			l->active = false;
 			l->barrier = BARRIER_NONE;
