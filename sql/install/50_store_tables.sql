@@ -23,7 +23,16 @@ AS $$
     ('refresh.retry_delay', 'interval', '30 seconds', 'wait before the second attempt of a failed unit; it doubles with each attempt'),
     ('refresh.stop_after_failures', 'integer', '10', 'a run in which this many units failed and none succeeded stops with the last error (a wrong key, the API down)'),
     ('detect.warmup_days', 'integer', '30', 'trading days of minute bars read before a month by tape.detect_all, so the intraday baselines and the daily ATR start warm'),
-    ('partitions.months_ahead', 'integer', '3', 'months of bar partitions tape.create_partitions() keeps ready beyond today when called without arguments')
+    ('partitions.months_ahead', 'integer', '3', 'months of bar partitions tape.create_partitions() keeps ready beyond today when called without arguments'),
+    ('manifest.spread_minutes', 'integer', '30', 'minute bars (the event''s and those before it) from which tape.build_manifest estimates the spread of an event (Abdi-Ranaldo close-high-low estimator)'),
+    ('capture.quotes_per_trade', 'positive', '2', 'quotes (NBBO updates) the capture plan expects per trade, to estimate quotes from the bars'' transactions; measured on the mock; a guess for real data (see tape.capture_status)'),
+    ('capture.json_bytes_per_trade', 'positive', '200', 'bytes of JSON the API sends per trade (the real fixtures: 193-252, the mock: 199)'),
+    ('capture.json_bytes_per_quote', 'positive', '217', 'bytes of JSON the API sends per quote (the real fixtures: 217)'),
+    ('capture.stored_bytes_per_trade', 'positive', '12', 'bytes a stored trade takes in a tick block (docs/storage.md), to estimate the disk a capture needs'),
+    ('capture.stored_bytes_per_quote', 'positive', '12', 'bytes a stored quote takes in a tick block (docs/storage.md), to estimate the disk a capture needs'),
+    ('capture.request_seconds', 'positive', '0.2', 'seconds a request costs besides its bytes (latency and the API''s work), in the capture plan''s cost'),
+    ('capture.json_bytes_per_second', 'positive', '20000000', 'bytes of JSON a request series delivers per second, decoded, in the capture plan''s cost'),
+    ('capture.disk_budget', 'size', '0', 'bytes of tick blocks tape.capture_ticks may store in all (tape.tick_windows) before it stops, such as 20 GB; 0 = no budget')
 $$;
 
 COMMENT ON FUNCTION tape.setting_defaults() IS 'every setting of the store and the refreshes: its type, built-in default and meaning';
@@ -43,11 +52,19 @@ BEGIN
   BEGIN
     CASE kind
       WHEN 'numeric' THEN PERFORM value::numeric;
+      WHEN 'positive' THEN
+        IF value::numeric <= 0 THEN
+          RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
+        END IF;
       WHEN 'integer' THEN
         IF value::integer < 0 THEN
           RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
         END IF;
       WHEN 'interval' THEN PERFORM value::interval;
+      WHEN 'size' THEN
+        IF pg_catalog.pg_size_bytes(value) < 0 THEN
+          RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
+        END IF;
       WHEN 'period' THEN
         IF value NOT IN ('month', 'quarter', 'year') THEN
           RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
@@ -62,8 +79,10 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('It must be %s.', CASE kind
                        WHEN 'numeric' THEN 'a number'
+                       WHEN 'positive' THEN 'a number above 0'
                        WHEN 'integer' THEN 'a whole number, 0 or more'
                        WHEN 'interval' THEN 'an interval such as ''30 seconds'''
+                       WHEN 'size' THEN 'a size such as ''20 GB'' or a number of bytes, 0 or more'
                        WHEN 'period' THEN 'month, quarter or year'
                        WHEN 'name' THEN 'a schema name'
                        ELSE 'a comma-separated list' END);

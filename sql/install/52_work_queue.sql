@@ -50,7 +50,7 @@ CREATE TABLE tape.refresh_runs (
     refresh text NOT NULL,
     arguments jsonb NOT NULL DEFAULT '{}',
     status text NOT NULL DEFAULT 'planning'
-        CHECK (status IN ('planning', 'running', 'finished', 'interrupted')),
+        CHECK (status IN ('planning', 'running', 'finished', 'interrupted', 'stopped')),
     leader_pid integer NOT NULL,
     workers integer NOT NULL DEFAULT 1,
     started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -64,7 +64,7 @@ CREATE TABLE tape.refresh_runs (
 
 CREATE INDEX refresh_runs_refresh_idx ON tape.refresh_runs (refresh, run_id);
 
-COMMENT ON TABLE tape.refresh_runs IS 'every run of a refresh: its arguments, the session that led it, how many sessions worked on it, what it did; interrupted = ended by a cancel, a crash or an error';
+COMMENT ON TABLE tape.refresh_runs IS 'every run of a refresh: its arguments, the session that led it, how many sessions worked on it, what it did; interrupted = ended by a cancel, a crash or an error; stopped = ended by a limit of its own (a disk budget) with units left';
 COMMENT ON COLUMN tape.refresh_runs.units IS 'units the run set out to do (the others of its range were settled already)';
 
 CREATE TABLE tape.work_queue (
@@ -141,16 +141,24 @@ $$;
 
 COMMENT ON FUNCTION tape.foreign_table(text) IS 'the qualified name of one of the foreign tables the refreshes read (in the schema of the setting foreign_schema); an error with a hint if it is missing';
 
+CREATE FUNCTION tape.foreign_server_option(foreign_table text, option text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT o.option_value
+    FROM pg_catalog.pg_foreign_table ft
+    JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+    CROSS JOIN LATERAL pg_catalog.pg_options_to_table(s.srvoptions) o
+   WHERE ft.ftrelid = tape.foreign_table(foreign_table)::regclass AND o.option_name = option
+$$;
+
+COMMENT ON FUNCTION tape.foreign_server_option(text, text) IS 'an option of the server behind one of the foreign tables the refreshes read (NULL if it is not set)';
+
 CREATE FUNCTION tape.batch_size() RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
   WITH server AS (
-    SELECT coalesce(max(o.option_value) FILTER (WHERE o.option_name = 'requests_per_minute'), '5')::integer AS rpm,
-           coalesce(max(o.option_value) FILTER (WHERE o.option_name = 'concurrent_requests'), '0')::integer AS conc
-      FROM pg_catalog.pg_foreign_table ft
-      JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
-      CROSS JOIN LATERAL pg_catalog.pg_options_to_table(s.srvoptions) o
-     WHERE ft.ftrelid = tape.foreign_table('bars')::regclass)
+    SELECT coalesce(tape.foreign_server_option('bars', 'requests_per_minute'), '5')::integer AS rpm,
+           coalesce(tape.foreign_server_option('bars', 'concurrent_requests'), '0')::integer AS conc)
   SELECT CASE
            WHEN tape.setting('refresh.batch_size')::integer > 0 THEN tape.setting('refresh.batch_size')::integer
            WHEN rpm BETWEEN 1 AND 239 THEN 1
@@ -287,7 +295,7 @@ BEGIN
   UPDATE tape.refresh_runs r
      SET units = greatest(r.units, total), units_done = done, units_failed = failed,
          rows = r.rows + loaded, requests = r.requests + made,
-         status = CASE WHEN leader THEN 'finished' ELSE r.status END,
+         status = CASE WHEN leader AND r.status <> 'stopped' THEN 'finished' ELSE r.status END,
          finished_at = CASE WHEN leader THEN clock_timestamp() ELSE r.finished_at END
    WHERE r.run_id = refresh_finish.run_id
   RETURNING * INTO run;
@@ -405,7 +413,9 @@ DECLARE
   failures bigint := 0;
   err text;
   detail text;
+  hint text;
   state text;
+  stop boolean := false;
   wait_until timestamptz;
   total bigint;
   done bigint;
@@ -428,8 +438,12 @@ BEGIN
       loaded := loaded + coalesce(n, 0);
       successes := successes + cardinality(units);
     EXCEPTION WHEN OTHERS THEN
-      GET STACKED DIAGNOSTICS err = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, state = RETURNED_SQLSTATE;
-      IF cardinality(units) = 1 THEN
+      GET STACKED DIAGNOSTICS err = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT,
+                              state = RETURNED_SQLSTATE;
+      IF state = '53100' THEN
+        -- disk_full: a loader's limit (a disk budget), or the disk itself; the units stay to do
+        stop := true;
+      ELSIF cardinality(units) = 1 THEN
         PERFORM tape.fail_unit(units[1].unit_id, err, detail, state);
         failures := failures + 1;
       ELSE
@@ -448,6 +462,13 @@ BEGIN
         END LOOP;
       END IF;
     END;
+    IF stop THEN
+      UPDATE tape.refresh_runs r SET status = 'stopped' WHERE r.run_id = work_queue_run.run_id;
+      COMMIT;
+      RAISE NOTICE '% stopped: %', command, err
+        USING DETAIL = coalesce(detail, 'The disk is full.'), HINT = coalesce(hint, 'Free some space, then call it again to resume.');
+      EXIT;
+    END IF;
     COMMIT;
     IF successes = 0 AND failures >= stop_after THEN
       RAISE EXCEPTION '% stopped: its first % units all failed', command, failures
@@ -465,7 +486,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON PROCEDURE tape.work_queue_run(bigint, text, bigint, bigint) IS 'work through the due units of a run, a batch at a time, committing after each; failed units are retried within the run up to refresh.max_attempts times';
+COMMENT ON PROCEDURE tape.work_queue_run(bigint, text, bigint, bigint) IS 'work through the due units of a run, a batch at a time, committing after each; failed units are retried within the run up to refresh.max_attempts times; a loader that raises disk_full (53100) stops the run cleanly, its units left to do';
 
 -- watching the queue
 
