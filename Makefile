@@ -78,7 +78,9 @@ REGRESS = \
 	store \
 	universe \
 	store_qa \
-	features
+	features \
+	manifest \
+	capture
 
 # Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl

@@ -37,7 +37,7 @@ COMMENT ON FUNCTION tape.time_buckets() IS 'the time buckets whose coverage a pr
 CREATE FUNCTION tape.event_bucket(ts timestamptz) RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 AS $$
-  SELECT CASE WHEN ts < s.pm_open OR ts >= s.ah_close THEN NULL
+  SELECT CASE WHEN s.pm_open IS NULL OR ts < s.pm_open OR ts >= s.ah_close THEN NULL
               WHEN ts < s.rth_open THEN 'PM'
               WHEN ts >= s.rth_close THEN 'AH'
               WHEN ts < s.rth_open + interval '1 hour' THEN 'open'
@@ -161,8 +161,8 @@ BEGIN
     share := CASE WHEN jsonb_typeof(e.value) = 'number' THEN e.value::text::float8 END;
     IF share IS NULL OR share > 1 OR share < 0 OR (share = 0 AND NOT zero_allowed) THEN
       PERFORM tape.profile_value_error(profile, format('%s.%s', field, e.key), e.value::text,
-                                       format('a share of max_events %s 0 and at most 1',
-                                              CASE WHEN zero_allowed THEN 'from' ELSE 'above' END));
+                                       CASE WHEN zero_allowed THEN 'a share of max_events from 0 to 1'
+                                            ELSE 'a share of max_events above 0, at most 1' END);
     END IF;
     total := total + share;
   END LOOP;

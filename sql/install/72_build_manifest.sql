@@ -6,7 +6,7 @@
 --      volume, the spread estimated from the minute bars before the event;
 --   2. the score cut-off: a percentile of the scores of each type's remaining candidates;
 --   3. a greedy selection in score order (ties: ticker, ts, event type, direction), in rounds:
---      bucket  each time bucket's reserved share of max_events, from its own candidates;
+--      bucket  the events of the time buckets whose reserved share of max_events is not full;
 --      quota   each type up to its share of max_events;
 --      score   the best remaining candidates of any of the profile's types, up to max_events;
 --      in every round an event is skipped when a selected event of its ticker and type is
@@ -179,7 +179,6 @@ DECLARE
   total integer := 0;
   rounds text[];
   r text;
-  b integer;
   i integer;
   k integer;
   reason text;
@@ -263,44 +262,39 @@ BEGIN
   rounds := CASE WHEN p.bucket_minimums IS NOT NULL THEN ARRAY['bucket'] ELSE '{}' END
             || CASE WHEN p.type_quotas IS NOT NULL THEN ARRAY['quota'] ELSE '{}' END || ARRAY['score'];
   FOREACH r IN ARRAY rounds LOOP
-    FOR b IN CASE WHEN r = 'bucket' THEN 1 ELSE 0 END .. CASE WHEN r = 'bucket' THEN 5 ELSE 0 END LOOP
-      CONTINUE WHEN r = 'bucket' AND bucket_min[b] = 0;
-      FOR i IN 1 .. n LOOP
-        CONTINUE WHEN chosen[i] IS NOT NULL;
-        IF r = 'bucket' THEN
-          CONTINUE WHEN bucket_no[i] <> b;
-          EXIT WHEN bucket_count[b] >= bucket_min[b];
-        END IF;
-        -- the rules, in the order a skipped event is charged to them (a NULL cap never binds)
-        reason := CASE WHEN blocked[i] THEN 'cooldown'
-                       WHEN day_count[day_no[i]] >= p.max_per_ticker_day THEN 'max_per_ticker_day'
-                       WHEN ticker_count[ticker_no[i]] >= p.max_per_ticker THEN 'max_per_ticker'
-                       WHEN r <> 'score' AND type_count[type_no[i]] >= quota[type_no[i]] THEN 'type_quota'
-                       WHEN total >= p.max_events THEN 'max_events' END;
-        IF reason IS NOT NULL THEN
-          cut[i] := reason;
-          CONTINUE;
-        END IF;
-        chosen[i] := r;
-        cut[i] := NULL;
-        total := total + 1;
-        day_count[day_no[i]] := day_count[day_no[i]] + 1;
-        ticker_count[ticker_no[i]] := ticker_count[ticker_no[i]] + 1;
-        type_count[type_no[i]] := type_count[type_no[i]] + 1;
-        bucket_count[bucket_no[i]] := bucket_count[bucket_no[i]] + 1;
-        FOR k IN conflict_first[i] .. conflict_first[i] + conflict_count[i] - 1 LOOP
-          blocked[conflicts[k]] := true;
-        END LOOP;
+    FOR i IN 1 .. n LOOP
+      CONTINUE WHEN chosen[i] IS NOT NULL;
+      -- the bucket round takes an event only while its bucket has reserved slots left
+      CONTINUE WHEN r = 'bucket' AND bucket_count[bucket_no[i]] >= bucket_min[bucket_no[i]];
+      -- the rules, in the order a skipped event is charged to them (a NULL cap never binds)
+      reason := CASE WHEN blocked[i] THEN 'cooldown'
+                     WHEN day_count[day_no[i]] >= p.max_per_ticker_day THEN 'max_per_ticker_day'
+                     WHEN ticker_count[ticker_no[i]] >= p.max_per_ticker THEN 'max_per_ticker'
+                     WHEN r <> 'score' AND type_count[type_no[i]] >= quota[type_no[i]] THEN 'type_quota'
+                     WHEN total >= p.max_events THEN 'max_events' END;
+      IF reason IS NOT NULL THEN
+        cut[i] := reason;
+        CONTINUE;
+      END IF;
+      chosen[i] := r;
+      cut[i] := NULL;
+      total := total + 1;
+      day_count[day_no[i]] := day_count[day_no[i]] + 1;
+      ticker_count[ticker_no[i]] := ticker_count[ticker_no[i]] + 1;
+      type_count[type_no[i]] := type_count[type_no[i]] + 1;
+      bucket_count[bucket_no[i]] := bucket_count[bucket_no[i]] + 1;
+      FOR k IN conflict_first[i] .. conflict_first[i] + conflict_count[i] - 1 LOOP
+        blocked[conflicts[k]] := true;
       END LOOP;
     END LOOP;
   END LOOP;
 
+  -- (joined, not subscripted row by row: a query reads a whole array each time it subscripts one)
   RETURN QUERY
     SELECT c.source, c.ticker, c.ts, c.trading_day, c.event_type, c.direction, c.session, c.bucket, c.score,
-           c.dollar_volume, c.spread_pct, c.rvol, c.priority, c.left_out,
-           CASE WHEN c.priority IS NOT NULL THEN chosen[c.priority] END,
-           CASE WHEN c.priority IS NOT NULL THEN cut[c.priority] END
-      FROM unnest(choices) c;
+           c.dollar_volume, c.spread_pct, c.rvol, c.priority, c.left_out, f.chosen, f.cut
+      FROM unnest(choices) c
+      LEFT JOIN unnest(chosen, cut) WITH ORDINALITY AS f (chosen, cut, priority) ON f.priority = c.priority;
 END
 $$;
 
@@ -557,7 +551,7 @@ BEGIN
   SELECT detail || E'\n' || tape.counts_line('by month', coalesce(jsonb_agg(jsonb_build_array(t.k, t.n) ORDER BY t.k), '[]'))
     INTO detail
     FROM (SELECT to_char(e.trading_day, 'YYYY-MM') AS k, count(*) AS n FROM unnest(events) e GROUP BY 1) t;
-  RAISE NOTICE 'selected % (max_events %)%: %, %; % extended to -%/+%',
+  RAISE NOTICE '%', format('selected %s (max_events %s)%s: %s, %s%s',
     tape.count_of(chosen, 'intraday event'), tape.thousands(p.max_events),
     CASE WHEN p.capture_daily THEN ' and ' || tape.count_of((SELECT count(*) FROM unnest(events) e WHERE e.source = 'daily'),
                                                            'daily event')
@@ -568,9 +562,10 @@ BEGIN
                      tape.thousands((SELECT count(*) FROM unnest(windows) w WHERE w.event_count > 1)),
                      tape.count_of((SELECT sum(w.event_count) FROM unnest(windows) w WHERE w.event_count > 1), 'event'))
     END,
-    tape.count_of((SELECT count(*) FROM unnest(events) e WHERE e.extended), 'window'),
-    coalesce(to_char(extract(epoch FROM p.extended_before) / 60, 'FM9990.##'), '?'),
-    coalesce(to_char(extract(epoch FROM p.extended_after) / 60, 'FM9990.##'), '?')
+    CASE WHEN p.extend_percentile IS NULL THEN ''
+         ELSE format('; %s extended to -%s/+%s minutes',
+                     tape.count_of((SELECT count(*) FROM unnest(events) e WHERE e.extended), 'event window'),
+                     (extract(epoch FROM p.extended_before) / 60)::float8, (extract(epoch FROM p.extended_after) / 60)::float8) END)
     USING DETAIL = detail;
 END
 $$;

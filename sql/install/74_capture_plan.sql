@@ -12,7 +12,9 @@
 --   requests x capture.request_seconds + rows x JSON bytes per row / capture.json_bytes_per_second
 -- seconds, and, on a server with a rate limit, at least requests x 60 / requests_per_minute:
 -- requests dominate at 5 a minute, bytes when requests are unlimited.  The cheapest way wins;
--- on a tie the one that fetches fewer rows, then window before span before day.  The naive
+-- on a tie the one that fetches fewer rows, then the fewer series: the whole day when nothing
+-- trades outside the span, the span when nothing trades between the windows.  The span never
+-- holds more rows than the day, so the day is taken only when it costs no more.  The naive
 -- plan, shown beside it, always takes the windows.
 
 CREATE FUNCTION tape.capture_requests_per_minute() RETURNS integer
@@ -53,8 +55,9 @@ BEGIN
    ORDER BY b.adjusted DESC LIMIT 1;
   RETURN ARRAY(
     SELECT coalesce(day_trades, 0) * extract(epoch FROM least(upper(r), s.ah_close) - greatest(lower(r), s.pm_open))
-           / 60 / tape.session_minutes(trading_day)
-      FROM unnest(ranges) WITH ORDINALITY AS u (r, k), tape.session_bounds(trading_day) s ORDER BY k);
+           / 60 / tape.session_minutes(estimated_trades.trading_day)
+      FROM unnest(ranges) WITH ORDINALITY AS u (r, k), tape.session_bounds(estimated_trades.trading_day) s
+     ORDER BY k);
 END
 $$;
 
@@ -134,7 +137,7 @@ AS $$
       CROSS JOIN per_row pr
       CROSS JOIN LATERAL (SELECT cardinality(e.ranges) AS windows) n
       CROSS JOIN LATERAL (
-        SELECT 'window' AS plan, 1 AS ord, e.ranges AS series,
+        SELECT 'window' AS plan, CASE WHEN n.windows = 1 THEN 0 ELSE 3 END AS ord, e.ranges AS series,
                (SELECT sum(tape.series_requests(e.trades[k] * pr.rows_per_trade))
                   FROM generate_series(1, n.windows) k)::integer AS requests,
                (SELECT sum(e.trades[k]) FROM generate_series(1, n.windows) k) * pr.rows_per_trade AS rows
@@ -142,7 +145,7 @@ AS $$
         SELECT 'span', 2, ARRAY[e.span], tape.series_requests(e.trades[n.windows + 1] * pr.rows_per_trade),
                e.trades[n.windows + 1] * pr.rows_per_trade
         UNION ALL
-        SELECT 'day', 3, ARRAY[e.whole_day], tape.series_requests(e.trades[n.windows + 2] * pr.rows_per_trade),
+        SELECT 'day', 1, ARRAY[e.whole_day], tape.series_requests(e.trades[n.windows + 2] * pr.rows_per_trade),
                e.trades[n.windows + 2] * pr.rows_per_trade) x),
   costed AS (
     SELECT w.*, tape.request_series_seconds(w.requests, w.json_bytes, requests_per_minute) AS seconds
@@ -201,7 +204,8 @@ AS $$
      WHERE (SELECT count(DISTINCT s.kind) FROM unnest(steps) s) > 1),
   lines AS (
     SELECT p.kind, 1 AS ord, 'plan' AS way, p.requests AS requests, p.rows, p.json_bytes, p.stored_bytes, p.hours,
-           format('%s window, %s span, %s day', p.by_window, p.by_span, p.by_day) AS ways
+           format('%s window, %s span, %s day', tape.thousands(p.by_window), tape.thousands(p.by_span),
+                  tape.thousands(p.by_day)) AS ways
       FROM per_kind p
     UNION ALL
     SELECT p.kind, 2, 'per window', p.window_requests, p.rows, p.window_json_bytes, p.stored_bytes, p.window_hours,
