@@ -251,7 +251,7 @@ SELECT count(*) FILTER (WHERE selected_by = 'bucket') AS reserved, count(*) FILT
 -- minute bars of every ticker on 2024-03-04 for what reads them (the spread estimate, the
 -- extension, the capture plan): every bar alike, 20 trades a minute, 0.4 % from high to low;
 -- but S01 trades 400 a minute from 13:00 to 13:20, S02's bars are 12 % high, S03's 4 % from 11:25 to 11:40
-SELECT tape.create_partitions('2024-03-01', '2024-03-31');
+SELECT tape.create_partitions('2024-03-01', '2024-03-31') >= 0 AS partitions_ready;
 INSERT INTO tape.bars_1m (ticker, ts, open, high, low, close, volume, vwap, transactions, adjusted)
 SELECT t, ts, 5, 5 * (1 + w), 5 * (1 - w), 5 * (1 + w / 2), 1000, 5,
        CASE WHEN t = 'S01' AND ts::time BETWEEN '13:00' AND '13:20' THEN 400 ELSE 20 END, true
@@ -330,7 +330,7 @@ SELECT ticker, plan, requests, round(rows) AS rows, series
   FROM tape.capture_plan(ARRAY(SELECT ROW(w.*)::tape.manifest_windows FROM regress.plan_windows w WHERE ticker = 'S01'), 'trades', 0, 5);
 -- a day without minute bars: its day bar's transactions spread over the sessions, or nothing
 SELECT tape.estimated_trades('S99', '2024-03-04', ARRAY[tstzrange('2024-03-04 09:30', '2024-03-04 09:40')]) AS no_bars;
-SELECT tape.create_partitions('2024-01-01', '2024-12-31');
+SELECT tape.create_partitions('2024-01-01', '2024-12-31') >= 0 AS partitions_ready;
 INSERT INTO tape.bars_1d (ticker, ts, open, high, low, close, volume, transactions, adjusted)
 VALUES ('S99', '2024-03-04', 5, 5, 5, 5, 1000, 9600, true);
 SELECT tape.estimated_trades('S99', '2024-03-04', ARRAY[tstzrange('2024-03-04 09:30', '2024-03-04 09:40'),

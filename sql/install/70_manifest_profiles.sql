@@ -96,7 +96,7 @@ COMMENT ON COLUMN tape.stored_profiles.daily_windows IS 'trading days captured o
 SELECT pg_catalog.pg_extension_config_dump('tape.stored_profiles', '');
 
 CREATE FUNCTION tape.builtin_profiles() RETURNS SETOF tape.stored_profiles
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
   WITH shared (quotas, buckets, daily) AS (
     SELECT '{"volume_spike": 0.30, "vwap_break": 0.30, "opening_range_break": 0.20,
@@ -126,7 +126,7 @@ COMMENT ON FUNCTION tape.builtin_profiles() IS 'the built-in manifest profiles c
 -- validation: every value of a profile, with an error that says what it must be
 
 CREATE FUNCTION tape.profile_value_error(profile text, field text, value text, must text) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 BEGIN
   RAISE EXCEPTION 'invalid value % for "%" of profile "%"', coalesce(value, 'NULL'), field, profile
@@ -139,7 +139,7 @@ COMMENT ON FUNCTION tape.profile_value_error(text, text, text, text) IS 'raise t
 
 CREATE FUNCTION tape.check_share_map(profile text, field text, map jsonb, keys text[], zero_allowed boolean)
 RETURNS void
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
   e record;

@@ -420,25 +420,25 @@ COMMENT ON FUNCTION tape.merge_windows(tape.stored_profiles, tape.manifest[]) IS
 -- reporting
 
 CREATE FUNCTION tape.thousands(n double precision) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN to_char(round(n), 'FM999,999,999,999,990');
 
 COMMENT ON FUNCTION tape.thousands(double precision) IS 'a count with thousands separators, as the NOTICEs print it';
 
 CREATE FUNCTION tape.count_of(n double precision, noun text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN tape.thousands(n) || ' ' || noun || CASE WHEN round(n) = 1 THEN '' ELSE 's' END;
 
 COMMENT ON FUNCTION tape.count_of(double precision, text) IS 'a count and its noun, plural unless it is 1: 1 event, 2 events';
 
 CREATE FUNCTION tape.minutes_text(span interval) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN tape.count_of(extract(epoch FROM span) / 60, 'minute');
 
 COMMENT ON FUNCTION tape.minutes_text(interval) IS 'an interval in minutes, as the NOTICEs print it: 10 minutes';
 
 CREATE FUNCTION tape.counts_line(label text, counts jsonb) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN format('%-11s %s', label || ':',
               coalesce((SELECT string_agg((x.v ->> 0) || ' ' || tape.thousands((x.v ->> 1)::double precision), ', '
                                           ORDER BY x.ord)

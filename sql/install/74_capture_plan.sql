@@ -185,7 +185,7 @@ $$;
 COMMENT ON FUNCTION tape.plan_totals(tape.capture_step[], integer) IS 'the totals of a capture plan and of the naive one (a series per window): ticker-days, windows, requests, rows, bytes, hours at the rate limit, and how many ticker-days take each way';
 
 CREATE FUNCTION tape.duration_text(hours double precision) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN CASE WHEN hours < 100 THEN to_char(make_interval(secs => round(hours * 3600)), 'HH24:MI:SS')
             ELSE to_char(round(hours), 'FM999,999,990') || ' h' END;
 

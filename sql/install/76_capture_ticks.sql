@@ -60,13 +60,13 @@ COMMENT ON FUNCTION tape.window_is_captured(text, date, timestamptz, timestamptz
 -- one unit: the fetch, with constant bounds, and the windows it is split into
 
 CREATE FUNCTION tape.ts_literal(ts timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN quote_literal(to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00');
 
 COMMENT ON FUNCTION tape.ts_literal(timestamptz) IS 'a timestamptz as an SQL literal that reads back exactly whatever the session''s DateStyle and time zone';
 
 CREATE FUNCTION tape.ranges_json(ranges tstzrange[]) RETURNS jsonb
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN coalesce((SELECT jsonb_agg(jsonb_build_array(to_char(lower(r) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
                                                     to_char(upper(r) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
                                   ORDER BY lower(r))
@@ -75,7 +75,7 @@ RETURN coalesce((SELECT jsonb_agg(jsonb_build_array(to_char(lower(r) AT TIME ZON
 COMMENT ON FUNCTION tape.ranges_json(tstzrange[]) IS 'time ranges as a JSON array of [start, end] pairs (UTC), as the parameters of a capture unit keep them';
 
 CREATE FUNCTION tape.ranges_of(ranges jsonb) RETURNS tstzrange[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN ARRAY(SELECT tstzrange((r ->> 0)::timestamptz, (r ->> 1)::timestamptz)
                FROM jsonb_array_elements(ranges) WITH ORDINALITY AS x (r, k) ORDER BY k);
 
@@ -108,7 +108,7 @@ SELECT w.win_start, w.win_end, count(f.sip_timestamp) AS source_rows,
 COMMENT ON FUNCTION tape.capture_query(text, text, tstzrange[], tstzrange[], integer) IS 'the query of a capture unit: the request series (constant bounds, one foreign scan each), split into the windows, each packed into a block (quotes down-sampled to quotes_per_second); EXPLAIN it to see the requests';
 
 CREATE FUNCTION tape.disk_budget_reached(budget bigint, stored bigint, unit text, needed bigint) RETURNS void
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 BEGIN
   RAISE EXCEPTION 'disk budget of % reached', pg_catalog.pg_size_pretty(budget)
