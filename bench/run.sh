@@ -6,18 +6,21 @@
 #   2 M minute bars of 120 tickers x 20 days for the analytics; 1 M trades and
 #   1,000 windows for trades; 600 windows of trades and quotes for ticks, and
 #   10,000 event windows over them for features; 960,000 minute bars of 50
-#   tickers and 200 tickers' day bars for the store)
-#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|features|quality|store runs one of them (default: all)
+#   tickers and 200 tickers' day bars for the store; 1,008 windows of 5 minutes
+#   on 24 ticker-days and 260,000 generated events for the capture)
+#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|features|quality|store|capture runs one of them (default: all)
 set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
 case $scale in
     small) pages=4 reps=1 tickers=10 days=5 areps=1 tpages=2 win_tickers=2 win_days=1 win_per_day=5 kwindows=10
            quality="--seed 1 --tickers 8 --days 27 --warmup 10" warmup=10
-           store_tickers=4 store_day_tickers=40 sreps=1 events=200 ;;
+           store_tickers=4 store_day_tickers=40 sreps=1 events=200
+           cap_tickers=2 cap_days=2 cap_per_day=10 cap_events=20000 ;;
     full) pages=40 reps=3 tickers=120 days=20 areps=5 tpages=20 win_tickers=5 win_days=10 win_per_day=20 kwindows=600
           quality="--seed 42 --tickers 40 --days 45 --warmup 20 --from 2025-10-01" warmup=20
-          store_tickers=50 store_day_tickers=200 sreps=3 events=10000 ;;
+          store_tickers=50 store_day_tickers=200 sreps=3 events=10000
+          cap_tickers=4 cap_days=6 cap_per_day=42 cap_events=260000 ;;
     *) echo "TAPE_BENCH_SCALE must be small or full" >&2; exit 2 ;;
 esac
 key=${TAPE_API_KEY:-bench-key-not-secret}
@@ -115,4 +118,15 @@ echo "== bench/features.sql: window features in C vs plain SQL over the rows; ba
 psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v out="$out" -v reps="$areps" -v events="$events" \
     -v windows="$(json_field "$kinfo" windows)" -v trades="$(json_field "$kinfo" trades)" \
     -f bench/features.sql
+fi
+
+if runs capture; then
+echo "== bench/capture.sql: the capture plan against a series per window; capture end to end against the scans alone"
+capture_db=tape_bench_capture_$$
+createdb "$capture_db"
+psql -X -q -d "$capture_db" -v api_key="$key" -v mock_log="$out/mock.log" \
+    -v capture_url="$mock_url/_f/tag=bench_capture" -v scan_url="$mock_url/_f/tag=bench_scan" \
+    -v cap_tickers="$cap_tickers" -v cap_days="$cap_days" -v cap_per_day="$cap_per_day" -v events="$cap_events" \
+    -f bench/capture.sql || { dropdb "$capture_db"; exit 1; }
+dropdb "$capture_db"
 fi

@@ -58,7 +58,9 @@ EXPLAIN (COSTS OFF) :query;
 
 -- the capture makes exactly the planned requests, once each
 SELECT regress.mock_requests('capture') AS before \gset
+SET client_min_messages = warning;  -- its NOTICEs say how long it took
 CALL tape.capture_ticks('cap');
+RESET client_min_messages;
 SELECT queue, unit_key, status, params ->> 'plan' AS plan, params -> 'requests' AS requests,
        jsonb_array_length(params -> 'windows') AS windows
   FROM tape.work_queue WHERE queue LIKE 'capture%' ORDER BY unit_id;
@@ -121,7 +123,7 @@ CALL tape.build_manifest('every', '2025-10-01', '2025-10-03');
 RESET client_min_messages;
 SELECT count(*) AS units FROM tape.manifest_plan('narrow');
 SELECT kind, count(*) AS units FROM tape.manifest_plan('every') GROUP BY 1 ORDER BY 1;
-CALL tape.capture_ticks('narrow');
+CALL tape.capture_ticks('narrow');  -- nothing to do
 SELECT regress.mock_requests('capture') - :before AS requests;
 SELECT count(*) AS windows, count(trades) AS with_trades, count(quotes) AS with_quotes
   FROM tape.captured_windows WHERE profile = 'narrow';
@@ -146,14 +148,24 @@ SELECT count(*) AS differences FROM (
 SELECT sum(bytes) AS stored FROM tape.tick_windows \gset
 SELECT :stored + 60000 AS budget \gset
 SELECT regress.mock_requests('capture') AS before \gset
+SET client_min_messages = warning;
 CALL tape.capture_ticks('every', what => 'quotes', disk_budget => :'budget');
+RESET client_min_messages;
 SELECT status, units, units_done, units_done < units AS units_left FROM tape.refresh_runs ORDER BY run_id DESC LIMIT 1;
+-- the unit it stopped at keeps the reason (its NOTICE said the same)
+SELECT unit_key, status, attempts, last_sqlstate, last_error, last_error_detail FROM tape.work_queue
+ WHERE last_sqlstate = '53100';
+-- what is left (the NOTICE's numbers)
+SELECT windows, ticker_days, requests, round(stored_bytes / 1e3) AS kb_stored
+  FROM tape.plan_totals(ARRAY(SELECT s FROM tape.manifest_plan('every', 'quotes') s), 0);
 SELECT sum(bytes) AS after_stop, sum(bytes) <= :budget AS within_the_budget FROM tape.tick_windows \gset
 SELECT :'within_the_budget' AS within_the_budget;
 -- the unit it stopped at: the first one left in the order units are claimed
 SELECT ticker AS stop_ticker, (range_start AT TIME ZONE 'America/New_York')::date AS stop_day
   FROM tape.work_queue WHERE queue = 'capture_quotes' AND status = 'pending' ORDER BY range_start, ticker LIMIT 1 \gset
+SET client_min_messages = warning;
 CALL tape.capture_ticks('every', what => 'quotes', disk_budget => '1 GB');
+RESET client_min_messages;
 SELECT count(*) AS windows, count(quotes) AS with_quotes FROM tape.captured_windows WHERE profile = 'every';
 -- its windows would have passed the budget
 SELECT :after_stop + sum(bytes) > :budget AS it_would_have_passed FROM tape.tick_windows

@@ -463,6 +463,9 @@ BEGIN
       END IF;
     END;
     IF stop THEN
+      -- the units stay to do, with the reason the run stopped before them
+      UPDATE tape.work_queue q SET last_error = err, last_error_detail = detail, last_sqlstate = state
+       WHERE q.unit_id = ANY (ARRAY(SELECT x.unit_id FROM unnest(units) x));
       UPDATE tape.refresh_runs r SET status = 'stopped' WHERE r.run_id = work_queue_run.run_id;
       COMMIT;
       RAISE NOTICE '% stopped: %', command, err

@@ -2,8 +2,9 @@
 -- tape.build_manifest: which events get their ticks captured, and the windows to capture
 --
 -- The intraday events of the store in a range go through the profile's rules in this order:
---   1. filters: the profile's event types (the keys of type_quotas), the event bar's dollar
---      volume, the spread estimated from the minute bars before the event;
+--   1. filters: within the sessions of its day, the profile's event types (the keys of
+--      type_quotas), the event bar's dollar volume, the spread estimated from the minute bars
+--      before the event;
 --   2. the score cut-off: a percentile of the scores of each type's remaining candidates;
 --   3. a greedy selection in score order (ties: ticker, ts, event type, direction), in rounds:
 --      bucket  the events of the time buckets whose reserved share of max_events is not full;
@@ -189,7 +190,8 @@ BEGIN
     WITH events AS (
       SELECT e.ticker, e.ts, e.trading_day, e.event_type, e.direction, e.session, e.score, e.dollar_volume,
              tape.event_bucket(e.ts) AS bucket,
-             CASE WHEN p.type_quotas IS NOT NULL AND NOT p.type_quotas ? e.event_type THEN 'type'
+             CASE WHEN tape.event_bucket(e.ts) IS NULL THEN 'session'
+                  WHEN p.type_quotas IS NOT NULL AND NOT p.type_quotas ? e.event_type THEN 'type'
                   WHEN p.min_bar_dollar_volume > 0 AND NOT coalesce(e.dollar_volume >= p.min_bar_dollar_volume, false)
                   THEN 'dollar_volume' END AS left_out
         FROM tape.events_intraday e
@@ -352,7 +354,8 @@ AS $$
           FROM tape.bars_1m b
          WHERE b.ticker = c.ticker AND b.adjusted AND b.ts >= c.ts - p.window_before AND b.ts < c.ts + p.window_after) m
      WHERE c.source = 'intraday'),
-  cuts AS (
+  cuts AS MATERIALIZED (
+    -- computed once (inlined, the planner may compute it again for every event)
     SELECT percentile_cont(p.extend_percentile / 100) WITHIN GROUP (ORDER BY m.tape_speed) AS tape_speed,
            percentile_cont(p.extend_percentile / 100) WITHIN GROUP (ORDER BY m.quote_changes) AS quote_changes
       FROM measured m
@@ -462,9 +465,11 @@ DECLARE
 BEGIN
   -- 1. the filters and the score cut-off
   SELECT string_agg(format('%s %s', tape.thousands(f.n), f.what), ', ' ORDER BY f.ord) INTO filters
-    FROM (SELECT CASE c.left_out WHEN 'type' THEN 1 WHEN 'dollar_volume' THEN 2 WHEN 'spread' THEN 3 ELSE 4 END AS ord,
+    FROM (SELECT CASE c.left_out WHEN 'session' THEN 0 WHEN 'type' THEN 1 WHEN 'dollar_volume' THEN 2 WHEN 'spread' THEN 3
+                                 ELSE 4 END AS ord,
                  count(*) AS n,
                  CASE c.left_out
+                   WHEN 'session' THEN 'outside the sessions of their day'
                    WHEN 'type' THEN 'not of the profile''s types (' ||
                                     (SELECT string_agg(DISTINCT d.event_type, ', ') FROM unnest(choices) d
                                       WHERE d.source = 'intraday' AND d.left_out = 'type') || ')'

@@ -69,16 +69,6 @@ RETURN greatest(1, ceil(rows / 50000))::integer;
 
 COMMENT ON FUNCTION tape.series_requests(double precision) IS 'the requests of one request series of trades or quotes: a page of 50,000 rows each, one at least';
 
-CREATE FUNCTION tape.request_series_seconds(requests double precision, json_bytes double precision,
-                                            requests_per_minute integer)
-RETURNS double precision
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-RETURN greatest(requests * tape.setting('capture.request_seconds')::double precision
-                  + json_bytes / tape.setting('capture.json_bytes_per_second')::double precision,
-                CASE WHEN requests_per_minute > 0 THEN requests * 60.0 / requests_per_minute ELSE 0 END);
-
-COMMENT ON FUNCTION tape.request_series_seconds(double precision, double precision, integer) IS 'seconds to fetch requests carrying json_bytes: their latency and bytes (capture.request_seconds, capture.json_bytes_per_second), and at least what the rate limit allows';
-
 CREATE TYPE tape.capture_step AS (
     ticker text,
     trading_day date,
@@ -110,13 +100,16 @@ AS $$
            tape.setting(CASE kind WHEN 'trades' THEN 'capture.json_bytes_per_trade'
                                   ELSE 'capture.json_bytes_per_quote' END)::double precision AS json_per_row,
            tape.setting(CASE kind WHEN 'trades' THEN 'capture.stored_bytes_per_trade'
-                                  ELSE 'capture.stored_bytes_per_quote' END)::double precision AS stored_per_row),
+                                  ELSE 'capture.stored_bytes_per_quote' END)::double precision AS stored_per_row,
+           tape.setting('capture.request_seconds')::double precision AS request_seconds,
+           tape.setting('capture.json_bytes_per_second')::double precision AS bytes_per_second),
   days AS (
     SELECT w.ticker, w.trading_day, array_agg(tstzrange(w.win_start, w.win_end) ORDER BY w.win_start) AS ranges
       FROM unnest(windows) w
      GROUP BY w.ticker, w.trading_day),
-  estimated AS (
-    -- the trades of each window, of the span of the windows, of the whole day
+  estimated AS MATERIALIZED (
+    -- the trades of each window, of the span of the windows, of the whole day (once a day:
+    -- inlined, the estimate would be computed again wherever it is used)
     SELECT d.ticker, d.trading_day, d.ranges,
            tstzrange(lower(d.ranges[1]), (SELECT max(upper(r)) FROM unnest(d.ranges) r)) AS span,
            tstzrange(s.pm_open, s.ah_close) AS whole_day,
@@ -127,6 +120,9 @@ AS $$
   ways AS (
     SELECT e.ticker, e.trading_day, e.ranges, n.windows, x.plan, x.ord, x.series, x.requests, x.rows,
            x.rows * pr.json_per_row AS json_bytes,
+           -- the requests' latency and bytes, and at least what the rate limit allows
+           greatest(x.requests * pr.request_seconds + x.rows * pr.json_per_row / pr.bytes_per_second,
+                    CASE WHEN requests_per_minute > 0 THEN x.requests * 60.0 / requests_per_minute ELSE 0 END) AS seconds,
            -- quotes kept: at most quotes_per_second in each second of the windows
            (SELECT sum(CASE WHEN kind = 'quotes' AND quotes_per_second > 0
                             THEN least(e.trades[k] * pr.rows_per_trade,
@@ -147,15 +143,21 @@ AS $$
         UNION ALL
         SELECT 'day', 1, ARRAY[e.whole_day], tape.series_requests(e.trades[n.windows + 2] * pr.rows_per_trade),
                e.trades[n.windows + 2] * pr.rows_per_trade) x),
-  costed AS (
-    SELECT w.*, tape.request_series_seconds(w.requests, w.json_bytes, requests_per_minute) AS seconds
-      FROM ways w)
+  compared AS (
+    -- each way beside the naive one (a series per window) of its ticker-day, and its rank
+    SELECT c.*,
+           max(c.requests) FILTER (WHERE c.plan = 'window') OVER same_day AS window_requests,
+           max(c.rows) FILTER (WHERE c.plan = 'window') OVER same_day AS window_rows,
+           max(c.json_bytes) FILTER (WHERE c.plan = 'window') OVER same_day AS window_json_bytes,
+           max(c.seconds) FILTER (WHERE c.plan = 'window') OVER same_day AS window_seconds,
+           row_number() OVER (PARTITION BY c.ticker, c.trading_day
+                              ORDER BY round(c.seconds::numeric, 6), c.rows, c.ord) AS rank
+      FROM ways c
+    WINDOW same_day AS (PARTITION BY c.ticker, c.trading_day))
   SELECT c.ticker, c.trading_day, kind, c.windows, c.plan, c.series, c.requests, c.rows, c.json_bytes, c.stored_bytes,
-         c.seconds, c.ranges, n.requests, n.rows, n.json_bytes, n.seconds
-    FROM (SELECT DISTINCT ON (c.ticker, c.trading_day) c.*
-            FROM costed c
-           ORDER BY c.ticker, c.trading_day, round(c.seconds::numeric, 6), c.rows, c.ord) c
-    JOIN costed n ON n.ticker = c.ticker AND n.trading_day = c.trading_day AND n.plan = 'window'
+         c.seconds, c.ranges, c.window_requests, c.window_rows, c.window_json_bytes, c.window_seconds
+    FROM compared c
+   WHERE c.rank = 1
    ORDER BY c.trading_day, c.ticker
 $$;
 

@@ -86,24 +86,34 @@ CREATE FUNCTION tape.capture_query(kind text, ticker text, series tstzrange[], w
 RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 -- The request series are foreign scans with constant bounds inside a MATERIALIZED CTE: each
--- is exactly one planned series (never a scan driven by the join below it), read once; the
--- rows are then split into the windows and packed, an empty window into an empty block.
+-- is exactly one planned series (never a scan driven by the join below it), read once.  Each
+-- row finds its window by a binary search over the windows' bounds (width_bucket: an odd
+-- bucket 2k - 1 is window k, an even one a gap between windows), then each window is packed,
+-- an empty window into an empty block.
 RETURN format($q$WITH fetched AS MATERIALIZED (
-  %s)
-SELECT w.win_start, w.win_end, count(f.sip_timestamp) AS source_rows,
+  %s),
+placed AS (
+  SELECT f.*, width_bucket(f.ts, %L::timestamptz[]) AS bucket FROM fetched f)
+SELECT w.win_start, w.win_end, count(p.bucket) AS source_rows,
        %s AS block
-  FROM (VALUES %s) AS w (win_start, win_end)
-  LEFT JOIN fetched f ON f.ts >= w.win_start AND f.ts < w.win_end
- GROUP BY w.win_start, w.win_end$q$,
+  FROM (VALUES %s) AS w (k, win_start, win_end)
+  LEFT JOIN placed p ON p.bucket = 2 * w.k - 1
+ GROUP BY w.k, w.win_start, w.win_end$q$,
   (SELECT string_agg(format('SELECT * FROM %s WHERE ticker = %L AND ts >= %s AND ts < %s',
                             tape.foreign_table(kind), ticker, tape.ts_literal(lower(s)), tape.ts_literal(upper(s))),
                      E'\n  UNION ALL\n  ' ORDER BY lower(s))
      FROM unnest(series) s),
-  CASE kind WHEN 'trades' THEN 'tape.pack_trades(f ORDER BY f.sip_timestamp, f.sequence_number)'
-            ELSE format('tape.pack_quotes(f, %s ORDER BY f.sip_timestamp, f.sequence_number)', quotes_per_second) END,
-  (SELECT string_agg(format('(%s::timestamptz, %s::timestamptz)', tape.ts_literal(lower(w)), tape.ts_literal(upper(w))),
-                     ', ' ORDER BY lower(w))
-     FROM unnest(windows) w));
+  (SELECT array_agg(b ORDER BY k, b)::text
+     FROM (SELECT to_char(lower(w) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US+00') AS b, k
+             FROM unnest(windows) WITH ORDINALITY AS x (w, k)
+           UNION ALL
+           SELECT to_char(upper(w) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US+00'), k
+             FROM unnest(windows) WITH ORDINALITY AS x (w, k)) bounds),
+  CASE kind WHEN 'trades' THEN 'tape.pack_trades(p ORDER BY p.sip_timestamp, p.sequence_number)'
+            ELSE format('tape.pack_quotes(p, %s ORDER BY p.sip_timestamp, p.sequence_number)', quotes_per_second) END,
+  (SELECT string_agg(format('(%s, %s::timestamptz, %s::timestamptz)', k, tape.ts_literal(lower(w)), tape.ts_literal(upper(w))),
+                     ', ' ORDER BY k)
+     FROM unnest(windows) WITH ORDINALITY AS x (w, k)));
 
 COMMENT ON FUNCTION tape.capture_query(text, text, tstzrange[], tstzrange[], integer) IS 'the query of a capture unit: the request series (constant bounds, one foreign scan each), split into the windows, each packed into a block (quotes down-sampled to quotes_per_second); EXPLAIN it to see the requests';
 
