@@ -24,10 +24,12 @@ CREATE SCHEMA bench_scan_api;
 IMPORT FOREIGN SCHEMA polygon LIMIT TO (bars, trades, quotes) FROM SERVER bench_capture INTO bench_capture_api;
 IMPORT FOREIGN SCHEMA polygon LIMIT TO (trades, quotes) FROM SERVER bench_scan INTO bench_scan_api;
 
--- the mock's requests of a tag: trades and quotes only
-CREATE FUNCTION bench_capture.requests(p_tag text, p_kind text) RETURNS bigint LANGUAGE sql AS $$
+-- the mock's requests of a tag: trades or quotes, every page or the first pages of the series only
+CREATE FUNCTION bench_capture.requests(p_tag text, p_kind text, p_first_pages boolean DEFAULT false) RETURNS bigint
+LANGUAGE sql AS $$
   SELECT count(*) FROM regexp_split_to_table(pg_read_file(current_setting('bench.mock_log')), E'\n') AS l(line)
    WHERE line LIKE '{%' AND (line::jsonb) ->> 'tag' = p_tag AND (line::jsonb) ->> 'path' LIKE '%/v3/' || p_kind || '/%'
+     AND NOT (p_first_pages AND (line::jsonb) ->> 'path' LIKE '%cursor=%')
 $$;
 
 \o /dev/null
@@ -116,11 +118,19 @@ SELECT kind, count(*) AS windows, sum(rows) AS rows_stored, sum(source_rows) AS 
 SELECT bench_common.expect(bool_and(r.requests = s.requests), 'the capture and the scans make the same requests')
   FROM bench_capture.results r JOIN bench_capture.results s ON s.kind = r.kind AND s.what LIKE 'foreign%'
  WHERE r.what LIKE 'capture%' \gset
-SELECT bench_common.expect(bool_and(bench_capture.requests('bench_capture', k)
-                                    = (SELECT sum((q.params ->> 'requests')::int) FROM tape.work_queue q
+-- the series are the plan's exactly; their pages follow the rows (the plan estimates them from the bars)
+SELECT bench_common.expect(bool_and(bench_capture.requests('bench_capture', k, true)
+                                    = (SELECT sum(jsonb_array_length(q.params -> 'series')) FROM tape.work_queue q
                                         WHERE q.queue = 'capture_' || k)),
-                           'the capture makes the requests the plan promised')
+                           'the capture asks for the request series the plan chose')
   FROM unnest(ARRAY['trades', 'quotes']) k \gset
+\echo
+\echo 'Requests: the plan estimated pages from the bars'' transactions (the mock sends at most 250 trades a minute):'
+SELECT k AS kind, (SELECT sum(jsonb_array_length(q.params -> 'series')) FROM tape.work_queue q WHERE q.queue = 'capture_' || k)
+         AS series_planned,
+       (SELECT sum((q.params ->> 'requests')::int) FROM tape.work_queue q WHERE q.queue = 'capture_' || k) AS requests_estimated,
+       bench_capture.requests('bench_capture', k) AS requests_made
+  FROM unnest(ARRAY['trades', 'quotes']) k;
 
 -- 3. building a manifest over many events
 \o /dev/null

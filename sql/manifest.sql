@@ -274,6 +274,31 @@ SELECT ticker, to_char(ts, 'HH24:MI') AS ts, event_type, round(spread_pct::numer
   FROM tape.manifest WHERE profile = 'liquid' AND ticker IN ('S01', 'S02', 'S03') ORDER BY ticker, ts, event_type;
 SELECT count(*) AS windows, count(*) FILTER (WHERE extended) AS extended FROM tape.manifest WHERE profile = 'liquid';
 
+-- daily events: whole trading days around them (here E1 2 days each way, E3 1, E8 3), by RVOL
+-- up to max_daily_events; an intraday window on such a day merges into the day's window
+INSERT INTO tape.events_daily (ticker, trading_day, event_type, direction, close, volume, dollar_volume, rvol)
+VALUES ('S01', '2024-03-06', 'E1_volume_explosion', 'up', 5, 1e6, 5e6, 7),
+       ('S01', '2024-03-07', 'E3_intraday_price_spike', 'up', 5, 1e6, 5e6, 5),
+       ('S02', '2024-03-12', 'E8_violent_gap_down', 'down', 5, 1e6, 5e6, 9),
+       ('S03', '2024-03-13', 'stage1', 'up', 5, 1e6, 5e6, 12);
+INSERT INTO tape.events_intraday (ticker, ts, trading_day, event_type, direction, session, score, dollar_volume)
+VALUES ('S01', '2024-03-05 12:00', '2024-03-05', 'volume_spike', 'up', 'RTH', 99, 1e6);
+INSERT INTO tape.profiles (profile, max_events, max_per_ticker, window_before, window_after, type_quotas, capture_daily,
+                           max_daily_events, daily_windows)
+VALUES ('daily', 5, 10, '3 minutes', '7 minutes', '{"volume_spike": 1}', true, 2,
+        '{"E1_volume_explosion": 2, "E3_intraday_price_spike": 1, "E8_violent_gap_down": 3}');
+CALL tape.build_manifest('daily', '2024-03-04', '2024-03-15');
+SELECT source, ticker, trading_day, event_type, selected_by, priority, win_start, win_end
+  FROM tape.manifest WHERE profile = 'daily' ORDER BY source, ticker, ts;
+SELECT c.event_type, c.left_out, c.selected_by, c.cut_by
+  FROM tape.daily_choices(tape.profile('daily'), '2024-03-04', '2024-03-15') c ORDER BY c.ticker, c.trading_day;
+SELECT ticker, trading_day, whole_day, to_char(win_start, 'HH24:MI') || '-' || to_char(win_end, 'HH24:MI') AS win,
+       event_count, (SELECT string_agg(e ->> 'event_type', ', ') FROM jsonb_array_elements(events) e) AS events
+  FROM tape.manifest_windows WHERE profile = 'daily' ORDER BY ticker, trading_day, win_start;
+SELECT count(*) AS event_rows, count(DISTINCT window_id) AS windows FROM tape.captured_events
+ WHERE profile = 'daily' AND source = 'daily';
+DELETE FROM tape.events_intraday WHERE ticker = 'S01' AND ts = '2024-03-05 12:00';
+
 -- the dry run changes nothing and asks for nothing
 CREATE FUNCTION regress.tape_digest() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE

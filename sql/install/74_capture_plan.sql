@@ -166,7 +166,8 @@ COMMENT ON FUNCTION tape.capture_plan(tape.manifest_windows[], text, integer, in
 CREATE FUNCTION tape.plan_totals(steps tape.capture_step[], requests_per_minute integer,
     OUT ticker_days bigint, OUT windows bigint, OUT requests bigint, OUT rows double precision,
     OUT json_bytes double precision, OUT stored_bytes double precision, OUT hours double precision,
-    OUT window_requests bigint, OUT window_json_bytes double precision, OUT window_hours double precision,
+    OUT window_requests bigint, OUT window_rows double precision, OUT window_json_bytes double precision,
+    OUT window_hours double precision,
     OUT by_window bigint, OUT by_span bigint, OUT by_day bigint)
 RETURNS record
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -176,7 +177,7 @@ AS $$
          coalesce(sum(s.json_bytes), 0), coalesce(sum(s.stored_bytes), 0),
          greatest(coalesce(sum(s.seconds), 0),
                   CASE WHEN requests_per_minute > 0 THEN coalesce(sum(s.requests), 0) * 60.0 / requests_per_minute ELSE 0 END) / 3600,
-         coalesce(sum(s.window_requests), 0), coalesce(sum(s.window_json_bytes), 0),
+         coalesce(sum(s.window_requests), 0), coalesce(sum(s.window_rows), 0), coalesce(sum(s.window_json_bytes), 0),
          greatest(coalesce(sum(s.window_seconds), 0),
                   CASE WHEN requests_per_minute > 0 THEN coalesce(sum(s.window_requests), 0) * 60.0 / requests_per_minute ELSE 0 END) / 3600,
          count(*) FILTER (WHERE s.plan = 'window'), count(*) FILTER (WHERE s.plan = 'span'),
@@ -210,7 +211,7 @@ AS $$
                   tape.thousands(p.by_day)) AS ways
       FROM per_kind p
     UNION ALL
-    SELECT p.kind, 2, 'per window', p.window_requests, p.rows, p.window_json_bytes, p.stored_bytes, p.window_hours,
+    SELECT p.kind, 2, 'per window', p.window_requests, p.window_rows, p.window_json_bytes, p.stored_bytes, p.window_hours,
            CASE WHEN p.requests > 0 THEN format('%sx the requests, %sx the time',
                                                 round(p.window_requests::numeric / p.requests, 1),
                                                 round((p.window_hours / nullif(p.hours, 0))::numeric, 1)) ELSE '' END
