@@ -158,10 +158,33 @@ SELECT refresh, queue, units, settled, failed, last_run FROM tape.refresh_status
 SELECT * FROM tape.store_health;
 
 \echo
+\echo '14. From events to ticks: what the core profile would select of September''s events and what'
+\echo '    its capture would cost, before anything is fetched (a dry run writes nothing, asks nothing):'
+CALL tape.build_manifest('core', '2025-09-02', '2025-09-30', dry_run => true);
+\echo '    core is made for thousands of events; a profile of one''s own, looser, built and captured:'
+\echo '    trades, and quotes down-sampled to 5 a second, each window stored once as a compressed block.'
+SELECT tape.copy_profile('core', 'demo');
+UPDATE tape.profiles SET min_score_percentile = 0, min_bar_dollar_volume = 50000, max_per_ticker_day = 3, type_quotas = NULL
+ WHERE profile = 'demo';
+CALL tape.build_manifest('demo', '2025-09-02', '2025-09-30');
+CALL tape.capture_ticks('demo');
+SELECT * FROM tape.capture_status;
+SELECT ticker, ts, event_type, score::numeric(4, 1), window_start, window_end,
+       (tape.block_info(trades)).rows AS trades, (tape.block_info(quotes)).rows AS quotes
+  FROM tape.captured_events WHERE profile = 'demo' ORDER BY score DESC LIMIT 5;
+\echo '    The first trades of the best event''s window, read back from its block:'
+SELECT t.ts, t.price, t.size, t.exchange, t.conditions
+  FROM (SELECT * FROM tape.captured_events WHERE profile = 'demo' ORDER BY score DESC LIMIT 1) e,
+       tape.trades_of(e.trades) t
+ WHERE t.ts >= e.win_start AND t.ts < e.win_end
+ ORDER BY t.sip_timestamp LIMIT 5;
+
+\echo
 \echo 'Summary: everything above came from the mock Polygon server through polygon_fdw: the universe,'
 \echo 'day and minute bars (split-adjusted or raw), the whole market on one day, reference details,'
 \echo 'then sessions, VWAP, RVOL and the intraday and daily detectors computed in PostgreSQL, and a'
-\echo 'local store of the universe and its bars, refreshed unit by unit and ranked by its events.'
+\echo 'local store of the universe and its bars, refreshed unit by unit and ranked by its events, and'
+\echo 'the ticks around the events a profile selected, captured and compressed.'
 \echo 'Every page of settled history is now in the request cache: running these queries again sends'
 \echo 'none of those requests.'
 SELECT endpoint, pages, raw_bytes, stored_bytes, compression_ratio

@@ -247,21 +247,25 @@ DECLARE
   steps tape.capture_step[];
   t record;
   later integer;
+  left_of text;
 BEGIN
   steps := ARRAY(SELECT s FROM tape.manifest_plan(run.arguments ->> 'profile', run.arguments ->> 'what') s);
   later := (SELECT count(*) FROM tape.manifest_windows w
              WHERE w.profile = run.arguments ->> 'profile' AND w.trading_day >= tape.ny_today());
   IF later > 0 THEN
-    RAISE NOTICE '% windows of profile % are of today or later: a later run captures them once their day is over',
-      tape.thousands(later), run.arguments ->> 'profile';
+    RAISE NOTICE '% of profile % are of today or later: a later run captures them once their day is over',
+      tape.count_of(later, 'window'), run.arguments ->> 'profile';
   END IF;
   IF cardinality(steps) = 0 THEN
     RETURN;
   END IF;
   SELECT * INTO t FROM tape.plan_totals(steps, tape.capture_requests_per_minute());
-  RAISE NOTICE 'left to capture for profile %: % on % (%), about % requests, % MB stored, %',
-    run.arguments ->> 'profile', tape.count_of(t.windows, 'window'), tape.count_of(t.ticker_days, 'ticker-day'),
-    CASE run.arguments ->> 'what' WHEN 'both' THEN 'trades and quotes' ELSE run.arguments ->> 'what' END,
+  SELECT string_agg(format('the %s of %s', k.kind, tape.count_of(k.windows, 'window')), ' and ' ORDER BY k.kind DESC)
+    INTO left_of
+    FROM (SELECT s.kind, sum(s.windows) AS windows FROM unnest(steps) s GROUP BY s.kind) k;
+  RAISE NOTICE 'left to capture for profile %: % (% on %), about % requests, % MB stored, %',
+    run.arguments ->> 'profile', left_of, tape.count_of(t.ticker_days, 'unit'),
+    tape.count_of((SELECT count(DISTINCT (s.ticker, s.trading_day)) FROM unnest(steps) s), 'ticker-day'),
     tape.thousands(t.requests), to_char(t.stored_bytes / 1e6, 'FM999,999,990.0'), tape.duration_text(t.hours)
     USING HINT = CASE WHEN run.status = 'stopped'
                       THEN format('CALL tape.capture_ticks(%L, disk_budget => ''...'') with a larger budget captures them.',
