@@ -112,7 +112,7 @@ SELECT r.kind, r.what, round(r.seconds::numeric, 2) AS seconds, r.rows, r.reques
        round((r.seconds / s.seconds)::numeric, 2) AS "x the scans' time"
   FROM bench_capture.results r JOIN bench_capture.results s ON s.kind = r.kind AND s.what LIKE 'foreign%'
  ORDER BY r.kind DESC, r.what;
-SELECT kind, count(*) AS windows, sum(rows) AS rows_stored, sum(source_rows) AS rows_fetched,
+SELECT kind, count(*) AS windows, sum(source_rows) AS rows_in_windows, sum(rows) AS rows_stored,
        round(sum(bytes)::numeric / sum(rows), 2) AS bytes_per_row_stored
   FROM tape.tick_windows GROUP BY kind ORDER BY kind DESC;
 SELECT bench_common.expect(bool_and(r.requests = s.requests), 'the capture and the scans make the same requests')

@@ -25,7 +25,7 @@ AS $$
     ('detect.warmup_days', 'integer', '30', 'trading days of minute bars read before a month by tape.detect_all, so the intraday baselines and the daily ATR start warm'),
     ('partitions.months_ahead', 'integer', '3', 'months of bar partitions tape.create_partitions() keeps ready beyond today when called without arguments'),
     ('manifest.spread_minutes', 'integer', '30', 'minute bars (the event''s and those before it) from which tape.build_manifest estimates the spread of an event (Abdi-Ranaldo close-high-low estimator)'),
-    ('capture.quotes_per_trade', 'positive', '2', 'quotes (NBBO updates) the capture plan expects per trade, to estimate quotes from the bars'' transactions; measured on the mock; a guess for real data (see tape.capture_status)'),
+    ('capture.quotes_per_trade', 'positive', '1.8', 'quotes (NBBO updates) the capture plan expects per trade, to estimate quotes from the bars'' transactions; measured on the mock; a guess for real data (see tape.capture_status)'),
     ('capture.json_bytes_per_trade', 'positive', '200', 'bytes of JSON the API sends per trade (the real fixtures: 193-252, the mock: 199)'),
     ('capture.json_bytes_per_quote', 'positive', '217', 'bytes of JSON the API sends per quote (the real fixtures: 217)'),
     ('capture.stored_bytes_per_trade', 'positive', '12', 'bytes a stored trade takes in a tick block (docs/storage.md), to estimate the disk a capture needs'),

@@ -293,8 +293,8 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'tape.capture_ticks captures trades, quotes or both.';
   END IF;
-  PERFORM tape.profile(profile);
   IF NOT EXISTS (SELECT FROM tape.manifest_builds b WHERE b.profile = capture_ticks.profile) THEN
+    PERFORM tape.profile(profile);    -- the error of a profile that does not exist
     RAISE EXCEPTION 'profile "%" has no manifest', profile
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = format('Build it first: CALL tape.build_manifest(%L, from_date, to_date).', profile);

@@ -19,7 +19,7 @@ use PostgreSQL::Test::Utils;
 use Time::HiRes qw(time usleep);
 
 our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_psql
-  wait_for_requests session);
+  background_psql_db wait_for_requests session);
 
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
 my ($S3_KEY_ID, $S3_SECRET) = ('tap-test-s3-key-id', 'tap-test-s3-secret-not-secret');
@@ -148,11 +148,18 @@ IMPORT FOREIGN SCHEMA polygon FROM SERVER $name INTO $name;
 sub background_psql
 {
 	my ($node, @statements) = @_;
+	return background_psql_db($node, 'postgres', @statements);
+}
+
+# background_psql_db: the same on database $db
+sub background_psql_db
+{
+	my ($node, $db, @statements) = @_;
 	my ($out, $err) = ('', '');
 	my $h = IPC::Run::start(
 		[
 			'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0',
-			'-d', $node->connstr('postgres'),
+			'-d', $node->connstr($db),
 			map { ('-c', $_) } @statements
 		],
 		'>', \$out, '2>', \$err);

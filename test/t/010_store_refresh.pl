@@ -45,16 +45,6 @@ UPDATE tape.configuration SET value = '0.1 s' WHERE name = 'refresh.retry_delay'
 	return;
 }
 
-# a psql of its own running SQL on database $db
-sub background
-{
-	my ($db, @sql) = @_;
-	my ($out, $err) = ('', '');
-	my $h = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr($db), map { ('-c', $_) } @sql ],
-		'>', \$out, '2>', \$err);
-	return ($h, \$out, \$err);
-}
-
 # the md5 of every minute bar, in order
 sub bars_digest
 {
@@ -106,7 +96,7 @@ is(scalar(mock_log($mock, 'clean')), $units, 'one request per unit');
 
 # --- a cancelled refresh resumes; no finished unit is asked for again ----------------
 store_db('cancel', 'pcancel', 'tag=cancel,delay_ms=200');
-my ($h, $out, $err) = background('cancel', 'SET tape.progress_interval = 1', $refresh);
+my ($h, $out, $err) = background_psql_db($node, 'cancel', 'SET tape.progress_interval = 1', $refresh);
 ok(wait_done('cancel', 8), 'the refresh is under way');
 my $row = $node->safe_psql('cancel',
 	"SELECT command, unit, done > 0, total_estimate = $units, status ~ '^[0-9]+ of about $units units \\([0-9]+ %\\), [0-9,]+ rows, [0-9]+ requests' "
@@ -136,7 +126,7 @@ is(bars_digest('cancel'), $clean, 'the store holds exactly the rows of the unint
 
 # --- a second start ends at once; a joining worker shares the units ---------------------
 store_db('share', 'pshare', 'tag=share,delay_ms=200');
-my ($h1, $out1, $err1) = background('share', $refresh);
+my ($h1, $out1, $err1) = background_psql_db($node, 'share', $refresh);
 ok(wait_done('share', 1), 'a refresh is running');
 my $t0 = time();
 ($ret, $stdout, $stderr) = $node->psql('share', $refresh);
@@ -145,7 +135,7 @@ is($ret, 0, 'a second start of the same refresh succeeds');
 like($stderr, qr/NOTICE:  tape.refresh_bars is already running in session [0-9]+; this call ends/,
 	'and says the refresh is already running');
 cmp_ok($took, '<', 2, sprintf('it ends at once (%.2f s)', $took));
-my ($h2, $out2, $err2) = background('share', $refresh =~ s/\)$/, "join" => true)/r);
+my ($h2, $out2, $err2) = background_psql_db($node, 'share', $refresh =~ s/\)$/, "join" => true)/r);
 $h1->finish;
 $h2->finish;
 like($$err2, qr/tape.refresh_bars joins the run of session [0-9]+/, 'a worker started with join => true joins it');
@@ -173,7 +163,7 @@ my $year_units = $node->safe_psql('year', "SELECT count(*) FROM tape.work_queue 
 cmp_ok($year_units, '>', 70, "$year_units units: each ticker of the universe, each month it was in it");
 my $year_clean = bars_digest('year');
 
-($h, $out, $err) = background('crash', $year);
+($h, $out, $err) = background_psql_db($node, 'crash', $year);
 ok(wait_done('crash', 20), 'the same CALL is under way in another database');
 my $pid = $node->safe_psql('crash', "SELECT leader_pid FROM tape.refresh_runs WHERE status = 'running'");
 like($pid, qr/^[0-9]+$/, 'the backend running it is known');

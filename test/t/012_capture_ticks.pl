@@ -56,16 +56,6 @@ CALL tape.build_manifest('cap', '2025-09-01', '2025-09-30');
 	return;
 }
 
-# a psql of its own running SQL on database $db
-sub background
-{
-	my ($db, @sql) = @_;
-	my ($out, $err) = ('', '');
-	my $h = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr($db), map { ('-c', $_) } @sql ],
-		'>', \$out, '2>', \$err);
-	return ($h, \$out, \$err);
-}
-
 # every stored block: what it is and the md5 of its bytes
 sub blocks_digest
 {
@@ -133,7 +123,7 @@ like($clean, qr/^72 [0-9a-f]{32}$/, 'it stored each window once: 36 of trades, 3
 
 # --- a cancelled capture resumes; no finished unit is asked for again --------------------
 capture_db('cancel', 'tag=cancel,delay_ms=100');
-my ($h, $out, $err) = background('cancel', 'SET tape.progress_interval = 1', $capture);
+my ($h, $out, $err) = background_psql_db($node, 'cancel', 'SET tape.progress_interval = 1', $capture);
 ok(wait_done('cancel', 6), 'the capture is under way');
 my $row = $node->safe_psql('cancel',
 	"SELECT command, unit, done > 0, total_estimate = 36, status ~ '^[0-9]+ of about 36 units \\([0-9]+ %\\), [0-9,]+ rows, [0-9]+ requests' "
@@ -160,7 +150,7 @@ is(blocks_digest('cancel'), $clean, 'the store holds exactly the blocks of the u
 
 # --- kill -9 of the backend mid-capture, then a re-run -----------------------------------
 capture_db('crash', 'tag=crash,delay_ms=100');
-($h, $out, $err) = background('crash', $capture);
+($h, $out, $err) = background_psql_db($node, 'crash', $capture);
 ok(wait_done('crash', 8), 'the capture is under way');
 my $pid = $node->safe_psql('crash', "SELECT leader_pid FROM tape.refresh_runs WHERE refresh = 'capture' AND status = 'running'");
 like($pid, qr/^[0-9]+$/, 'the backend running it is known');
@@ -186,12 +176,12 @@ is(blocks_digest('crash'), $clean, 'the store holds exactly the blocks of the un
 
 # --- two sessions share the work ------------------------------------------------------------
 capture_db('share', 'tag=share,delay_ms=100');
-my ($h1, $out1, $err1) = background('share', $capture);
+my ($h1, $out1, $err1) = background_psql_db($node, 'share', $capture);
 ok(wait_done('share', 1), 'a capture is running');
 ($ret, $stdout, $stderr) = $node->psql('share', $capture);
 like($stderr, qr/NOTICE:  tape.capture_ticks is already running in session [0-9]+; this call ends/,
 	'a second start ends at once and says so');
-my ($h2, $out2, $err2) = background('share', "CALL tape.capture_ticks('cap', \"join\" => true)");
+my ($h2, $out2, $err2) = background_psql_db($node, 'share', "CALL tape.capture_ticks('cap', \"join\" => true)");
 $h1->finish;
 $h2->finish;
 like($$err2, qr/tape.capture_ticks joins the run of session [0-9]+/, 'a session started with join => true joins it');
