@@ -434,6 +434,16 @@ RETURN tape.thousands(n) || ' ' || noun || CASE WHEN round(n) = 1 THEN '' ELSE '
 
 COMMENT ON FUNCTION tape.count_of(double precision, text) IS 'a count and its noun, plural unless it is 1: 1 event, 2 events';
 
+CREATE FUNCTION tape.short_of(candidates bigint, selected bigint) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+RETURN CASE WHEN candidates = 0 THEN 'no candidates'
+            WHEN candidates = selected THEN 'only ' || tape.count_of(candidates, 'candidate')
+            WHEN selected = 0 AND candidates = 1 THEN '1 candidate, cut by the rules above'
+            WHEN selected = 0 THEN tape.count_of(candidates, 'candidate') || ', all cut by the rules above'
+            ELSE tape.count_of(candidates, 'candidate') || ', the others cut by the rules above' END;
+
+COMMENT ON FUNCTION tape.short_of(bigint, bigint) IS 'why a quota or a time bucket was not filled: its candidates, and what the rules did to them';
+
 CREATE FUNCTION tape.minutes_text(span interval) RETURNS text
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN tape.count_of(extract(epoch FROM span) / 60, 'minute');
@@ -503,9 +513,7 @@ BEGIN
   LOOP
     CONTINUE WHEN x.selected >= x.wanted;
     RAISE NOTICE 'type quota of %: % of % filled (%)', x.type, tape.thousands(x.selected), tape.thousands(x.wanted),
-      CASE WHEN x.candidates = 0 THEN 'no candidates'
-           WHEN x.candidates = x.selected THEN 'only ' || tape.count_of(x.candidates, 'candidate')
-           ELSE tape.count_of(x.candidates, 'candidate') || ', the others cut by the rules above' END;
+      tape.short_of(x.candidates, x.selected);
   END LOOP;
   FOR x IN
     SELECT b.bucket, round(coalesce((p.bucket_minimums ->> b.bucket)::numeric, 0) * p.max_events) AS wanted,
@@ -516,9 +524,7 @@ BEGIN
     CONTINUE WHEN x.selected >= x.wanted;
     RAISE NOTICE 'time bucket %: % of the % reserved filled (%)', x.bucket, tape.thousands(x.selected),
       tape.thousands(x.wanted),
-      CASE WHEN x.candidates = 0 THEN 'no candidates'
-           WHEN x.candidates = x.selected THEN 'only ' || tape.count_of(x.candidates, 'candidate')
-           ELSE tape.count_of(x.candidates, 'candidate') || ', the others cut by the rules above' END;
+      tape.short_of(x.candidates, x.selected);
   END LOOP;
   IF p.type_quotas IS NOT NULL AND chosen > 0 AND
      (SELECT count(*) FROM unnest(choices) c WHERE c.selected_by = 'score') > 0 THEN
