@@ -21,6 +21,7 @@ OBJS = \
 	src/analytics/windows.o \
 	src/features/labels.o \
 	src/features/plot.o \
+	src/features/qa.o \
 	src/features/source.o \
 	src/features/tickbars.o \
 	src/features/ticks.o \
@@ -80,7 +81,9 @@ REGRESS = \
 	store_qa \
 	features \
 	manifest \
-	capture
+	capture \
+	capture_qa \
+	event_pipeline
 
 # Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl

@@ -138,57 +138,159 @@ SELECT ticker, trading_day, event_type, direction, close, round(change_pct::nume
  ORDER BY trading_day, ticker, event_type;
 
 \echo
-\echo '13. The local store: the universe of each day of September 2025 (delisted names included),'
-\echo '    its day and minute bars, resumable and committed unit by unit; then the detectors over'
-\echo '    the local bars and the Top-N by events.'
+\echo '13. The local store: the universe of each day from March to September 2025 (delisted names'
+\echo '    included), a history of day bars and the minute bars of those small caps, fetched unit by'
+\echo '    unit (ticker x month) and committed as they come: an interruption loses only the unit in'
+\echo '    flight, and a second call asks the API for nothing it has.'
 SET tape.progress_interval = 0;
 CALL tape.refresh_corporate_actions('2025-01-01', '2025-09-30');
-CALL tape.refresh_universe('2025-09-02', '2025-09-30');
+CALL tape.refresh_universe('2025-03-03', '2025-09-30');
 SELECT ticker, name, close, round(market_cap / 1e6) AS market_cap_m FROM tape.universe('2025-09-15');
-\echo '    A history of day bars for September''s small caps (units: ticker x year):'
-CALL tape.refresh_bars('day', '2025-01-02', '2025-09-30',
-                       tickers => tape.universe_tickers('2025-09-02', '2025-09-30'));
-CALL tape.refresh_bars('minute', '2025-09-02', '2025-09-30');
+CALL tape.refresh_bars('day', '2024-10-01', '2025-09-30',
+                       tickers => tape.universe_tickers('2025-03-03', '2025-09-30'));
+CALL tape.refresh_bars('minute', '2025-03-03', '2025-09-30');
 \echo '    A second call finds every unit settled and asks for nothing:'
-CALL tape.refresh_bars('minute', '2025-09-02', '2025-09-30');
-CALL tape.detect_all('2025-09-02', '2025-09-30', config => '{"intraday": {"tape_speed": {"enabled": false}}}');
+CALL tape.refresh_bars('minute', '2025-03-03', '2025-09-30');
+
+\echo
+\echo '14. Detection over the local bars: the daily detectors (Stage-1, E1-E11) on the day bars and'
+\echo '    the intraday detectors on the minute bars, per ticker and month, into tape.events_daily and'
+\echo '    tape.events_intraday (tape_speed left out: it fires often on the demo''s tape; the'
+\echo '    detectors'' notes about their warm-up days are left out too). What they found:'
+\set ECHO none
+SET client_min_messages = warning;
+\set ECHO queries
+CALL tape.detect_all('2025-03-03', '2025-09-30', config => '{"intraday": {"tape_speed": {"enabled": false}}}');
+\set ECHO none
+RESET client_min_messages;
+\set ECHO queries
+SELECT 'intraday' AS source, event_type, count(*) AS events, count(DISTINCT ticker) AS tickers,
+       round(avg(score)::numeric, 1) AS mean_score
+  FROM tape.events_intraday GROUP BY event_type
+UNION ALL
+SELECT 'daily', event_type, count(*), count(DISTINCT ticker), NULL
+  FROM tape.events_daily GROUP BY event_type
+ ORDER BY source DESC, events DESC, event_type;
+\echo '    The Top-N by events, the tickers whose ticks are worth the most:'
 SELECT rank, ticker, events, event_days, intraday_events, round(mean_score::numeric, 1) AS mean_score
-  FROM tape.rank_tickers(5, '2025-09-02', '2025-09-30');
+  FROM tape.rank_tickers(5, '2025-03-03', '2025-09-30');
+\echo '    Every refresh so far, unit by unit, and the health checks of the store:'
 SELECT refresh, queue, units, settled, failed, last_run FROM tape.refresh_status ORDER BY refresh, queue;
-SELECT * FROM tape.store_health;
+SELECT check_name, problems FROM tape.store_health;
 
 \echo
-\echo '14. From events to ticks: what the core profile would select of September''s events and what'
-\echo '    its capture would cost, before anything is fetched (a dry run writes nothing, asks nothing):'
-CALL tape.build_manifest('core', '2025-09-02', '2025-09-30', dry_run => true);
-\echo '    core is made for thousands of events; a profile of one''s own, looser, built and captured:'
-\echo '    trades, and quotes down-sampled to 5 a second, each window stored once as a compressed block.'
+\echo '15. From events to ticks. First a dry run: what the core profile would select and what its'
+\echo '    capture would cost in requests, bytes and hours at the server''s rate limit, with the'
+\echo '    rules that cut events. It writes nothing and asks the API for nothing.'
+CALL tape.build_manifest('core', '2025-03-03', '2025-09-30', dry_run => true);
+\echo '    core is made for a universe of 2,000 small caps (its 95th-percentile score cut-off leaves'
+\echo '    9 events of six tickers). A profile of one''s own, looser: up to 100 intraday events, 20 a'
+\echo '    ticker, 3 a ticker-day, the better half of each type''s scores, no type quotas; and the two'
+\echo '    best daily events, each with the whole trading days around it (E1: 2 days on each side).'
 SELECT tape.copy_profile('core', 'demo');
-UPDATE tape.profiles SET min_score_percentile = 0, min_bar_dollar_volume = 50000, max_per_ticker_day = 3, type_quotas = NULL
+UPDATE tape.profiles SET max_events = 100, max_per_ticker = 20, max_per_ticker_day = 3, min_score_percentile = 50,
+       min_bar_dollar_volume = 50000, type_quotas = NULL, capture_daily = true, max_daily_events = 2
  WHERE profile = 'demo';
-CALL tape.build_manifest('demo', '2025-09-02', '2025-09-30');
-CALL tape.capture_ticks('demo');
-SELECT * FROM tape.capture_status;
-SELECT ticker, ts, event_type, score::numeric(4, 1), window_start, window_end,
-       (tape.block_info(trades)).rows AS trades, (tape.block_info(quotes)).rows AS quotes
-  FROM tape.captured_events WHERE profile = 'demo' ORDER BY score DESC LIMIT 5;
-\echo '    The first trades of the best event''s window, read back from its block:'
-SELECT t.ts, t.price, t.size, t.exchange, t.conditions
-  FROM (SELECT * FROM tape.captured_events WHERE profile = 'demo' ORDER BY score DESC LIMIT 1) e,
-       tape.trades_of(e.trades) t
- WHERE t.ts >= e.win_start AND t.ts < e.win_end
- ORDER BY t.sip_timestamp LIMIT 5;
+\echo '    Built for real (tape.manifest and tape.manifest_windows; events closer than 8 minutes share'
+\echo '    one window):'
+CALL tape.build_manifest('demo', '2025-03-03', '2025-09-30');
 
 \echo
-\echo 'Summary: everything above came from the mock Polygon server through polygon_fdw: the universe,'
-\echo 'day and minute bars (split-adjusted or raw), the whole market on one day, reference details,'
-\echo 'then sessions, VWAP, RVOL and the intraday and daily detectors computed in PostgreSQL, and a'
-\echo 'local store of the universe and its bars, refreshed unit by unit and ranked by its events, and'
-\echo 'the ticks around the events a profile selected, captured and compressed.'
-\echo 'Every page of settled history is now in the request cache: running these queries again sends'
-\echo 'none of those requests.'
+\echo '16. The capture: the trades and quotes of every window, fetched as the plan said (a request'
+\echo '    series per window or one over a day''s windows), quotes kept on NBBO change at most 5 a'
+\echo '    second, each window packed into compressed column blocks and stored once. Each unit'
+\echo '    (ticker x day x kind) records the requests it made (tape.capture_fetches).'
+CALL tape.capture_ticks('demo');
+SELECT * FROM tape.capture_status WHERE profile = 'demo';
+
+\echo
+\echo '17. Tick QA: every captured window checked in C (tape.capture_qa): sequence numbers going'
+\echo '    back or repeated, crossed and locked quotes, trades outside the NBBO in force, the'
+\echo '    longest stretch of regular hours without a trade, bytes stored. The thresholds that make'
+\echo '    a window suspect are settings (qa.*). The summary of the profile:'
+\x on
+SELECT * FROM tape.capture_qa_summary WHERE profile = 'demo';
+\x off
+\echo '    The suspect windows, with the reason. The mock draws each minute''s trades and quotes'
+\echo '    independently within that minute''s range, so in fast minutes trades print away from the'
+\echo '    NBBO in force: the QA finds it (a real tape would not show it).'
+SELECT window_id, ticker, trading_day, to_char(win_start, 'HH24:MI') || '-' || to_char(win_end, 'HH24:MI') AS window,
+       trades, problems
+  FROM tape.suspect_windows('demo') LIMIT 5;
+
+\echo
+\echo '18. Features per event: tape.window_features over each event''s captured window (spread,'
+\echo '    depth, tick-rule and Lee-Ready imbalance, trade rate before and after, block prints, VWAP'
+\echo '    slippage, realised volatility, halt-like silence: 25 columns), into tape.event_features,'
+\echo '    unit by unit (ticker x month), recomputed only where a capture or the manifest changed.'
+CALL tape.compute_event_features('demo');
+
+\echo
+\echo '19. Labels: the triple barrier of every event over the local minute bars (profit-take and'
+\echo '    stop-loss at 2 sigma of the minute returns, 30 minutes at most), with the uniqueness of'
+\echo '    overlapping labels, into tape.event_labels.'
+CALL tape.compute_event_labels('demo');
+SELECT barrier, label, count(*) AS events, round(avg(ret)::numeric * 100, 2) AS mean_return_pct,
+       round(avg(bars)::numeric, 1) AS mean_bars, round(avg(uniqueness)::numeric, 2) AS mean_uniqueness
+  FROM tape.event_labels WHERE profile = 'demo' GROUP BY barrier, label ORDER BY label DESC NULLS LAST;
+
+\echo
+\echo '20. A picture of the best event''s window: candles every 10 seconds, the NBBO, the VWAP, buy'
+\echo '    and sell volume by the tick rule, the event marked. As text for the terminal:'
+SELECT c AS chart
+  FROM (SELECT e.* FROM tape.manifest_events('demo') e JOIN tape.manifest m USING (source, ticker, ts, event_type, direction)
+         WHERE m.profile = 'demo' ORDER BY m.score DESC NULLS LAST LIMIT 1) e,
+       tape.window_chart(e.trades, e.quotes, e.anchor_ts, tape.event_research_config('demo', NULL)) c;
+\echo '    ... and as an SVG document, written to a file (scripts/demo.sh says where at the end):'
+\if :{?plot_file}
+\else
+\set plot_file /dev/null
+\endif
+\set QUIET on
+\pset tuples_only on
+\pset format unaligned
+\o :plot_file
+SELECT tape.window_svg(e.trades, e.quotes, e.anchor_ts, tape.event_research_config('demo', NULL))
+  FROM tape.manifest_events('demo') e JOIN tape.manifest m USING (source, ticker, ts, event_type, direction)
+ WHERE m.profile = 'demo' ORDER BY m.score DESC NULLS LAST LIMIT 1;
+\o
+\pset format aligned
+\pset tuples_only off
+\set QUIET off
+
+\echo
+\echo '=============================================================================================='
+\echo 'Report: the pipeline on the demo universe, March to September 2025'
+\echo '=============================================================================================='
+\set ECHO none
+\echo
+\echo 'The best events the demo profile selected, and what their ticks say:'
+SELECT m.ticker, to_char(m.ts, 'YYYY-MM-DD HH24:MI') AS event, m.event_type, round(m.score::numeric, 1) AS score,
+       f.trades, round(f.spread_mean_bps::numeric) AS spread_bps, round(f.trade_rate_x::numeric, 1) AS rate_x,
+       round(f.vwap_slippage_bps::numeric) AS slippage_bps, l.barrier, round(l.ret::numeric * 100, 2) AS ret_pct
+  FROM tape.manifest m
+  JOIN tape.event_features f USING (profile, source, ticker, ts, event_type, direction)
+  JOIN tape.event_labels l USING (profile, source, ticker, ts, event_type, direction)
+ WHERE m.profile = 'demo'
+ ORDER BY m.score DESC NULLS LAST, m.ticker, m.ts LIMIT 8;
+\echo 'The manifest by type and session:'
+SELECT event_type, count(*) FILTER (WHERE session = 'PM') AS "PM", count(*) FILTER (WHERE session = 'RTH') AS "RTH",
+       count(*) FILTER (WHERE session = 'AH') AS "AH", count(*) FILTER (WHERE source = 'daily') AS "whole days",
+       count(*) AS events
+  FROM tape.manifest WHERE profile = 'demo' GROUP BY ROLLUP (event_type) ORDER BY event_type NULLS LAST;
+\echo 'The capture: requests the plan expected and the capture made; what the ticks take on disk:'
+SELECT windows, trades, quotes, fetches AS units, requests_planned, requests_made, run_requests AS requests_all_runs,
+       pg_size_pretty(bytes) AS stored, bytes_per_trade, bytes_per_quote, suspect_windows
+  FROM tape.capture_qa_summary WHERE profile = 'demo';
+\echo 'Labels: how the events ended (+1 profit-take, -1 stop-loss, 0 the 30-minute limit):'
+SELECT label, count(*) AS events, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct,
+       round(avg(ret)::numeric * 100, 2) AS mean_return_pct
+  FROM tape.event_labels WHERE profile = 'demo' GROUP BY label ORDER BY label DESC NULLS LAST;
+\echo 'Every page of settled history is in the request cache: running it all again sends none of'
+\echo 'those requests.'
 SELECT endpoint, pages, raw_bytes, stored_bytes, compression_ratio
   FROM tape.cache_stats()
  ORDER BY endpoint;
 \echo 'Next: scripts/demo.sh --keep leaves this database and the mock running to explore;'
-\echo 'docs/getting-started.md connects a database of your own, to the mock or the real API.'
+\echo 'docs/research-workflow.md walks through the same pipeline; docs/getting-started.md connects'
+\echo 'a database of your own, to the mock or the real API.'

@@ -5,6 +5,9 @@
 #   scripts/demo.sh              run the demo and clean up
 #   scripts/demo.sh --keep       leave the cluster and the mock running to explore
 #   scripts/demo.sh --stop DIR   stop what --keep left running in DIR, and remove it
+#
+# The demo writes the SVG plot of one event's window to $TAPE_DEMO_OUT (default
+# /tmp/tape-demo) and says where.
 . "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = "--stop" ]; then
@@ -27,7 +30,13 @@ trap stop_services EXIT INT TERM
 start_services
 
 say "running demo/demo.sql"
-as_run_user "createdb tape_demo && psql -X -v ON_ERROR_STOP=1 -d tape_demo -f demo/demo.sql"
+started=$(date +%s)
+as_run_user "createdb tape_demo && psql -X -v ON_ERROR_STOP=1 -v plot_file='$WORK/event-window.svg' -d tape_demo -f demo/demo.sql"
+elapsed=$(($(date +%s) - started))
+out_dir=${TAPE_DEMO_OUT:-/tmp/tape-demo}
+mkdir -p "$out_dir"
+cp "$WORK/event-window.svg" "$out_dir/event-window.svg"
+say "the demo ran in $elapsed s; the plot of the best event's window is $out_dir/event-window.svg (open it in a browser)"
 
 if [ "$KEEP_WORK" = 1 ]; then
     trap - EXIT INT TERM

@@ -175,6 +175,10 @@ SELECT count(*) AS requests, count(DISTINCT (r.ticker, r.gte, r.lte)) AS series,
        count(*) FILTER (WHERE r.ticker = :'stop_ticker'
                           AND (to_timestamp(r.gte / 1e9) AT TIME ZONE 'America/New_York')::date = :'stop_day') AS of_that_unit
   FROM regress.tick_requests('capture', :before) r;
+-- the units of quotes the runs of profile every stored made their requests as planned (its trades
+-- are those profile cap captured); the runs made one more: the unit that did not fit, fetched again
+SELECT fetches, requests_planned, requests_made, run_requests, run_requests - requests_made AS fetched_again
+  FROM tape.capture_qa_summary WHERE profile = 'every';
 
 -- errors
 CALL tape.capture_ticks('nope');  -- ERROR

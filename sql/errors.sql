@@ -100,14 +100,7 @@ CREATE SERVER eclosed FOREIGN DATA WRAPPER polygon_fdw
   OPTIONS (base_url 'http://127.0.0.1:9', max_retries '0', requests_per_minute '0');
 CREATE USER MAPPING FOR CURRENT_USER SERVER eclosed OPTIONS (api_key 'regress-not-a-key');
 CREATE FOREIGN TABLE eclosed_bars (ticker text, ts timestamptz) SERVER eclosed OPTIONS (endpoint 'bars');
--- (the port of the mock varies: the message is shown without it)
-CREATE FUNCTION regress.error_of(p_query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE p_query;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, ':[0-9]+"', ':<port>"');
-END $$;
+\i test/regress/error_of.sql
 SELECT regress.error_of($$SELECT * FROM eclosed_bars WHERE ticker = 'ACME' AND ts >= '2025-10-06' AND ts < '2025-10-07'$$);
 SELECT regress.make_server('eslow', 'tag=eslow,delay_ms=3000', 'timeout_ms ''300'', max_retries ''1'', retry_base_ms ''1''');
 SELECT regress.error_of($$SELECT * FROM eslow.bars WHERE ticker = 'ACME' AND timespan = 'day' AND ts >= '2025-10-06' AND ts < '2025-10-07'$$);

@@ -4,6 +4,7 @@
 -- computations as arithmetic), then on realistic volume against plain SQL over the mock's
 -- trades and quotes.
 \i test/regress/setup.sql
+\i test/regress/error_of.sql
 SET timezone = 'America/New_York';
 SET extra_float_digits = 0;
 CREATE SCHEMA feat;
@@ -30,26 +31,18 @@ LANGUAGE sql AS $$
                  3 AS tape
             FROM unnest(p_quotes) WITH ORDINALITY q(sec, bid, bid_size, ask, ask_size, n)) r
 $$;
--- the SQLSTATE and message of a statement that fails
-CREATE FUNCTION feat.error_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE p_sql;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 
 -- 1. the configuration: defaults, a partial override merged, unknown keys and bad values refused
 SELECT jsonb_pretty(tape.default_research_config() -> 'trades') AS trades_rules;
 SELECT tape.research_config('{"features": {"block_prints": {"min_shares": 5000}}}') #> '{features,block_prints}' AS merged;
-SELECT feat.error_of($$SELECT tape.research_config('{"features": {"block_print": {}}}')$$);
-SELECT feat.error_of($$SELECT tape.research_config('{"labels": {"profit_take": "2"}}')$$);
-SELECT feat.error_of($$SELECT * FROM tape.bars_from_trades(NULL::tape.tick_block, 'time', 60) UNION ALL
+SELECT regress.error_of($$SELECT tape.research_config('{"features": {"block_print": {}}}')$$);
+SELECT regress.error_of($$SELECT tape.research_config('{"labels": {"profit_take": "2"}}')$$);
+SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades(NULL::tape.tick_block, 'time', 60) UNION ALL
                        SELECT * FROM tape.bars_from_trades(feat.trades('X', now(), ARRAY[(0, 1, 1, NULL)]::feat.trade[]),
                                                            'tick_imbalance', 5, '{"bars": {"imbalance": {"expected_ticks_span": 0}}}')$$);
-SELECT feat.error_of($$SELECT tape.window_features(NULL, NULL, now(), '{"trades": {"exclude_from_price": [2, "x"]}}')$$);
-SELECT feat.error_of($$SELECT tape.window_features(NULL, NULL, now(), '{"trades": {"exclude_from_volume": [1024]}}')$$);
-SELECT feat.error_of($$SELECT * FROM tape.triple_barrier('SELECT 1', 'SELECT 1', '{"labels": {"touch": "low"}}')$$);
+SELECT regress.error_of($$SELECT tape.window_features(NULL, NULL, now(), '{"trades": {"exclude_from_price": [2, "x"]}}')$$);
+SELECT regress.error_of($$SELECT tape.window_features(NULL, NULL, now(), '{"trades": {"exclude_from_volume": [1024]}}')$$);
+SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT 1', 'SELECT 1', '{"labels": {"touch": "low"}}')$$);
 
 -- 2. bars from trades, on a hand-made tape (10:00:00 New York and on):
 --    B1 0s 10.00x100; B2 10s 10.02x200; B3 20s 10.01x300 [2 = average price: volume, no price];
@@ -127,13 +120,13 @@ SELECT kind, (SELECT count(*) FROM tape.bars_from_trades('SELECT * FROM feat.tap
 SELECT ts, open, close, volume, trades FROM tape.bars_from_trades(
   'SELECT ticker, ts, price, size FROM feat.tape_rows WHERE ticker = ''BARS''', 'time', 60);
 -- bad calls
-SELECT feat.error_of($$SELECT * FROM feat.tape, tape.bars_from_trades(block, 'range', 1)$$);
-SELECT feat.error_of($$SELECT * FROM feat.tape, tape.bars_from_trades(block, 'volume', 0)$$);
-SELECT feat.error_of($$SELECT * FROM feat.tape, tape.bars_from_trades(block, 'time', 100000)$$);
-SELECT feat.error_of($$SELECT * FROM tape.bars_from_trades(feat.quotes('Q', now(), ARRAY[(0, 1, 1, 2, 1)]::feat.quote[]), 'tick', 5)$$);
-SELECT feat.error_of($$SELECT * FROM tape.bars_from_trades('SELECT ticker, ts, price FROM feat.tape_rows', 'tick', 5)$$);
-SELECT feat.error_of($$SELECT * FROM tape.bars_from_trades('SELECT NULL::text AS ticker, ts, price, size FROM feat.tape_rows', 'tick', 5)$$);
-SELECT feat.error_of($$SELECT * FROM tape.bars_from_trades('DELETE FROM feat.tape_rows', 'tick', 5)$$);
+SELECT regress.error_of($$SELECT * FROM feat.tape, tape.bars_from_trades(block, 'range', 1)$$);
+SELECT regress.error_of($$SELECT * FROM feat.tape, tape.bars_from_trades(block, 'volume', 0)$$);
+SELECT regress.error_of($$SELECT * FROM feat.tape, tape.bars_from_trades(block, 'time', 100000)$$);
+SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades(feat.quotes('Q', now(), ARRAY[(0, 1, 1, 2, 1)]::feat.quote[]), 'tick', 5)$$);
+SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades('SELECT ticker, ts, price FROM feat.tape_rows', 'tick', 5)$$);
+SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades('SELECT NULL::text AS ticker, ts, price, size FROM feat.tape_rows', 'tick', 5)$$);
+SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades('DELETE FROM feat.tape_rows', 'tick', 5)$$);
 -- an empty block has no bars
 SELECT count(*) FROM tape.bars_from_trades((SELECT tape.pack_trades(r) FROM feat.tape_rows r WHERE false), 'tick', 5);
 
@@ -239,9 +232,9 @@ SELECT f.trades, f.quotes, round(f.spread_mean_bps::numeric, 10) AS spread_mean_
        f.vwap_after, f.seconds_to_silence
   FROM feat.win w, tape.window_features(NULL, w.quotes, '2025-10-02 10:00', w.config) f;
 SELECT tape.window_features(trades, quotes, NULL, config) IS NULL AS no_event_no_features FROM feat.win;
-SELECT feat.error_of($$SELECT tape.window_features(feat.trades('AAA', now(), ARRAY[(0, 1, 1, NULL)]::feat.trade[]),
+SELECT regress.error_of($$SELECT tape.window_features(feat.trades('AAA', now(), ARRAY[(0, 1, 1, NULL)]::feat.trade[]),
                                                    feat.quotes('BBB', now(), ARRAY[(0, 1, 1, 2, 1)]::feat.quote[]), now())$$);
-SELECT feat.error_of($$SELECT tape.window_features(quotes, trades, now()) FROM feat.win$$);
+SELECT regress.error_of($$SELECT tape.window_features(quotes, trades, now()) FROM feat.win$$);
 
 -- 4. triple-barrier labels from bars.  Ticker LAB, one-minute bars from 10:00 (open, high, low, close):
 --      #0 10:00 10/10/10/10       #1 10:01 10/10.2/9.9/10.1   #2 10:02 10.1/10.15/10.0/10.0
@@ -324,11 +317,11 @@ SELECT l.ts, l.barrier, l.bars, round(l.uniqueness::numeric, 10) AS uniqueness, 
     USING (ts)
  ORDER BY l.ts;
 -- the bars must be bar_seconds apart, the queries have their columns
-SELECT feat.error_of($$SELECT * FROM tape.triple_barrier('SELECT * FROM feat.events', 'SELECT * FROM feat.bars',
+SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT * FROM feat.events', 'SELECT * FROM feat.bars',
                                                          '{"labels": {"bar_seconds": 120}}')$$);
-SELECT feat.error_of($$SELECT * FROM tape.triple_barrier('SELECT ticker FROM feat.events', 'SELECT * FROM feat.bars')$$);
-SELECT feat.error_of($$SELECT * FROM tape.triple_barrier('SELECT * FROM feat.events', 'SELECT ticker, ts, close FROM feat.bars')$$);
-SELECT feat.error_of($$SELECT * FROM tape.triple_barrier('SELECT ''X'' AS ticker, now() AS ts, ''sideways'' AS direction',
+SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT ticker FROM feat.events', 'SELECT * FROM feat.bars')$$);
+SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT * FROM feat.events', 'SELECT ticker, ts, close FROM feat.bars')$$);
+SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT ''X'' AS ticker, now() AS ts, ''sideways'' AS direction',
                                                          'SELECT * FROM feat.bars')$$);
 
 -- 5. a label from the trades of a window (t0 = 10:00:00):
@@ -354,7 +347,7 @@ SELECT c.what, l.entry_ts, l.entry_price, l.touch_ts, l.barrier, round(l.ret::nu
                                  jsonb_build_object('labels', jsonb_build_object('profit_take', 1, 'stop_loss', 1,
                                                                                  'vertical_seconds', c.vertical))) l
  ORDER BY c.n;
-SELECT feat.error_of($$SELECT tape.triple_barrier_ticks(trades, now(), 0.01, 0) FROM feat.ticks$$);
+SELECT regress.error_of($$SELECT tape.triple_barrier_ticks(trades, now(), 0.01, 0) FROM feat.ticks$$);
 SELECT tape.triple_barrier_ticks(NULL, now(), 0.01) IS NULL AS no_block_no_label;
 
 -- 6. plots of the hand-made window: a well-formed SVG document with a candle per 10 s that has a

@@ -3,6 +3,7 @@
 -- column exactly as it went in; what a block says of itself; quote
 -- down-sampling on a hand-made tape; what a damaged block does.
 \i test/regress/setup.sql
+\i test/regress/error_of.sql
 \i test/regress/fixtures.sql
 SELECT regress.make_server('tb');
 CREATE SCHEMA tbk;
@@ -23,14 +24,6 @@ BEGIN
   $q$, p_order, p_source, p_reader) INTO source_rows, block_rows, differing_rows USING p_block;
 END $$;
 
--- the SQLSTATE and message of a statement that fails
-CREATE FUNCTION tbk.error_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE p_sql;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 
 -- 1. trades from polygon_fdw (the mock's ACME, two hours): the block holds every column of every row
 CREATE TABLE tbk.acme_trades AS
@@ -239,34 +232,34 @@ SELECT n AS max_per_second, count(*) AS kept,
  GROUP BY n ORDER BY n;
 
 -- 11. what cannot be packed says why
-SELECT tbk.error_of($$SELECT tape.pack_trades(t) FROM (SELECT * FROM tbk.acme_trades ORDER BY sip_timestamp DESC LIMIT 3) t$$);
-SELECT tbk.error_of($$SELECT tape.pack_trades(t ORDER BY t.sip_timestamp)
+SELECT regress.error_of($$SELECT tape.pack_trades(t) FROM (SELECT * FROM tbk.acme_trades ORDER BY sip_timestamp DESC LIMIT 3) t$$);
+SELECT regress.error_of($$SELECT tape.pack_trades(t ORDER BY t.sip_timestamp)
                         FROM (SELECT * FROM tbk.acme_trades UNION ALL SELECT * FROM tbk.edges) t$$);
-SELECT tbk.error_of($$SELECT tape.pack_trades(x) FROM (SELECT 'X'::text AS ticker, 1::bigint AS sip_timestamp) x$$);
-SELECT tbk.error_of($$SELECT tape.pack_trades(x) FROM (SELECT ticker, ts, sip_timestamp::numeric AS sip_timestamp FROM tbk.edges) x$$);
+SELECT regress.error_of($$SELECT tape.pack_trades(x) FROM (SELECT 'X'::text AS ticker, 1::bigint AS sip_timestamp) x$$);
+SELECT regress.error_of($$SELECT tape.pack_trades(x) FROM (SELECT ticker, ts, sip_timestamp::numeric AS sip_timestamp FROM tbk.edges) x$$);
 UPDATE tbk.edges SET ticker = NULL WHERE id = '-0';
-SELECT tbk.error_of($$SELECT tape.pack_trades(e ORDER BY e.sip_timestamp) FROM tbk.edges e$$);
+SELECT regress.error_of($$SELECT tape.pack_trades(e ORDER BY e.sip_timestamp) FROM tbk.edges e$$);
 UPDATE tbk.edges SET ticker = 'EDGE', sip_timestamp = NULL WHERE id = '-0';
-SELECT tbk.error_of($$SELECT tape.pack_trades(e ORDER BY e.sip_timestamp) FROM tbk.edges e$$);
-SELECT tbk.error_of($$SELECT tape.pack_quotes(q) FROM tbk.acme_trades q$$);
-SELECT tbk.error_of($$SELECT tape.pack_quotes(q, -1) FROM tbk.hand_quotes q$$);
-SELECT tbk.error_of($$SELECT tape.pack_quotes(q, (q.sequence_number % 2)::int ORDER BY q.sip_timestamp) FROM tbk.hand_quotes q$$);
-SELECT tbk.error_of($$SELECT tape.pack_trades(q) FROM (SELECT repeat('X', 300) AS ticker, t.* FROM (SELECT ts, sip_timestamp,
+SELECT regress.error_of($$SELECT tape.pack_trades(e ORDER BY e.sip_timestamp) FROM tbk.edges e$$);
+SELECT regress.error_of($$SELECT tape.pack_quotes(q) FROM tbk.acme_trades q$$);
+SELECT regress.error_of($$SELECT tape.pack_quotes(q, -1) FROM tbk.hand_quotes q$$);
+SELECT regress.error_of($$SELECT tape.pack_quotes(q, (q.sequence_number % 2)::int ORDER BY q.sip_timestamp) FROM tbk.hand_quotes q$$);
+SELECT regress.error_of($$SELECT tape.pack_trades(q) FROM (SELECT repeat('X', 300) AS ticker, t.* FROM (SELECT ts, sip_timestamp,
                         participant_timestamp, trf_timestamp, price, size, exchange, trf_id, tape, conditions, correction,
                         id, sequence_number FROM tbk.acme_trades LIMIT 1) t) q$$);
-SELECT tbk.error_of($$SELECT count(*) FROM tbk.blocks, tape.trades_of(block) WHERE name = 'acme quotes'$$);
-SELECT tbk.error_of($$SELECT count(*) FROM tbk.blocks, tape.quotes_of(block) WHERE name = 'acme trades'$$);
+SELECT regress.error_of($$SELECT count(*) FROM tbk.blocks, tape.trades_of(block) WHERE name = 'acme quotes'$$);
+SELECT regress.error_of($$SELECT count(*) FROM tbk.blocks, tape.quotes_of(block) WHERE name = 'acme trades'$$);
 
 -- 12. a damaged block is refused with ERRCODE_DATA_CORRUPTED (XX001), never read
-SELECT tbk.error_of($$SELECT substr(block::bytea, 1, 300)::tape.tick_block FROM tbk.blocks WHERE name = 'synthetic'$$) AS truncated;
-SELECT tbk.error_of($$SELECT set_byte(block::bytea, 500, get_byte(block::bytea, 500) # 1)::tape.tick_block
+SELECT regress.error_of($$SELECT substr(block::bytea, 1, 300)::tape.tick_block FROM tbk.blocks WHERE name = 'synthetic'$$) AS truncated;
+SELECT regress.error_of($$SELECT set_byte(block::bytea, 500, get_byte(block::bytea, 500) # 1)::tape.tick_block
                         FROM tbk.blocks WHERE name = 'synthetic'$$) AS one_bit_flipped;
-SELECT tbk.error_of($$SELECT '\x0102030405'::bytea::tape.tick_block$$) AS not_a_block;
-SELECT tbk.error_of($$SELECT set_byte(block::bytea, 4, 2)::tape.tick_block FROM tbk.blocks WHERE name = 'synthetic'$$) AS newer_version;
-SELECT tbk.error_of($$SELECT set_byte(block::bytea, 5, 9)::tape.tick_block FROM tbk.blocks WHERE name = 'synthetic'$$) AS unknown_kind;
-SELECT tbk.error_of($$SELECT 'hello'::tape.tick_block$$) AS no_bytes;
-SELECT tbk.error_of($$SELECT '\x12345'::tape.tick_block$$) AS odd_hex;
-SELECT tbk.error_of($$SELECT replace(block::text, '(trades SYNT', '(trades FAKE')::tape.tick_block
+SELECT regress.error_of($$SELECT '\x0102030405'::bytea::tape.tick_block$$) AS not_a_block;
+SELECT regress.error_of($$SELECT set_byte(block::bytea, 4, 2)::tape.tick_block FROM tbk.blocks WHERE name = 'synthetic'$$) AS newer_version;
+SELECT regress.error_of($$SELECT set_byte(block::bytea, 5, 9)::tape.tick_block FROM tbk.blocks WHERE name = 'synthetic'$$) AS unknown_kind;
+SELECT regress.error_of($$SELECT 'hello'::tape.tick_block$$) AS no_bytes;
+SELECT regress.error_of($$SELECT '\x12345'::tape.tick_block$$) AS odd_hex;
+SELECT regress.error_of($$SELECT replace(block::text, '(trades SYNT', '(trades FAKE')::tape.tick_block
                         FROM tbk.blocks WHERE name = 'synthetic'$$) AS wrong_label;
 
 DROP SCHEMA tbk CASCADE;

@@ -32,7 +32,14 @@ AS $$
     ('capture.stored_bytes_per_quote', 'positive', '12', 'bytes a stored quote takes in a tick block (docs/storage.md), to estimate the disk a capture needs'),
     ('capture.request_seconds', 'positive', '0.2', 'seconds a request costs besides its bytes (latency and the API''s work), in the capture plan''s cost'),
     ('capture.json_bytes_per_second', 'positive', '20000000', 'bytes of JSON a request series delivers per second, decoded, in the capture plan''s cost'),
-    ('capture.disk_budget', 'size', '0', 'bytes of tick blocks tape.capture_ticks may store in all (tape.tick_windows) before it stops, such as 20 GB; 0 = no budget')
+    ('capture.disk_budget', 'size', '0', 'bytes of tick blocks tape.capture_ticks may store in all (tape.tick_windows) before it stops, such as 20 GB; 0 = no budget'),
+    ('qa.nbbo_tolerance_bps', 'non-negative', '50', 'tape.capture_qa: a trade is outside the NBBO when priced beyond the bid or the ask by more than this, in bps of the mid'),
+    ('qa.max_outside_nbbo_pct', 'percent', '5', 'a captured window is suspect when more than this share of its priced trades with an NBBO are outside it'),
+    ('qa.max_crossed_quotes_pct', 'percent', '1', 'a captured window is suspect when more than this share of its quotes are crossed (ask < bid)'),
+    ('qa.max_locked_quotes_pct', 'percent', '10', 'a captured window is suspect when more than this share of its quotes are locked (ask = bid)'),
+    ('qa.max_out_of_order', 'integer', '0', 'a captured window is suspect when more than this many of its trades, or of its quotes, have a sequence number below the row before them'),
+    ('qa.max_duplicates', 'integer', '0', 'a captured window is suspect when more than this many of its trades, or of its quotes, repeat a sequence number'),
+    ('qa.max_rth_gap_seconds', 'integer', '300', 'a captured window is suspect when its regular-session part has a stretch longer than this without a trade (a whole window without one always is)')
 $$;
 
 COMMENT ON FUNCTION tape.setting_defaults() IS 'every setting of the store and the refreshes: its type, built-in default and meaning';
@@ -52,6 +59,14 @@ BEGIN
   BEGIN
     CASE kind
       WHEN 'numeric' THEN PERFORM value::numeric;
+      WHEN 'non-negative' THEN
+        IF value::numeric < 0 THEN
+          RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
+        END IF;
+      WHEN 'percent' THEN
+        IF value::numeric NOT BETWEEN 0 AND 100 THEN
+          RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
+        END IF;
       WHEN 'positive' THEN
         IF value::numeric <= 0 THEN
           RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
@@ -80,6 +95,8 @@ BEGIN
             DETAIL = format('It must be %s.', CASE kind
                        WHEN 'numeric' THEN 'a number'
                        WHEN 'positive' THEN 'a number above 0'
+                       WHEN 'non-negative' THEN 'a number, 0 or more'
+                       WHEN 'percent' THEN 'a percentage from 0 to 100'
                        WHEN 'integer' THEN 'a whole number, 0 or more'
                        WHEN 'interval' THEN 'an interval such as ''30 seconds'''
                        WHEN 'size' THEN 'a size such as ''20 GB'' or a number of bytes, 0 or more'

@@ -304,8 +304,8 @@ BEGIN
     PERFORM tape.refresh_unlock(run.refresh);
   END IF;
   IF total = 0 THEN
-    RAISE NOTICE '%: nothing to do, the store has every unit asked for and they are settled', command
-      USING HINT = 'force => true fetches them again.';
+    RAISE NOTICE '%: nothing to do, every unit asked for is done and settled', command
+      USING HINT = 'force => true does them again.';
     RETURN;
   END IF;
   RAISE NOTICE '%: % of % units done, % rows, % requests, in %', command,

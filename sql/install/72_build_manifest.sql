@@ -118,6 +118,25 @@ SELECT pg_catalog.pg_extension_config_dump('tape.manifest', '');
 SELECT pg_catalog.pg_extension_config_dump('tape.manifest_windows', '');
 SELECT pg_catalog.pg_extension_config_dump('tape.manifest_builds', '');
 
+CREATE FUNCTION tape.require_manifest(profile text) RETURNS tape.manifest_builds
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+  b tape.manifest_builds;
+BEGIN
+  SELECT * INTO b FROM tape.manifest_builds x WHERE x.profile = require_manifest.profile;
+  IF NOT FOUND THEN
+    PERFORM tape.profile(profile);    -- the error of a profile that does not exist
+    RAISE EXCEPTION 'profile "%" has no manifest', profile
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = format('Build it first: CALL tape.build_manifest(%L, from_date, to_date).', profile);
+  END IF;
+  RETURN b;
+END
+$$;
+
+COMMENT ON FUNCTION tape.require_manifest(text) IS 'the last build of a profile''s manifest; an error if the profile does not exist or has no manifest (what every step after the manifest checks first)';
+
 -- measures of an event from the minute bars
 
 CREATE FUNCTION tape.estimated_spread_pct(ticker text, ts timestamptz, minutes integer) RETURNS double precision

@@ -19,6 +19,8 @@
  *	  labels.c	 triple-barrier labels from bars or trades, and the sample
  *				 weights of overlapping labels
  *	  plot.c	 an event window as SVG or as a text chart
+ *	  qa.c		 the quality checks of a captured window, one function per
+ *				 check, named in a table
  *
  * Copyright (c) 2026, tape developers
  *
@@ -32,6 +34,7 @@
 
 #include "tape.h"
 
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "utils/jsonb.h"
@@ -87,6 +90,9 @@ typedef struct TradeArrays
 	double	   *price;
 	double	   *size;
 	uint8	   *flags;			/* TF_* (0: the trade is of no use) */
+	int64	   *seq;			/* sequence_number (SEQUENCE_NULL when NULL),
+								 * when asked for (has_seq); else NULL */
+	bool		has_seq;		/* seq is kept */
 	char	   *ticker;			/* NULL for an empty block */
 } TradeArrays;
 
@@ -101,8 +107,13 @@ typedef struct QuoteArrays
 	double	   *bid_size;
 	double	   *ask;
 	double	   *ask_size;
+	int64	   *seq;			/* as in TradeArrays */
+	bool		has_seq;
 	char	   *ticker;
 } QuoteArrays;
+
+/* a NULL sequence_number in TradeArrays.seq and QuoteArrays.seq */
+#define SEQUENCE_NULL	PG_INT64_MIN
 
 /* A quote is a valid NBBO: both sides priced, not crossed (locked is valid) */
 static inline bool
@@ -118,6 +129,8 @@ extern void trade_arrays_add(TradeArrays *t, const TradeRules *rules, int64 ns,
 extern uint8 trade_flags(const TradeRules *rules, Datum conditions, bool isnull);
 extern void read_trade_block(bytea *block, const TradeRules *rules, TradeArrays *out);
 extern void read_quote_block(bytea *block, QuoteArrays *out);
+extern void read_trade_block_sequenced(bytea *block, const TradeRules *rules, TradeArrays *out);
+extern void read_quote_block_sequenced(bytea *block, QuoteArrays *out);
 extern int64 first_at(const int64 *times, int64 n, int64 ns);
 extern int64 quote_at(const QuoteArrays *q, int64 ns, int64 from);
 
@@ -128,6 +141,24 @@ extern int64 quote_at(const QuoteArrays *q, int64 ns, int64 from);
 extern Jsonb *research_section(Jsonb *config, const char *section);
 extern void research_trade_rules(Jsonb *config, TradeRules *rules);
 extern Jsonb *research_config_arg(FunctionCallInfo fcinfo, int argno);
+
+/* ---------------------------------------------------------------------
+ * Composite results documented column by column
+ * ---------------------------------------------------------------------
+ */
+
+/* A column of a result type, with its words (tape.window_feature_columns()) */
+typedef struct ColumnDoc
+{
+	const char *name;			/* column name */
+	const char *family;			/* the family (or check) that fills it */
+	const char *unit;
+	const char *definition;
+} ColumnDoc;
+
+extern TupleDesc column_doc_result_desc(FunctionCallInfo fcinfo, const char *type_name,
+										const ColumnDoc *columns, int ncolumns);
+extern void column_doc_rows(FunctionCallInfo fcinfo, const ColumnDoc *columns, int ncolumns);
 
 /* in window.c: the window around an event (features.window) */
 extern void feature_window_read(Jsonb *config, int64 *before_ns, int64 *after_ns);

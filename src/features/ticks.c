@@ -31,6 +31,7 @@
 
 #include <math.h>
 
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -132,25 +133,27 @@ grow_columns(void **cols[], const Size *widths, int n, int64 *cap, int64 need)
 	*cap = newcap;
 }
 
-/* room for need trades */
+/* room for need trades (the sequence numbers last, when kept) */
 static void
 trade_arrays_grow(TradeArrays *t, int64 need)
 {
-	void	  **cols[] = {(void **) &t->ns, (void **) &t->price, (void **) &t->size, (void **) &t->flags};
-	static const Size widths[] = {sizeof(int64), sizeof(double), sizeof(double), sizeof(uint8)};
+	void	  **cols[] = {(void **) &t->ns, (void **) &t->price, (void **) &t->size, (void **) &t->flags,
+	(void **) &t->seq};
+	static const Size widths[] = {sizeof(int64), sizeof(double), sizeof(double), sizeof(uint8), sizeof(int64)};
 
-	grow_columns(cols, widths, lengthof(cols), &t->cap, need);
+	grow_columns(cols, widths, lengthof(cols) - (t->has_seq ? 0 : 1), &t->cap, need);
 }
 
-/* room for need quotes */
+/* room for need quotes (the sequence numbers last, when kept) */
 static void
 quote_arrays_grow(QuoteArrays *q, int64 need)
 {
 	void	  **cols[] = {(void **) &q->ns, (void **) &q->bid, (void **) &q->bid_size,
-	(void **) &q->ask, (void **) &q->ask_size};
-	static const Size widths[] = {sizeof(int64), sizeof(double), sizeof(double), sizeof(double), sizeof(double)};
+	(void **) &q->ask, (void **) &q->ask_size, (void **) &q->seq};
+	static const Size widths[] = {sizeof(int64), sizeof(double), sizeof(double), sizeof(double), sizeof(double),
+	sizeof(int64)};
 
-	grow_columns(cols, widths, lengthof(cols), &q->cap, need);
+	grow_columns(cols, widths, lengthof(cols) - (q->has_seq ? 0 : 1), &q->cap, need);
 }
 
 /*
@@ -224,7 +227,8 @@ typedef struct TradeReading
 	int			c_ns,
 				c_price,
 				c_size,
-				c_cond;
+				c_cond,
+				c_seq;
 	Datum		seen[CONDITION_CACHE];	/* conditions lists met, and their flags */
 	uint8		seen_flags[CONDITION_CACHE];
 	int			nseen;
@@ -254,6 +258,8 @@ trade_reading_row(void *arg, const Datum *v, const bool *isnull)
 	uint8		flags;
 
 	out->ns[k] = DatumGetInt64(v[r->c_ns]);
+	if (out->has_seq)
+		out->seq[k] = isnull[r->c_seq] ? SEQUENCE_NULL : DatumGetInt64(v[r->c_seq]);
 	out->price[k] = isnull[r->c_price] ? NAN : DatumGetFloat8(v[r->c_price]);
 	out->size[k] = isnull[r->c_size] ? NAN : DatumGetFloat8(v[r->c_size]);
 	if (isnull[r->c_price] || isnull[r->c_size] || !isfinite(out->price[k]) ||
@@ -284,18 +290,22 @@ trade_reading_row(void *arg, const Datum *v, const bool *isnull)
 }
 
 /*
- * read_trade_block
- *		Every trade of a block of trades into out (which starts empty).
+ * read_trades
+ *		Every trade of a block of trades into out (which starts empty), with
+ *		their sequence numbers if asked.
  */
-void
-read_trade_block(bytea *block, const TradeRules *rules, TradeArrays *out)
+static void
+read_trades(bytea *block, const TradeRules *rules, TradeArrays *out, bool with_sequence)
 {
-	static const char *const used[] = {"sip_timestamp", "price", "size", "conditions"};
-	static const BlockRowsReader reader = {&store_trades_schema, used, lengthof(used),
+	static const char *const used[] = {"sip_timestamp", "price", "size", "conditions", "sequence_number"};
+	static const BlockRowsReader reader = {&store_trades_schema, used, lengthof(used) - 1,
+	trade_reading_start, trade_reading_row};
+	static const BlockRowsReader sequenced = {&store_trades_schema, used, lengthof(used),
 	trade_reading_start, trade_reading_row};
 	TradeReading r;
 
 	memset(out, 0, sizeof(TradeArrays));
+	out->has_seq = with_sequence;
 	memset(&r, 0, sizeof(r));
 	r.out = out;
 	r.rules = rules;
@@ -303,7 +313,22 @@ read_trade_block(bytea *block, const TradeRules *rules, TradeArrays *out)
 	r.c_price = schema_column(&store_trades_schema, "price");
 	r.c_size = schema_column(&store_trades_schema, "size");
 	r.c_cond = schema_column(&store_trades_schema, "conditions");
-	read_block_rows(block, &reader, &r);
+	r.c_seq = schema_column(&store_trades_schema, "sequence_number");
+	read_block_rows(block, with_sequence ? &sequenced : &reader, &r);
+}
+
+/* every trade of a block of trades into out (which starts empty) */
+void
+read_trade_block(bytea *block, const TradeRules *rules, TradeArrays *out)
+{
+	read_trades(block, rules, out, false);
+}
+
+/* the same with the trades' sequence numbers (out->seq) */
+void
+read_trade_block_sequenced(bytea *block, const TradeRules *rules, TradeArrays *out)
+{
+	read_trades(block, rules, out, true);
 }
 
 /* The quotes being read */
@@ -314,7 +339,8 @@ typedef struct QuoteReading
 				c_bid,
 				c_bsz,
 				c_ask,
-				c_asz;
+				c_asz,
+				c_seq;
 } QuoteReading;
 
 static void
@@ -335,6 +361,8 @@ quote_reading_row(void *arg, const Datum *v, const bool *isnull)
 	int64		k = out->n++;
 
 	out->ns[k] = DatumGetInt64(v[r->c_ns]);
+	if (out->has_seq)
+		out->seq[k] = isnull[r->c_seq] ? SEQUENCE_NULL : DatumGetInt64(v[r->c_seq]);
 	out->bid[k] = isnull[r->c_bid] ? 0 : DatumGetFloat8(v[r->c_bid]);
 	out->ask[k] = isnull[r->c_ask] ? 0 : DatumGetFloat8(v[r->c_ask]);
 	out->bid_size[k] = isnull[r->c_bsz] ? 0 : DatumGetFloat8(v[r->c_bsz]);
@@ -344,25 +372,45 @@ quote_reading_row(void *arg, const Datum *v, const bool *isnull)
 }
 
 /*
- * read_quote_block
- *		Every quote of a block of quotes into out (which starts empty).
+ * read_quotes
+ *		Every quote of a block of quotes into out (which starts empty), with
+ *		their sequence numbers if asked.
  */
-void
-read_quote_block(bytea *block, QuoteArrays *out)
+static void
+read_quotes(bytea *block, QuoteArrays *out, bool with_sequence)
 {
-	static const char *const used[] = {"sip_timestamp", "bid_price", "bid_size", "ask_price", "ask_size"};
-	static const BlockRowsReader reader = {&store_quotes_schema, used, lengthof(used),
+	static const char *const used[] = {"sip_timestamp", "bid_price", "bid_size", "ask_price", "ask_size",
+	"sequence_number"};
+	static const BlockRowsReader reader = {&store_quotes_schema, used, lengthof(used) - 1,
+	quote_reading_start, quote_reading_row};
+	static const BlockRowsReader sequenced = {&store_quotes_schema, used, lengthof(used),
 	quote_reading_start, quote_reading_row};
 	QuoteReading r;
 
 	memset(out, 0, sizeof(QuoteArrays));
+	out->has_seq = with_sequence;
 	r.out = out;
 	r.c_ns = schema_column(&store_quotes_schema, "sip_timestamp");
 	r.c_bid = schema_column(&store_quotes_schema, "bid_price");
 	r.c_bsz = schema_column(&store_quotes_schema, "bid_size");
 	r.c_ask = schema_column(&store_quotes_schema, "ask_price");
 	r.c_asz = schema_column(&store_quotes_schema, "ask_size");
-	read_block_rows(block, &reader, &r);
+	r.c_seq = schema_column(&store_quotes_schema, "sequence_number");
+	read_block_rows(block, with_sequence ? &sequenced : &reader, &r);
+}
+
+/* every quote of a block of quotes into out (which starts empty) */
+void
+read_quote_block(bytea *block, QuoteArrays *out)
+{
+	read_quotes(block, out, false);
+}
+
+/* the same with the quotes' sequence numbers (out->seq) */
+void
+read_quote_block_sequenced(bytea *block, QuoteArrays *out)
+{
+	read_quotes(block, out, true);
 }
 
 /*
@@ -498,4 +546,57 @@ research_config_arg(FunctionCallInfo fcinfo, int argno)
 				 errmsg("configuration must not be NULL"),
 				 errhint("Pass the configuration through tape.research_config().")));
 	return PG_GETARG_JSONB_P(argno);
+}
+
+/* ---------------------------------------------------------------------
+ * Composite results documented column by column
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * column_doc_result_desc
+ *		The blessed result type of a function returning type_name, checked
+ *		against the columns its C code fills (a can't-happen error if the
+ *		install script and the code disagree).  Allocated in the caller's
+ *		context.
+ */
+TupleDesc
+column_doc_result_desc(FunctionCallInfo fcinfo, const char *type_name, const ColumnDoc *columns,
+					   int ncolumns)
+{
+	TupleDesc	desc;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "a function returning %s must return a composite type", type_name);
+	if (desc->natts != ncolumns)
+		elog(ERROR, "%s must have %d columns", type_name, ncolumns);
+	for (int c = 0; c < ncolumns; c++)
+		if (strcmp(NameStr(TupleDescAttr(desc, c)->attname), columns[c].name) != 0)
+			elog(ERROR, "column %d of %s must be \"%s\"", c + 1, type_name, columns[c].name);
+	return BlessTupleDesc(desc);
+}
+
+/*
+ * column_doc_rows
+ *		The rows of a function describing columns (ordinal, name, family,
+ *		unit, definition), such as tape.window_feature_columns().
+ */
+void
+column_doc_rows(FunctionCallInfo fcinfo, const ColumnDoc *columns, int ncolumns)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int c = 0; c < ncolumns; c++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+
+		values[0] = Int32GetDatum(c + 1);
+		values[1] = CStringGetTextDatum(columns[c].name);
+		values[2] = CStringGetTextDatum(columns[c].family);
+		values[3] = CStringGetTextDatum(columns[c].unit);
+		values[4] = CStringGetTextDatum(columns[c].definition);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 }

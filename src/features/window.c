@@ -163,16 +163,8 @@ static const FeatureFamily families[] = {
 	{"silence", family_silence, true, true},
 };
 
-/* A column of tape.window_feature_values */
-typedef struct FeatureColumn
-{
-	const char *name;			/* column name */
-	const char *family;			/* the family that fills it */
-	const char *unit;
-	const char *definition;
-} FeatureColumn;
-
-static const FeatureColumn feature_columns[FV_NCOLUMNS] = {
+/* The columns of tape.window_feature_values, each with its family and words */
+static const ColumnDoc feature_columns[FV_NCOLUMNS] = {
 	{"trades", "activity", "trades", "prints (trades counting toward volume) in W"},
 	{"volume", "activity", "shares", "their shares"},
 	{"quotes", "activity", "quotes", "quotes in W"},
@@ -708,20 +700,12 @@ tape_window_features(PG_FUNCTION_ARGS)
 		memcmp(cache->config, config, VARSIZE(config)) != 0)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		TupleDesc	desc;
 
 		if (cache == NULL)
 		{
 			cache = palloc0(sizeof(FeatureCache));
-			if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-				elog(ERROR, "tape.window_features must return a composite type");
-			if (desc->natts != FV_NCOLUMNS)
-				elog(ERROR, "tape.window_feature_values must have %d columns", FV_NCOLUMNS);
-			for (int c = 0; c < FV_NCOLUMNS; c++)
-				if (strcmp(NameStr(TupleDescAttr(desc, c)->attname), feature_columns[c].name) != 0)
-					elog(ERROR, "column %d of tape.window_feature_values must be \"%s\"",
-						 c + 1, feature_columns[c].name);
-			cache->desc = BlessTupleDesc(desc);
+			cache->desc = column_doc_result_desc(fcinfo, "tape.window_feature_values",
+												 feature_columns, FV_NCOLUMNS);
 		}
 		else
 			pfree(cache->config);
@@ -777,20 +761,6 @@ tape_window_features(PG_FUNCTION_ARGS)
 Datum
 tape_window_feature_columns(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
-	InitMaterializedSRF(fcinfo, 0);
-	for (int c = 0; c < FV_NCOLUMNS; c++)
-	{
-		Datum		values[5];
-		bool		nulls[5] = {false, false, false, false, false};
-
-		values[0] = Int32GetDatum(c + 1);
-		values[1] = CStringGetTextDatum(feature_columns[c].name);
-		values[2] = CStringGetTextDatum(feature_columns[c].family);
-		values[3] = CStringGetTextDatum(feature_columns[c].unit);
-		values[4] = CStringGetTextDatum(feature_columns[c].definition);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	column_doc_rows(fcinfo, feature_columns, FV_NCOLUMNS);
 	return (Datum) 0;
 }
