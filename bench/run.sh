@@ -5,10 +5,11 @@
 #   TAPE_BENCH_SCALE=small|full (default full: 40 pages of 2 M bars to decode;
 #   2 M minute bars of 120 tickers x 20 days for the analytics; 1 M trades and
 #   1,000 windows for trades; 600 windows of trades and quotes for ticks, and
-#   10,000 event windows over them for features; 960,000 minute bars of 50
+#   10,000 event windows over them for features and for the pipeline steps (tick
+#   QA, features and labels of a manifest); 960,000 minute bars of 50
 #   tickers and 200 tickers' day bars for the store; 1,008 windows of 5 minutes
 #   on 24 ticker-days and 260,000 generated events for the capture)
-#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|features|quality|store|capture runs one of them (default: all)
+#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|features|pipeline|quality|store|capture runs one of them (default: all)
 set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
@@ -43,7 +44,7 @@ only=${TAPE_BENCH_ONLY:-all}
 runs() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 json_field() { echo "$1" | sed "s/.*\"$2\": \([0-9]*\).*/\1/"; }
 
-if runs ticks || runs features; then
+if runs ticks || runs features || runs pipeline; then
     echo "== generating $kwindows windows of trades and quotes"
     kinfo=$(python3 bench/gen_ticks.py "$out/ticks" "$kwindows")
 fi
@@ -118,6 +119,15 @@ echo "== bench/features.sql: window features in C vs plain SQL over the rows; ba
 psql -X -q -d "${TAPE_BENCH_DB:-postgres}" -v out="$out" -v reps="$areps" -v events="$events" \
     -v windows="$(json_field "$kinfo" windows)" -v trades="$(json_field "$kinfo" trades)" \
     -f bench/features.sql
+fi
+
+if runs pipeline; then
+echo "== bench/pipeline.sql: tick QA of a manifest's windows in C vs plain SQL; features and labels as pipeline steps"
+pipeline_db=tape_bench_pipeline_$$
+createdb "$pipeline_db"
+psql -X -q -d "$pipeline_db" -v out="$out" -v reps="$areps" -v events="$events" \
+    -f bench/pipeline.sql || { dropdb "$pipeline_db"; exit 1; }
+dropdb "$pipeline_db"
 fi
 
 if runs capture; then

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tape tests: install everything, build warning-free, then run every test:
 # pg_regress (sql/ + expected/), pgTAP (test/pgtap/), Perl TAP (test/t/),
-# and a smoke run of the benchmarks.  Uses only the Polygon mock server.
+# a smoke run of the benchmarks and the demo's SQL.  Uses only the Polygon mock server.
 . "$(dirname "$0")/lib.sh"
 
 install_deps
@@ -39,6 +39,15 @@ step "Perl TAP" \
 
 step "benchmark smoke run (small scale, timings not asserted)" \
     "TAPE_BENCH_SCALE=small sh bench/run.sh"
+
+# the demo's SQL, so that it cannot rot: it must run through and write its plot; how long it
+# took is printed, not asserted
+step "the demo (demo/demo.sql against the mock, in a database of its own)" \
+    'createdb tape_demo_check && started=$(date +%s) &&
+     { psql -X -q -v ON_ERROR_STOP=1 -v plot_file="$WORK/demo-check.svg" -d tape_demo_check -f demo/demo.sql \
+         >"$WORK/demo-check.out" 2>&1 || { tail -60 "$WORK/demo-check.out"; exit 1; }; } &&
+     grep -q "<svg" "$WORK/demo-check.svg" &&
+     echo "    the demo ran in $(($(date +%s) - started)) s"'
 
 if [ -n "$failed" ]; then
     say "FAILED:$failed"
