@@ -15,18 +15,8 @@ SET work_mem = '64MB';
 DROP SCHEMA IF EXISTS bench_features CASCADE;
 CREATE SCHEMA bench_features;
 
-CREATE TABLE bench_features.trades (
-    ticker text, ts timestamptz, sip_timestamp bigint, participant_timestamp bigint, trf_timestamp bigint,
-    price float8, size float8, exchange int, trf_id int, tape int, conditions int[], correction int,
-    id text, sequence_number bigint);
-CREATE TABLE bench_features.quotes (
-    ticker text, ts timestamptz, sip_timestamp bigint, participant_timestamp bigint, trf_timestamp bigint,
-    bid_price float8, bid_size float8, bid_exchange int, ask_price float8, ask_size float8, ask_exchange int,
-    conditions int[], indicators int[], sequence_number bigint, tape int);
-\set trades_csv :out '/ticks/trades.csv'
-\set quotes_csv :out '/ticks/quotes.csv'
-COPY bench_features.trades FROM :'trades_csv' (FORMAT csv);
-COPY bench_features.quotes FROM :'quotes_csv' (FORMAT csv);
+\set ticks_schema bench_features
+\i bench/load_ticks.sql
 CREATE TABLE bench_features.windows AS
 SELECT t.ticker, t.start, t.trades, q.quotes
   FROM (SELECT ticker, min(ts) AS start, tape.pack_trades(t ORDER BY t.sip_timestamp, t.sequence_number) AS trades

@@ -17,18 +17,8 @@ SET tape.progress_interval = 0;
 CREATE SCHEMA bench_pipeline;
 CREATE TABLE bench_pipeline.results (method text, seconds float8, rows bigint);
 
-CREATE TABLE bench_pipeline.trades (
-    ticker text, ts timestamptz, sip_timestamp bigint, participant_timestamp bigint, trf_timestamp bigint,
-    price float8, size float8, exchange int, trf_id int, tape int, conditions int[], correction int,
-    id text, sequence_number bigint);
-CREATE TABLE bench_pipeline.quotes (
-    ticker text, ts timestamptz, sip_timestamp bigint, participant_timestamp bigint, trf_timestamp bigint,
-    bid_price float8, bid_size float8, bid_exchange int, ask_price float8, ask_size float8, ask_exchange int,
-    conditions int[], indicators int[], sequence_number bigint, tape int);
-\set trades_csv :out '/ticks/trades.csv'
-\set quotes_csv :out '/ticks/quotes.csv'
-COPY bench_pipeline.trades FROM :'trades_csv' (FORMAT csv);
-COPY bench_pipeline.quotes FROM :'quotes_csv' (FORMAT csv);
+\set ticks_schema bench_pipeline
+\i bench/load_ticks.sql
 
 -- the store as a capture leaves it: each generated window a block of trades and one of quotes,
 -- stored as covering 10 minutes more on each side (a wider capture), under the profile bench

@@ -16,18 +16,8 @@ DROP SCHEMA IF EXISTS bench_ticks CASCADE;
 DROP SERVER IF EXISTS bench_ticks_pages CASCADE;
 CREATE SCHEMA bench_ticks;
 
-CREATE TABLE bench_ticks.trades (
-    ticker text, ts timestamptz, sip_timestamp bigint, participant_timestamp bigint, trf_timestamp bigint,
-    price float8, size float8, exchange int, trf_id int, tape int, conditions int[], correction int,
-    id text, sequence_number bigint);
-CREATE TABLE bench_ticks.quotes (
-    ticker text, ts timestamptz, sip_timestamp bigint, participant_timestamp bigint, trf_timestamp bigint,
-    bid_price float8, bid_size float8, bid_exchange int, ask_price float8, ask_size float8, ask_exchange int,
-    conditions int[], indicators int[], sequence_number bigint, tape int);
-\set trades_csv :out '/ticks/trades.csv'
-\set quotes_csv :out '/ticks/quotes.csv'
-COPY bench_ticks.trades FROM :'trades_csv' (FORMAT csv);
-COPY bench_ticks.quotes FROM :'quotes_csv' (FORMAT csv);
+\set ticks_schema bench_ticks
+\i bench/load_ticks.sql
 VACUUM ANALYZE bench_ticks.trades;
 VACUUM ANALYZE bench_ticks.quotes;
 
