@@ -158,11 +158,15 @@ CALL tape.refresh_bars('minute', '2025-03-03', '2025-09-30');
 \echo '    tape.events_intraday (tape_speed left out: it fires often on the demo''s tape; the'
 \echo '    detectors'' notes about their warm-up days are left out too). What they found:'
 \set ECHO none
+\set QUIET on
 SET client_min_messages = warning;
+\set QUIET off
 \set ECHO queries
 CALL tape.detect_all('2025-03-03', '2025-09-30', config => '{"intraday": {"tape_speed": {"enabled": false}}}');
 \set ECHO none
+\set QUIET on
 RESET client_min_messages;
+\set QUIET off
 \set ECHO queries
 SELECT 'intraday' AS source, event_type, count(*) AS events, count(DISTINCT ticker) AS tickers,
        round(avg(score)::numeric, 1) AS mean_score
@@ -274,10 +278,11 @@ SELECT m.ticker, to_char(m.ts, 'YYYY-MM-DD HH24:MI') AS event, m.event_type, rou
  WHERE m.profile = 'demo'
  ORDER BY m.score DESC NULLS LAST, m.ticker, m.ts LIMIT 8;
 \echo 'The manifest by type and session:'
-SELECT event_type, count(*) FILTER (WHERE session = 'PM') AS "PM", count(*) FILTER (WHERE session = 'RTH') AS "RTH",
+SELECT CASE WHEN grouping(event_type) = 1 THEN 'all' ELSE event_type END AS event_type,
+       count(*) FILTER (WHERE session = 'PM') AS "PM", count(*) FILTER (WHERE session = 'RTH') AS "RTH",
        count(*) FILTER (WHERE session = 'AH') AS "AH", count(*) FILTER (WHERE source = 'daily') AS "whole days",
        count(*) AS events
-  FROM tape.manifest WHERE profile = 'demo' GROUP BY ROLLUP (event_type) ORDER BY event_type NULLS LAST;
+  FROM tape.manifest WHERE profile = 'demo' GROUP BY ROLLUP (event_type) ORDER BY grouping(event_type), event_type;
 \echo 'The capture: requests the plan expected and the capture made; what the ticks take on disk:'
 SELECT windows, trades, quotes, fetches AS units, requests_planned, requests_made, run_requests AS requests_all_runs,
        pg_size_pretty(bytes) AS stored, bytes_per_trade, bytes_per_quote, suspect_windows
