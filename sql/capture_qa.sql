@@ -12,15 +12,15 @@ SET tape.progress_interval = 0;
 TRUNCATE tape.events_intraday, tape.events_daily, tape.bars_1m, tape.manifest, tape.manifest_windows,
          tape.manifest_builds, tape.stored_profiles, tape.tick_windows, tape.capture_fetches, tape.work_queue,
          tape.refresh_runs, tape.settings;
-CREATE SCHEMA qa;
+CREATE SCHEMA cqa;
 -- the manifest's plan reads the server of the foreign tables; section 10 captures from it
 SELECT regress.make_server('qamock', 'tag=capture_qa');
 UPDATE tape.configuration SET value = 'qamock' WHERE name = 'foreign_schema';
 
 -- hand-made tapes: seconds after t0, then the values
-CREATE TYPE qa.trade AS (sec float8, price float8, seq bigint, conditions int[]);
-CREATE TYPE qa.quote AS (sec float8, bid float8, ask float8, seq bigint);
-CREATE FUNCTION qa.trades(p_ticker text, p_t0 timestamptz, p_trades qa.trade[]) RETURNS tape.tick_block
+CREATE TYPE cqa.trade AS (sec float8, price float8, seq bigint, conditions int[]);
+CREATE TYPE cqa.quote AS (sec float8, bid float8, ask float8, seq bigint);
+CREATE FUNCTION cqa.trades(p_ticker text, p_t0 timestamptz, p_trades cqa.trade[]) RETURNS tape.tick_block
 LANGUAGE sql AS $$
   SELECT tape.pack_trades(r ORDER BY r.sip_timestamp)
     FROM (SELECT p_ticker AS ticker, (extract(epoch FROM p_t0) * 1e9 + t.sec * 1e9)::bigint AS sip_timestamp,
@@ -29,7 +29,7 @@ LANGUAGE sql AS $$
                  t.seq::text AS id, t.seq AS sequence_number
             FROM unnest(p_trades) t) r
 $$;
-CREATE FUNCTION qa.quotes(p_ticker text, p_t0 timestamptz, p_quotes qa.quote[]) RETURNS tape.tick_block
+CREATE FUNCTION cqa.quotes(p_ticker text, p_t0 timestamptz, p_quotes cqa.quote[]) RETURNS tape.tick_block
 LANGUAGE sql AS $$
   SELECT tape.pack_quotes(r ORDER BY r.sip_timestamp)
     FROM (SELECT p_ticker AS ticker, (extract(epoch FROM p_t0) * 1e9 + q.sec * 1e9)::bigint AS sip_timestamp,
@@ -41,17 +41,17 @@ LANGUAGE sql AS $$
 $$;
 -- the clean tape of a 10-minute window: a trade every 10 s from 5 s (60, at 10.00 and 10.01,
 -- sequence numbers 1000, 1010, ...), a quote every 30 s from 0 s (20, 9.99 x 10.01, 500, 510, ...)
-CREATE FUNCTION qa.clean_trades() RETURNS qa.trade[] LANGUAGE sql AS $$
-  SELECT array_agg((5 + 10 * k, 10.00 + 0.01 * (k % 2), 1000 + 10 * k, NULL)::qa.trade ORDER BY k)
+CREATE FUNCTION cqa.clean_trades() RETURNS cqa.trade[] LANGUAGE sql AS $$
+  SELECT array_agg((5 + 10 * k, 10.00 + 0.01 * (k % 2), 1000 + 10 * k, NULL)::cqa.trade ORDER BY k)
     FROM generate_series(0, 59) k
 $$;
-CREATE FUNCTION qa.clean_quotes() RETURNS qa.quote[] LANGUAGE sql AS $$
-  SELECT array_agg((30 * k, 9.99, 10.01, 500 + 10 * k)::qa.quote ORDER BY k) FROM generate_series(0, 19) k
+CREATE FUNCTION cqa.clean_quotes() RETURNS cqa.quote[] LANGUAGE sql AS $$
+  SELECT array_agg((30 * k, 9.99, 10.01, 500 + 10 * k)::cqa.quote ORDER BY k) FROM generate_series(0, 19) k
 $$;
 -- one quote or trade of a tape replaced (k counts from 0)
-CREATE FUNCTION qa.set_trade(p_tape qa.trade[], p_k int, p_row qa.trade) RETURNS qa.trade[]
+CREATE FUNCTION cqa.set_trade(p_tape cqa.trade[], p_k int, p_row cqa.trade) RETURNS cqa.trade[]
 LANGUAGE sql AS $$ SELECT p_tape[:p_k] || p_row || p_tape[p_k + 2:] $$;
-CREATE FUNCTION qa.set_quote(p_tape qa.quote[], p_k int, p_row qa.quote) RETURNS qa.quote[]
+CREATE FUNCTION cqa.set_quote(p_tape cqa.quote[], p_k int, p_row cqa.quote) RETURNS cqa.quote[]
 LANGUAGE sql AS $$ SELECT p_tape[:p_k] || p_row || p_tape[p_k + 2:] $$;
 
 -- 1. a manifest of eleven windows, one event each, on Monday 2025-06-02 (the window is the
@@ -70,56 +70,56 @@ RESET client_min_messages;
 SELECT window_id, ticker, win_start, win_end FROM tape.manifest_windows WHERE profile = 'qa' ORDER BY window_id;
 
 -- 2. their blocks, stored as a capture stores them (QMIS has none: never captured)
-CREATE TABLE qa.tapes AS
+CREATE TABLE cqa.tapes AS
 SELECT w.ticker, w.trading_day, w.win_start, w.win_end, t.trades, q.quotes
   FROM tape.manifest_windows w
   JOIN (VALUES
     -- clean, with traps the checks must not count: a trade 3 bps above the ask (inside the
     -- 50 bps tolerance), an average-price trade (condition 2: sets no price) far above it
-    ('QCLN', qa.set_trade(qa.set_trade(qa.clean_trades(), 7, (75, 10.04, 1070, NULL)), 9, (95, 11.00, 1090, '{2}')),
-             qa.clean_quotes()),
+    ('QCLN', cqa.set_trade(cqa.set_trade(cqa.clean_trades(), 7, (75, 10.04, 1070, NULL)), 9, (95, 11.00, 1090, '{2}')),
+             cqa.clean_quotes()),
     -- 3 crossed quotes of 20 (15 %, over 1 %)
-    ('QCRS', qa.clean_trades(),
-             qa.set_quote(qa.set_quote(qa.set_quote(qa.clean_quotes(), 3, (90, 10.02, 10.00, 530)),
+    ('QCRS', cqa.clean_trades(),
+             cqa.set_quote(cqa.set_quote(cqa.set_quote(cqa.clean_quotes(), 3, (90, 10.02, 10.00, 530)),
                                        6, (180, 10.02, 10.00, 560)), 9, (270, 10.02, 10.00, 590))),
     -- 3 locked quotes of 20 (15 %, over 10 %)
-    ('QLCK', qa.clean_trades(),
-             qa.set_quote(qa.set_quote(qa.set_quote(qa.clean_quotes(), 3, (90, 10.00, 10.00, 530)),
+    ('QLCK', cqa.clean_trades(),
+             cqa.set_quote(cqa.set_quote(cqa.set_quote(cqa.clean_quotes(), 3, (90, 10.00, 10.00, 530)),
                                        6, (180, 10.00, 10.00, 560)), 9, (270, 10.00, 10.00, 590))),
     -- two trades repeating the sequence number of the one before them
-    ('QDUP', qa.set_trade(qa.set_trade(qa.clean_trades(), 11, (115, 10.01, 1100, NULL)), 31, (315, 10.01, 1300, NULL)),
-             qa.clean_quotes()),
+    ('QDUP', cqa.set_trade(cqa.set_trade(cqa.clean_trades(), 11, (115, 10.01, 1100, NULL)), 31, (315, 10.01, 1300, NULL)),
+             cqa.clean_quotes()),
     -- two trades with their sequence numbers swapped: the second one goes back
-    ('QORD', qa.set_trade(qa.set_trade(qa.clean_trades(), 20, (205, 10.00, 1210, NULL)), 21, (215, 10.01, 1200, NULL)),
-             qa.clean_quotes()),
+    ('QORD', cqa.set_trade(cqa.set_trade(cqa.clean_trades(), 20, (205, 10.00, 1210, NULL)), 21, (215, 10.01, 1200, NULL)),
+             cqa.clean_quotes()),
     -- a quote repeating the sequence number of the one before it
-    ('QQSQ', qa.clean_trades(), qa.set_quote(qa.clean_quotes(), 5, (150, 9.99, 10.01, 540))),
+    ('QQSQ', cqa.clean_trades(), cqa.set_quote(cqa.clean_quotes(), 5, (150, 9.99, 10.01, 540))),
     -- no trade between the ones at 95 s and 505 s: 410 s without one (over 300 s)
-    ('QGAP', ARRAY(SELECT t FROM unnest(qa.clean_trades()) t WHERE t.sec < 100 OR t.sec > 500), qa.clean_quotes()),
+    ('QGAP', ARRAY(SELECT t FROM unnest(cqa.clean_trades()) t WHERE t.sec < 100 OR t.sec > 500), cqa.clean_quotes()),
     -- no trade at all, in regular hours
-    ('QEMP', ARRAY[]::qa.trade[], qa.clean_quotes()),
+    ('QEMP', ARRAY[]::cqa.trade[], cqa.clean_quotes()),
     -- 10 of 60 trades at 10.20, 190 bps above the ask (16.7 % of the trades, over 5 %)
-    ('QOUT', ARRAY(SELECT (x.sec, CASE WHEN x.k % 6 = 0 THEN 10.20 ELSE x.price END, x.seq, x.conditions)::qa.trade
-                     FROM unnest(qa.clean_trades()) WITH ORDINALITY AS x (sec, price, seq, conditions, k) ORDER BY x.k),
-             qa.clean_quotes()),
+    ('QOUT', ARRAY(SELECT (x.sec, CASE WHEN x.k % 6 = 0 THEN 10.20 ELSE x.price END, x.seq, x.conditions)::cqa.trade
+                     FROM unnest(cqa.clean_trades()) WITH ORDINALITY AS x (sec, price, seq, conditions, k) ORDER BY x.k),
+             cqa.clean_quotes()),
     -- no trade, before the open: a quiet pre-market is no fault
-    ('QPMQ', ARRAY[]::qa.trade[], qa.clean_quotes())) AS p (ticker, trades, quotes) USING (ticker),
-  LATERAL (SELECT qa.trades(w.ticker, w.win_start, p.trades) AS trades) t,
-  LATERAL (SELECT qa.quotes(w.ticker, w.win_start, p.quotes) AS quotes) q
+    ('QPMQ', ARRAY[]::cqa.trade[], cqa.clean_quotes())) AS p (ticker, trades, quotes) USING (ticker),
+  LATERAL (SELECT cqa.trades(w.ticker, w.win_start, p.trades) AS trades) t,
+  LATERAL (SELECT cqa.quotes(w.ticker, w.win_start, p.quotes) AS quotes) q
  WHERE w.profile = 'qa';
 INSERT INTO tape.tick_windows (ticker, trading_day, kind, quotes_per_second, win_start, win_end, block, rows, source_rows, bytes)
 SELECT t.ticker, t.trading_day, k.kind, 0, t.win_start, t.win_end, k.block, i.rows, i.source_rows, i.bytes
-  FROM qa.tapes t, LATERAL (VALUES ('trades', t.trades), ('quotes', t.quotes)) AS k (kind, block), tape.block_info(k.block) i;
+  FROM cqa.tapes t, LATERAL (VALUES ('trades', t.trades), ('quotes', t.quotes)) AS k (kind, block), tape.block_info(k.block) i;
 -- QCLN's blocks reach 5 minutes beyond its window on each side, with faults out there that are
 -- not the window's: a repeated sequence number before it, a crossed quote after it
 UPDATE tape.tick_windows w
    SET win_start = w.win_start - interval '5 minutes', win_end = w.win_end + interval '5 minutes',
        block = CASE w.kind
-                 WHEN 'trades' THEN qa.trades('QCLN', w.win_start, ARRAY[(-200, 10.00, 990, NULL), (-190, 10.00, 990, NULL)]::qa.trade[]
-                                                || qa.set_trade(qa.set_trade(qa.clean_trades(), 7, (75, 10.04, 1070, NULL)),
+                 WHEN 'trades' THEN cqa.trades('QCLN', w.win_start, ARRAY[(-200, 10.00, 990, NULL), (-190, 10.00, 990, NULL)]::cqa.trade[]
+                                                || cqa.set_trade(cqa.set_trade(cqa.clean_trades(), 7, (75, 10.04, 1070, NULL)),
                                                                 9, (95, 11.00, 1090, '{2}'))
-                                                || ARRAY[(700, 10.00, 2000, NULL)]::qa.trade[])
-                 ELSE qa.quotes('QCLN', w.win_start, qa.clean_quotes() || ARRAY[(700, 10.05, 10.00, 900)]::qa.quote[]) END
+                                                || ARRAY[(700, 10.00, 2000, NULL)]::cqa.trade[])
+                 ELSE cqa.quotes('QCLN', w.win_start, cqa.clean_quotes() || ARRAY[(700, 10.05, 10.00, 900)]::cqa.quote[]) END
  WHERE w.ticker = 'QCLN';
 
 -- 3. every check of every window
@@ -136,7 +136,7 @@ SELECT ticker, problems FROM tape.suspect_windows('qa') ORDER BY ticker;
 --    sequence numbers by lag() and GROUP BY, quotes by their prices, the NBBO in force by the
 --    last quote at or before each priced trade, the gaps by lag() over the trades of the
 --    regular-hours part (its bounds included)
-CREATE FUNCTION qa.reference(p_profile text)
+CREATE FUNCTION cqa.reference(p_profile text)
 RETURNS TABLE (window_id int, trades bigint, t_ooo bigint, t_dup bigint, quotes bigint, q_ooo bigint, q_dup bigint,
                crossed bigint, locked bigint, one_sided bigint, priced bigint, with_nbbo bigint, outside bigint,
                rth_seconds float8, rth_trades bigint, longest_gap float8)
@@ -185,7 +185,7 @@ LANGUAGE sql AS $$
     FROM w WHERE w.trades IS NOT NULL AND w.quotes IS NOT NULL
 $$;
 -- the windows of a profile compared, and those whose counts differ
-CREATE FUNCTION qa.compared(p_profile text, OUT windows_compared bigint, OUT differences bigint) LANGUAGE sql AS $$
+CREATE FUNCTION cqa.compared(p_profile text, OUT windows_compared bigint, OUT differences bigint) LANGUAGE sql AS $$
   SELECT count(*),
          count(*) FILTER (WHERE (c.trades, c.trades_out_of_order, c.trade_duplicates, c.quotes, c.quotes_out_of_order,
                                  c.quote_duplicates, c.crossed_quotes, c.locked_quotes, c.one_sided_quotes, c.priced_trades,
@@ -193,9 +193,9 @@ CREATE FUNCTION qa.compared(p_profile text, OUT windows_compared bigint, OUT dif
                                 IS DISTINCT FROM (r.trades, r.t_ooo, r.t_dup, r.quotes, r.q_ooo, r.q_dup, r.crossed, r.locked,
                                                   r.one_sided, r.priced, r.with_nbbo, r.outside, r.rth_seconds, r.rth_trades)
                              OR abs(c.longest_rth_gap_seconds - r.longest_gap) > 1e-5)
-    FROM tape.capture_qa c JOIN qa.reference(p_profile) r USING (window_id) WHERE c.profile = p_profile
+    FROM tape.capture_qa c JOIN cqa.reference(p_profile) r USING (window_id) WHERE c.profile = p_profile
 $$;
-SELECT * FROM qa.compared('qa');
+SELECT * FROM cqa.compared('qa');
 
 -- 6. the thresholds are settings, applied at once: crossed quotes allowed up to 20 %, and no
 --    tolerance beyond the NBBO (QCLN's trade 3 bps above the ask now counts: 1 of 59, under 5 %)
@@ -225,16 +225,16 @@ SELECT regress.error_of($$SELECT tape.pack_trades(r ORDER BY r.k)
 
 -- 9. tape.window_qa on its own: a range, either block NULL, the tolerance given; its columns; errors
 SELECT (tape.window_qa(t.trades, NULL, t.win_start, t.win_start + interval '60 seconds')).*
-  FROM qa.tapes t WHERE t.ticker = 'QOUT';
+  FROM cqa.tapes t WHERE t.ticker = 'QOUT';
 SELECT q.trades, q.quotes, q.crossed_quotes, q.trades_outside_nbbo, q.rth_seconds
-  FROM qa.tapes t, tape.window_qa(NULL, t.quotes, t.win_start, t.win_end) q WHERE t.ticker = 'QCRS';
-SELECT q.trades_outside_nbbo FROM qa.tapes t, tape.window_qa(t.trades, t.quotes, t.win_start, t.win_end, 200) q
+  FROM cqa.tapes t, tape.window_qa(NULL, t.quotes, t.win_start, t.win_end) q WHERE t.ticker = 'QCRS';
+SELECT q.trades_outside_nbbo FROM cqa.tapes t, tape.window_qa(t.trades, t.quotes, t.win_start, t.win_end, 200) q
  WHERE t.ticker = 'QOUT';
 SELECT ordinal, name, "check", unit FROM tape.window_qa_columns();
 SELECT regress.error_of($$SELECT tape.window_qa(NULL, NULL, now(), now() - interval '1 second')$$);
 SELECT regress.error_of($$SELECT tape.window_qa(NULL, NULL, now(), now(), -1)$$);
 SELECT regress.error_of($$SELECT tape.window_qa(a.trades, b.quotes, a.win_start, a.win_end)
-                       FROM qa.tapes a, qa.tapes b WHERE a.ticker = 'QCLN' AND b.ticker = 'QCRS'$$);
+                       FROM cqa.tapes a, cqa.tapes b WHERE a.ticker = 'QCLN' AND b.ticker = 'QCRS'$$);
 SELECT regress.error_of($$SELECT * FROM tape.suspect_windows('nope')$$);
 SELECT regress.error_of($$SELECT * FROM tape.suspect_windows('plus')$$);
 
@@ -256,7 +256,7 @@ CALL tape.capture_ticks('qamock');
 RESET client_min_messages;
 SELECT c.*, (SELECT sum(trades) FROM tape.capture_qa WHERE profile = 'qamock') AS trades,
        (SELECT sum(trades_outside_nbbo) FROM tape.capture_qa WHERE profile = 'qamock') AS outside
-  FROM qa.compared('qamock') c;
+  FROM cqa.compared('qamock') c;
 SELECT f.kind, f.ticker, f.trading_day, f.plan, f.series, f.windows, f.requests_planned, f.requests, f.pages,
        f.cache_hits, f.rows = (SELECT sum(t.source_rows) FROM tape.tick_windows t WHERE t.fetch_id = f.fetch_id) AS rows_stored
   FROM tape.capture_fetches f ORDER BY f.kind DESC, f.ticker, f.trading_day;
@@ -266,7 +266,7 @@ SELECT windows, windows_with_trades, windows_with_quotes, fetches, requests_plan
 
 UPDATE tape.configuration SET value = NULL WHERE name = 'foreign_schema';
 SET client_min_messages = warning;
-DROP SCHEMA qa CASCADE;
+DROP SCHEMA cqa CASCADE;
 RESET client_min_messages;
 TRUNCATE tape.events_intraday, tape.bars_1m, tape.manifest, tape.manifest_windows, tape.manifest_builds,
          tape.stored_profiles, tape.tick_windows, tape.capture_fetches, tape.work_queue, tape.refresh_runs, tape.settings;
