@@ -98,6 +98,21 @@ SELECT count(*) FROM tape.detect_daily($$SELECT ticker, (day::timestamp AT TIME 
 SELECT count(*) FROM tape.detect_daily($$SELECT * FROM regress.day_bars WHERE ticker = 'PARA'$$,
                                        '{"filters": {"max_price": 1000}}');
 
+-- thresholds in percent count cent prices as a trader does: from an open of 2.00, a high of
+-- 2.30 is the 15 % of E3 and a low of 1.70 the -15 % of E9 (binary floating point makes
+-- them 14.999999999999991 and -15.000000000000002)
+CREATE TABLE regress.edge_days AS
+SELECT t.ticker, d.day, round(d.open::numeric / 5, 3)::float8 AS open, round(d.high::numeric / 5, 3)::float8 AS high,
+       round(d.low::numeric / 5, 3)::float8 AS low, round(d.close::numeric / 5, 3)::float8 AS close, d.volume
+  FROM unnest(ARRAY['E3_EDGE', 'E9_EDGE']) AS t(ticker),
+       regress.quiet_days('QUIET', '2025-04-25', '2025-08-20') AS d;
+UPDATE regress.edge_days SET open = 2.00, high = 2.30, low = 1.99, close = 2.10
+ WHERE ticker = 'E3_EDGE' AND day = '2025-08-15';
+UPDATE regress.edge_days SET open = 2.00, high = 2.01, low = 1.70, close = 1.80
+ WHERE ticker = 'E9_EDGE' AND day = '2025-08-15';
+SELECT ticker, trading_day, event_type, direction
+  FROM tape.detect_daily('SELECT * FROM regress.edge_days')
+ WHERE event_type IN ('E3_intraday_price_spike', 'E9_intraday_crash') ORDER BY 1;
 -- a query may end with a semicolon or a comment
 SELECT count(*) FROM tape.detect_daily($$SELECT * FROM regress.day_bars; -- every day$$);
 

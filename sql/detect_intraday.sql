@@ -241,6 +241,108 @@ SELECT ts::time, event_type, round(score::numeric, 1) AS score
   FROM tape.detect_intraday('SELECT * FROM regress.dedup_bars', '{"filters": {"max_price": 10.3}}')
  WHERE event_type = 'volume_spike' ORDER BY ts;
 
+-- Thresholds in percent on cent prices: every family tested at its boundary, where a trader
+-- counts 2.00 -> 2.01 as a 0.5 % move (and 2.00 -> 1.99 a 0.5 % fall), 3.00 -> 3.03 and
+-- 3.00 -> 2.97 as 1 %, 1.25 -> 1.35 and 1.25 -> 1.15 as 8 %; binary floating point makes them
+-- 0.49999999999998934, 1.0000000000000009, -0.9999999999999898, -8.000000000000007...  Each
+-- pattern is written in steps of the move (k = 1 is 2.01, 3.03 or 1.35; k = -1 is 1.99, 2.97
+-- or 1.15) and run with every percent threshold at 0.5 (on 2.00), 1 (on 3.00) and 8 (on
+-- 1.25); the volume baseline is the previous bar's volume (rolling, 1 bar), so a bar of 10,000
+-- after one of 1,000 is a 10x bar.
+--   VS_UP, VS_DOWN     volume_spike: up_min_change_pct; down_min_drop_from_high_pct
+--   VB_UP, VB_DOWN     vwap_break (VWAP held at the price k = 0 by the bars' own vwap):
+--                      up.min_below_pct then up.min_distance_pct; down.min_distance_pct
+--   PM_UP, PM_DOWN     price_momentum: up/down.min_change_pct over the 5-minute window
+--   CB_RANGE           consolidation_break: a base whose range is exactly max_range_pct
+--   CB_UP, CB_DOWN     consolidation_break: min_breakout_pct from a flat base
+--   ORB                opening_range_break: min_breakout_pct from a flat range, up then down
+--   ORB_NORANGE        no bar from 09:30 to 09:45: no opening range, no break
+--   FLUSH_DROP         flush: min_drop_pct from the day high
+--   FLUSH_TOL          flush: a retest whose high is exactly high_tolerance_pct under the day
+--                      high, 20 minutes after the high, then a red bar on 10x volume
+--   FLUSH_IN, _OUT     flush: the window is the 15 one-minute bars ending at the flush bar:
+--                      the high 14 minutes before counts, 15 minutes before does not
+CREATE FUNCTION regress.edge_bars(p_ref numeric, p_step numeric)
+RETURNS TABLE (ticker text, ts timestamptz, open float8, high float8, low float8, close float8,
+               volume float8, vwap float8)
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT p.ticker, ('2025-09-26 ' || p.at)::timestamp AT TIME ZONE 'America/New_York',
+         (p_ref + p.o * p_step)::float8, (p_ref + p.h * p_step)::float8, (p_ref + p.l * p_step)::float8,
+         (p_ref + p.c * p_step)::float8, p.v, CASE WHEN p.vw THEN p_ref::float8 END
+    FROM (SELECT * FROM (VALUES
+            ('VS_UP', '10:00', 0, 0, 0, 0, 1000, false), ('VS_UP', '10:01', 0, 1, 0, 1, 10000, false),
+            ('VS_DOWN', '10:00', 0, 0, 0, 0, 1000, false), ('VS_DOWN', '10:01', 0, 0, -1, -1, 10000, false),
+            ('VB_UP', '09:30', 0, 0, 0, 0, 1000, true), ('VB_UP', '09:31', 0, 0, -1, -1, 1000, true),
+            ('VB_UP', '09:32', -1, 1, -1, 1, 10000, true),
+            ('VB_DOWN', '09:30', 0, 0, -1, -1, 1000, true), ('VB_DOWN', '09:31', -1, 0, -1, -0.5, 1000, true),
+            ('VB_DOWN', '09:32', -0.5, -0.5, -1, -1, 10000, true),
+            ('PM_UP', '10:05', 0, 1, 0, 1, 10000, false), ('PM_DOWN', '10:05', 0, 0, -1, -1, 10000, false),
+            ('CB_RANGE', '10:10', 0, 5, 0, 5, 10000, false),
+            ('CB_UP', '10:10', 0, 1, 0, 1, 10000, false), ('CB_DOWN', '10:10', 0, 0, -1, -1, 10000, false),
+            ('ORB', '09:45', 0, 1, 0, 1, 10000, false), ('ORB', '09:46', 1, 1, -1, -1, 100000, false),
+            ('ORB_NORANGE', '09:45', 0, 0, 0, 0, 1000, false), ('ORB_NORANGE', '09:46', 0, 5, 0, 5, 10000, false),
+            ('FLUSH_DROP', '10:00', 0, 0, 0, 0, 1000, false), ('FLUSH_DROP', '10:01', 0, 0, -1, -1, 10000, false),
+            ('FLUSH_TOL', '10:20', -3, -1, -3, -2, 1000, false),
+            ('FLUSH_TOL', '10:21', -2, -2, -3, -3, 10000, false),
+            ('FLUSH_IN', '10:14', -2, -2, -3, -3, 10000, false),
+            ('FLUSH_OUT', '10:15', -2, -2, -3, -3, 10000, false)) AS v(ticker, at, o, h, l, c, v, vw)
+          UNION ALL
+          -- the flat stretches before them
+          SELECT t.ticker, to_char(time '00:00' + m * interval '1 minute', 'HH24:MI'),
+                 t.k, t.k + t.wide, t.k, t.k, 1000, false
+            FROM (VALUES ('PM_UP', 600, 604, 0, 0), ('PM_DOWN', 600, 604, 0, 0), ('CB_RANGE', 600, 609, 0, 1),
+                         ('CB_UP', 600, 609, 0, 0), ('CB_DOWN', 600, 609, 0, 0), ('ORB', 570, 584, 0, 0),
+                         ('FLUSH_TOL', 600, 600, 0, 0), ('FLUSH_TOL', 601, 619, -3, 0),
+                         ('FLUSH_IN', 600, 600, 0, 0), ('FLUSH_IN', 601, 613, -3, 0),
+                         ('FLUSH_OUT', 600, 600, 0, 0), ('FLUSH_OUT', 601, 614, -3, 0)) AS t(ticker, m0, m1, k, wide),
+                 generate_series(t.m0, t.m1) AS m) AS p
+$$;
+CREATE FUNCTION regress.edge_config(p float8) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+  SELECT replace($j$
+    {"baseline": {"method": "rolling", "rolling_bars": 1},
+     "filters": {"min_price": 0, "min_bar_dollar_volume": 0, "min_day_dollar_volume": 0, "min_day_dollar_volume_bearish": 0},
+     "dedup": {"window_minutes": 0},
+     "volume_spike": {"rth": {"min_volume": 0, "min_dollar_volume": 0},
+                      "up_min_change_pct": P, "down_min_red_bars": 1, "down_min_drop_from_high_pct": P},
+     "vwap_break": {"up": {"min_distance_pct": P, "min_below_pct": P, "min_bars": 1},
+                    "down": {"min_distance_pct": P, "min_bars": 1}},
+     "price_momentum": {"up": {"min_change_pct": P}, "down": {"min_change_pct": P}},
+     "consolidation_break": {"max_range_pct": P, "min_breakout_pct": P, "min_bars": 1, "base_minutes": 10,
+                             "min_base_bars": 5},
+     "opening_range_break": {"min_breakout_pct": P, "min_bars": 1},
+     "flush": {"min_drop_pct": P, "high_tolerance_pct": P, "min_volume_x": 2, "min_red_bars": 1}}$j$,
+    'P', p::text)::jsonb
+$$;
+CREATE TABLE regress.edge_expected (ticker text, at time, event_type text, direction text);
+INSERT INTO regress.edge_expected VALUES
+  ('VS_UP', '10:01', 'volume_spike', 'up'), ('VS_DOWN', '10:01', 'volume_spike', 'down'),
+  ('VB_UP', '09:32', 'vwap_break', 'up'), ('VB_DOWN', '09:32', 'vwap_break', 'down'),
+  ('PM_UP', '10:05', 'price_momentum', 'up'), ('PM_DOWN', '10:05', 'price_momentum', 'down'),
+  ('CB_RANGE', '10:10', 'consolidation_break', 'up'), ('CB_UP', '10:10', 'consolidation_break', 'up'),
+  ('CB_DOWN', '10:10', 'consolidation_break', 'down'),
+  ('ORB', '09:45', 'opening_range_break', 'up'), ('ORB', '09:46', 'opening_range_break', 'down'),
+  ('FLUSH_DROP', '10:01', 'flush', 'down'), ('FLUSH_TOL', '10:21', 'flush', 'down'),
+  ('FLUSH_IN', '10:14', 'flush', 'down');
+-- the detector each pattern is about (the others may fire on its bars too)
+CREATE TABLE regress.edge_family (ticker text, event_type text);
+INSERT INTO regress.edge_family
+SELECT DISTINCT ticker, event_type FROM regress.edge_expected
+UNION ALL VALUES ('ORB_NORANGE', 'opening_range_break'), ('FLUSH_OUT', 'flush');
+WITH found AS (
+  SELECT s.ref, e.*
+    FROM (VALUES (2.00, 0.01, 0.5), (3.00, 0.03, 1.0), (1.25, 0.10, 8.0)) AS s(ref, step, p)
+   CROSS JOIN LATERAL tape.detect_intraday(format('SELECT * FROM regress.edge_bars(%s, %s)', s.ref, s.step),
+                                           regress.edge_config(s.p)) AS e
+    JOIN regress.edge_family USING (ticker, event_type)),
+expected AS (SELECT r.ref, x.* FROM regress.edge_expected x CROSS JOIN (VALUES (2.00), (3.00), (1.25)) AS r(ref))
+SELECT coalesce(x.ref, f.ref) AS ref, coalesce(x.ticker, f.ticker) AS ticker, coalesce(x.at, f.ts::time) AS time,
+       coalesce(x.event_type, f.event_type) AS event_type, coalesce(x.direction, f.direction) AS direction,
+       CASE WHEN x.ticker IS NULL THEN 'unexpected' WHEN f.ticker IS NULL THEN 'MISSED' ELSE 'found' END AS result,
+       f.close, round(f.pct_change::numeric, 6) AS pct_change, f.level
+  FROM expected x
+  FULL JOIN found f ON (f.ref, f.ticker, f.ts::time, f.event_type, f.direction) = (x.ref, x.ticker, x.at, x.event_type, x.direction)
+ ORDER BY 1, 2, 3, 4;
+
 -- edge cases: one bar, zero volume, NULLs, a day of pre-market bars only, unsorted input
 SELECT count(*) FROM tape.detect_intraday($$SELECT 'ONE' AS ticker, '2025-09-26 10:00-04'::timestamptz AS ts,
                                              10 AS open, 10 AS high, 10 AS low, 10 AS close, 100 AS volume$$);

@@ -57,10 +57,11 @@ SELECT d.name, s.a_rows > 0 AS has_events, s.only_a AS only_aggregate, s.only_b 
     format('SELECT * FROM tape.detect_intraday(%L)', format('SELECT * FROM quality.%I', d.name))) AS s;
 
 -- the rules as docs/analytics.md states them, implemented apart (test/gen/reference_intraday.py,
--- the defaults), find the same events with the same measures on the planted data set
+-- the defaults), find the same events with the same measures and levels on the planted data set
 \set reference 'python3 ' `pwd` '/test/gen/reference_intraday.py planted ' :gen_args
 CREATE TABLE quality.reference (ticker text, ts timestamptz, event_type text, direction text, session text,
-                                score float8, spike_x float8, pct_change float8, consecutive_bars int);
+                                score float8, spike_x float8, pct_change float8, consecutive_bars int,
+                                level float8);
 COPY quality.reference FROM PROGRAM :'reference' WITH (FORMAT csv);
 CREATE TABLE quality.by_code AS SELECT * FROM tape.detect_intraday('SELECT * FROM quality.planted');
 SELECT (SELECT count(*) FROM quality.reference) > 100 AS many_events,
@@ -73,4 +74,5 @@ SELECT (SELECT count(*) FROM quality.reference) > 100 AS many_events,
        (SELECT count(*) FROM quality.reference r JOIN quality.by_code c USING (ticker, ts, event_type, direction)
          WHERE r.session <> c.session OR abs(r.score - c.score) > 1e-4 OR r.consecutive_bars <> c.consecutive_bars
             OR abs(r.pct_change - c.pct_change) > 1e-4
+            OR (r.level IS NULL) <> (c.level IS NULL) OR abs(r.level - c.level) > 1e-4
             OR (r.spike_x IS DISTINCT FROM c.spike_x AND NOT abs(r.spike_x - c.spike_x) <= 1e-6 * c.spike_x)) AS measured_apart;

@@ -354,7 +354,7 @@ rule_stage1(const DayMeasures *m, bool *up)
 	const DailyConfig *c = m->c;
 
 	*up = !has(m->change) || m->change >= 0;
-	return ((has(m->gap) && m->gap >= c->s1_gap) ||
+	return ((has(m->gap) && pct_at_least(m->t->open, m->prev->close, c->s1_gap)) ||
 			(has(m->atr_pct) && has(m->atr_pctile) && m->atr_pct >= m->atr_pctile)) &&
 		has(m->rvol) && m->rvol >= c->s1_rvol && m->dv >= c->s1_dv;
 }
@@ -373,7 +373,8 @@ rule_gap_up(const DayMeasures *m, bool *up)
 {
 	const DailyConfig *c = m->c;
 
-	return has(m->gap) && m->gap >= c->e2_gap && has(m->rvol) && m->rvol >= c->e2_rvol &&
+	return has(m->gap) && pct_at_least(m->t->open, m->prev->close, c->e2_gap) &&
+		has(m->rvol) && m->rvol >= c->e2_rvol &&
 		m->dv >= c->e2_dv;
 }
 
@@ -381,7 +382,7 @@ rule_gap_up(const DayMeasures *m, bool *up)
 static bool
 rule_intraday_price_spike(const DayMeasures *m, bool *up)
 {
-	return m->t->open > 0 && (m->t->high / m->t->open - 1.0) * 100.0 >= m->c->e3_spike &&
+	return m->t->open > 0 && pct_at_least(m->t->high, m->t->open, m->c->e3_spike) &&
 		m->dv >= m->c->e3_dv;
 }
 
@@ -403,7 +404,7 @@ parabolic(const DayMeasures *m)
 		if (day_back(h, k)->close > day_back(h, k + 1)->close)
 			greens++;
 	}
-	return base->close > 0 && (m->t->close / base->close - 1.0) * 100.0 >= c->e4_change &&
+	return base->close > 0 && pct_at_least(m->t->close, base->close, c->e4_change) &&
 		greens >= c->e4_green;
 }
 
@@ -435,7 +436,7 @@ rule_first_red_day(const DayMeasures *m, bool *up)
 {
 	*up = false;
 	return m->red && m->prior_green >= m->c->e7_green && m->prior_base > 0 &&
-		(m->prev->close / m->prior_base - 1.0) * 100.0 >= m->c->e7_run;
+		pct_at_least(m->prev->close, m->prior_base, m->c->e7_run);
 }
 
 /* E8: a gap down on RVOL */
@@ -443,7 +444,8 @@ static bool
 rule_violent_gap_down(const DayMeasures *m, bool *up)
 {
 	*up = false;
-	return has(m->gap) && m->gap <= m->c->e8_gap && has(m->rvol) && m->rvol >= m->c->e8_rvol;
+	return has(m->gap) && pct_at_most(m->t->open, m->prev->close, m->c->e8_gap) &&
+		has(m->rvol) && m->rvol >= m->c->e8_rvol;
 }
 
 /* E9: the low under the open */
@@ -451,7 +453,7 @@ static bool
 rule_intraday_crash(const DayMeasures *m, bool *up)
 {
 	*up = false;
-	return m->t->open > 0 && (m->t->low / m->t->open - 1.0) * 100.0 <= m->c->e9_crash;
+	return m->t->open > 0 && pct_at_most(m->t->low, m->t->open, m->c->e9_crash);
 }
 
 /* E10: a green day after a run of red days that fell enough */
@@ -459,7 +461,7 @@ static bool
 rule_first_green_bounce(const DayMeasures *m, bool *up)
 {
 	return m->green && m->prior_red >= m->c->e10_red && m->prior_base > 0 &&
-		(m->prev->close / m->prior_base - 1.0) * 100.0 <= -m->c->e10_decline;
+		pct_at_most(m->prev->close, m->prior_base, -m->c->e10_decline);
 }
 
 /* E11: a green day on RVOL whose previous close was deep under the recent top */
@@ -473,7 +475,7 @@ rule_volume_bounce(const DayMeasures *m, bool *up)
 		return false;
 	for (int k = 0; k < c->e11_lookback; k++)
 		top = Max(top, day_back(m->h, k)->close);
-	return top > 0 && (m->prev->close / top - 1.0) * 100.0 <= -c->e11_drawdown;
+	return top > 0 && pct_at_most(m->prev->close, top, -c->e11_drawdown);
 }
 
 /* ---------------------------------------------------------------------
@@ -595,8 +597,8 @@ judge_day(DailyDetector *dd, const BarRow *row)
 	m.gap = m.change = m.rvol = m.atr_pct = m.atr_pctile = NAN;
 	if (m.prev && m.prev->close > 0)
 	{
-		m.gap = (t.open / m.prev->close - 1.0) * 100.0;
-		m.change = (t.close / m.prev->close - 1.0) * 100.0;
+		m.gap = percent_change(t.open, m.prev->close);
+		m.change = percent_change(t.close, m.prev->close);
 	}
 	if (rolling_mean_full(h->volumes, &mean) && mean > 0)
 		m.rvol = t.volume / mean;

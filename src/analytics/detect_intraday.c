@@ -891,7 +891,7 @@ add_bar(Detector *d, const BarRow *row)
 
 	/* day high, the last bar near it, streaks */
 	b->hod = (prev == NULL || b->high > prev->hod) ? b->high : prev->hod;
-	b->near_hod_ts = (prev == NULL || b->high >= b->hod * (1.0 - c->fl_tolerance / 100.0)) ?
+	b->near_hod_ts = (prev == NULL || pct_at_least(b->high, b->hod, -c->fl_tolerance)) ?
 		b->ts : prev->near_hod_ts;
 	b->red_streak = b->close < b->open ? (prev ? prev->red_streak : 0) + 1 : 0;
 	b->green_streak = b->close > b->open ? (prev ? prev->green_streak : 0) + 1 : 0;
@@ -954,8 +954,8 @@ new_event(DayScan *s, int i, IntradayEventType type, bool up)
 	e->dollar_volume = b->dollar_volume;
 	e->spike_x = b->vol_x;
 	e->vwap = b->vwap;
-	e->vwap_dist = isnan(b->vwap) ? NAN : (b->close / b->vwap - 1.0) * 100.0;
-	e->pct_change = (b->close / b->open - 1.0) * 100.0;
+	e->vwap_dist = isnan(b->vwap) ? NAN : percent_change(b->close, b->vwap);
+	e->pct_change = percent_change(b->close, b->open);
 	e->level = NAN;
 	e->bars = up ? b->green_streak : b->red_streak;
 	return e;
@@ -1011,8 +1011,8 @@ bar_at_or_before(DayScan *s, int i, TimestampTz ts)
  * thresholds.  Up: the bar closed at or above its open and up_min_change_pct
  * above the previous bar's close (its own open for the day's first bar).
  * Down: it closed red, at least the down_min_red_bars-th red bar in a row,
- * and down_min_drop_from_high_pct under the day high (the level).  On the
- * first bar of a run.
+ * and down_min_drop_from_high_pct under the day high.  The level is the day
+ * high either way.  On the first bar of a run.
  */
 static void
 judge_volume_spike(DayScan *s, int i)
@@ -1024,19 +1024,22 @@ judge_volume_spike(DayScan *s, int i)
 		b->vol_x >= (rth ? c->vs_rth_x : c->vs_ext_x) &&
 		b->volume >= (rth ? c->vs_rth_vol : c->vs_ext_vol) &&
 		b->dollar_volume >= (rth ? c->vs_rth_dv : c->vs_ext_dv);
-	double		change = (b->close / (i > 0 ? s->bars[i - 1].close : b->open) - 1.0) * 100.0;
+	double		ref = i > 0 ? s->bars[i - 1].close : b->open;
 	bool		down = spike && b->close < b->open && b->red_streak >= c->vs_down_red &&
-		b->close <= b->hod * (1.0 - c->vs_down_drop / 100.0);
+		pct_at_most(b->close, b->hod, -c->vs_down_drop);
 	IEvent	   *e;
 
 	e = run_start(s, i, EV_VOLUME_SPIKE, true,
-				  spike && b->close >= b->open && change >= c->vs_up_change);
+				  spike && b->close >= b->open && pct_at_least(b->close, ref, c->vs_up_change));
 	if (e)
-		e->pct_change = change;
+	{
+		e->pct_change = percent_change(b->close, ref);
+		e->level = b->hod;
+	}
 	e = run_start(s, i, EV_VOLUME_SPIKE, false, down);
 	if (e)
 	{
-		e->pct_change = (b->close / b->hod - 1.0) * 100.0;
+		e->pct_change = percent_change(b->close, b->hod);
 		e->level = b->hod;
 	}
 }
@@ -1066,7 +1069,7 @@ came_from_below(DayScan *s, int j)
 			under = true;
 			break;
 		}
-		if (b->close >= b->vwap * (1.0 + c->vb_up_dist / 100.0))
+		if (pct_at_least(b->close, b->vwap, c->vb_up_dist))
 			return false;
 	}
 	if (!under)
@@ -1075,7 +1078,7 @@ came_from_below(DayScan *s, int j)
 	{
 		IBar	   *b = &s->bars[k];
 
-		if (!isnan(b->vwap) && b->close <= b->vwap * (1.0 - c->vb_up_below / 100.0))
+		if (!isnan(b->vwap) && pct_at_most(b->close, b->vwap, -c->vb_up_below))
 			return true;
 	}
 	return false;
@@ -1122,8 +1125,8 @@ judge_vwap_break(DayScan *s, int i)
 		s->above = s->below = 0;
 		return;
 	}
-	s->above = b->close >= b->vwap * (1.0 + c->vb_up_dist / 100.0) ? s->above + 1 : 0;
-	s->below = b->close <= b->vwap * (1.0 - c->vb_down_dist / 100.0) ? s->below + 1 : 0;
+	s->above = pct_at_least(b->close, b->vwap, c->vb_up_dist) ? s->above + 1 : 0;
+	s->below = pct_at_most(b->close, b->vwap, -c->vb_down_dist) ? s->below + 1 : 0;
 
 	if (s->above == c->vb_up_bars && came_from_below(s, i - s->above) &&
 		(x = run_volume_x(s, i, s->above, false)) >= c->vb_up_x)
@@ -1170,8 +1173,9 @@ judge_price_momentum(DayScan *s, int i)
 
 	if (j >= 0)
 	{
-		change = (b->close / s->bars[j].close - 1.0) * 100.0;
-		if (change >= c->pm_up_change && !isnan(b->vol_x) && b->vol_x >= c->pm_up_x)
+		change = percent_change(b->close, s->bars[j].close);
+		if (pct_at_least(b->close, s->bars[j].close, c->pm_up_change) &&
+			!isnan(b->vol_x) && b->vol_x >= c->pm_up_x)
 		{
 			TimestampTz from = b->ts - (int64) c->pm_up_breakout * USECS_PER_MINUTE;
 
@@ -1181,7 +1185,7 @@ judge_price_momentum(DayScan *s, int i)
 				hi = Max(hi, s->bars[m].high);
 			up = seen > 0 && b->close > hi;
 		}
-		if (change <= -c->pm_down_change)
+		if (pct_at_most(b->close, s->bars[j].close, -c->pm_down_change))
 		{
 			TimestampTz from = b->ts - (int64) c->pm_down_breakdown * USECS_PER_MINUTE;
 			int			k = bar_at_or_before(s, j + 1, b->ts - 2 * window);
@@ -1192,7 +1196,7 @@ judge_price_momentum(DayScan *s, int i)
 			for (int m = i - 1; m >= 0 && s->bars[m].ts >= from; m--, seen++)
 				lo = Min(lo, s->bars[m].low);
 			if (k >= 0)
-				prev_fall = Max(0.0, -(s->bars[j].close / s->bars[k].close - 1.0) * 100.0);
+				prev_fall = Max(0.0, -percent_change(s->bars[j].close, s->bars[k].close));
 			down = seen > 0 && b->close < lo && -change >= c->pm_down_accel * prev_fall;
 		}
 	}
@@ -1228,7 +1232,7 @@ base_of(DayScan *s, int f, double *hi, double *lo)
 		*hi = Max(*hi, s->bars[m].high);
 		*lo = Min(*lo, s->bars[m].low);
 	}
-	return count >= c->cb_min_base_bars && *lo > 0 && (*hi / *lo - 1.0) * 100.0 <= c->cb_max_range;
+	return count >= c->cb_min_base_bars && *lo > 0 && pct_at_most(*hi, *lo, c->cb_max_range);
 }
 
 /*
@@ -1253,10 +1257,10 @@ judge_consolidation_break(DayScan *s, int i)
 		return;
 	for (int up = 0; up <= 1; up++)
 	{
-		double		edge = up ? hi * (1.0 + c->cb_breakout / 100.0) : lo * (1.0 - c->cb_breakout / 100.0);
 		bool		run = true;
 
-#define BEYOND(k) (up ? s->bars[k].close >= edge : s->bars[k].close <= edge)
+#define BEYOND(k) (up ? pct_at_least(s->bars[k].close, hi, c->cb_breakout) \
+				   : pct_at_most(s->bars[k].close, lo, -c->cb_breakout))
 		for (int k = f; k <= i && run; k++)
 			run = BEYOND(k);
 		if (!run || BEYOND(f - 1))
@@ -1264,7 +1268,7 @@ judge_consolidation_break(DayScan *s, int i)
 #undef BEYOND
 		e = new_event(s, i, EV_CONSOLIDATION_BREAK, up);
 		e->spike_x = x;
-		e->pct_change = (s->bars[i].close / (up ? hi : lo) - 1.0) * 100.0;
+		e->pct_change = percent_change(s->bars[i].close, up ? hi : lo);
 		e->level = up ? hi : lo;
 		e->bars = c->cb_bars;
 	}
@@ -1288,8 +1292,8 @@ judge_opening_range_break(DayScan *s, int i)
 
 	for (int up = 0; up <= 1; up++)
 	{
-		bool		beyond = judged && (up ? b->close >= s->or_high * (1.0 + c->orb_breakout / 100.0)
-										: b->close <= s->or_low * (1.0 - c->orb_breakout / 100.0));
+		bool		beyond = judged && (up ? pct_at_least(b->close, s->or_high, c->orb_breakout)
+										: pct_at_most(b->close, s->or_low, -c->orb_breakout));
 		double		x;
 
 		s->orb_run[up] = beyond ? s->orb_run[up] + 1 : 0;
@@ -1302,7 +1306,7 @@ judge_opening_range_break(DayScan *s, int i)
 			continue;
 		e = new_event(s, i, EV_OPENING_RANGE_BREAK, up);
 		e->spike_x = x;
-		e->pct_change = (b->close / (up ? s->or_high : s->or_low) - 1.0) * 100.0;
+		e->pct_change = percent_change(b->close, up ? s->or_high : s->or_low);
 		e->level = up ? s->or_high : s->or_low;
 		e->bars = c->orb_bars;
 	}
@@ -1328,17 +1332,18 @@ judge_tape_speed(DayScan *s, int i)
 
 		e = new_event(s, i, EV_TAPE_SPEED, b->close >= first->open);
 		e->spike_x = run_volume_x(s, i, s->fast, true);
-		e->pct_change = (b->close / first->open - 1.0) * 100.0;
+		e->pct_change = percent_change(b->close, first->open);
 		e->bars = s->fast;
 	}
 }
 
 /*
  * flush: the close min_drop_pct or more under the day high, a bar whose high
- * came within high_tolerance_pct of that high in the last window_minutes
- * (this one included), vol_x >= min_volume_x, at least min_red_bars red
- * bars in a row, volume above the previous bar's.  Down only; on the first
- * bar of a run.
+ * came within high_tolerance_pct of the day high (as it stood at that bar)
+ * less than window_minutes before this one, or this one (the window of
+ * window_minutes one-minute bars ending here), vol_x >= min_volume_x, at
+ * least min_red_bars red bars in a row, volume above the previous bar's.
+ * Down only; on the first bar of a run.
  */
 static void
 judge_flush(DayScan *s, int i)
@@ -1346,15 +1351,15 @@ judge_flush(DayScan *s, int i)
 	const IntradayConfig *c = s->c;
 	IBar	   *b = &s->bars[i];
 	bool		flush = i > 0 && !isnan(b->vol_x) &&
-		b->close <= b->hod * (1.0 - c->fl_drop / 100.0) &&
-		b->near_hod_ts >= b->ts - (int64) c->fl_window * USECS_PER_MINUTE &&
+		pct_at_most(b->close, b->hod, -c->fl_drop) &&
+		b->near_hod_ts > b->ts - (int64) c->fl_window * USECS_PER_MINUTE &&
 		b->vol_x >= c->fl_x && b->red_streak >= c->fl_red &&
 		b->volume > s->bars[i - 1].volume;
 	IEvent	   *e = run_start(s, i, EV_FLUSH, false, flush);
 
 	if (e)
 	{
-		e->pct_change = (b->close / b->hod - 1.0) * 100.0;
+		e->pct_change = percent_change(b->close, b->hod);
 		e->level = b->hod;
 	}
 }
@@ -1455,8 +1460,11 @@ filter_day(Detector *d, double day_dv)
  * dedup_day
  *		Among the events the filters kept, taken by score (highest first,
  *		then earliest): drop an event when a kept one of the same type and
- *		direction, less than window_minutes away, scores more than
- *		keep_both_within_pct percent above it.
+ *		direction, less than window_minutes away, outscores it by more than
+ *		keep_both_within_pct percent of the kept one's score, that is when
+ *		score < kept score * (1 - keep_both_within_pct / 100).  A score is no
+ *		price: this ratio is tested as it stands, without the allowance of the
+ *		percent thresholds.
  */
 static void
 dedup_day(Detector *d)

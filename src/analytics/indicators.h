@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * indicators.h
- *		Pure C kernels of the indicators: true range, Wilder's ATR, the mean
- *		of the previous N values.  The window functions and the detectors
+ *		Pure C kernels of the indicators: percent changes and their tests,
+ *		true range, Wilder's ATR, the mean of the previous N values.  The window functions and the detectors
  *		share them; they know nothing of PostgreSQL.
  *
  * Copyright (c) 2026, tape developers
@@ -17,6 +17,40 @@
 
 #include <math.h>
 #include <stdbool.h>
+
+/*
+ * Percent changes and the tests of every threshold in percent.
+ *
+ * percent_change(x, ref) is (x / ref - 1) * 100: 5.0 is 5 %.  A threshold p is
+ * tested on it, inclusive, with an allowance of PCT_ROUNDING percentage
+ * points for binary rounding: on cent prices 2.00 -> 2.01 is a 0.5 % move,
+ * though (2.01 / 2.00 - 1) * 100 computes to 0.49999999999998934, and
+ * 3.00 -> 2.97 a 1 % fall (-0.9999999999999898).  The allowance is far
+ * smaller than any true gap between a move of cent prices and a threshold
+ * of a few decimals (at least 5e-9 points for a threshold in halves of a
+ * percent and prices under a million dollars).
+ */
+#define PCT_ROUNDING 1e-9
+
+static inline double
+percent_change(double x, double ref)
+{
+	return (x / ref - 1.0) * 100.0;
+}
+
+/* x is at least p % above ref (p < 0: at most -p % under it) */
+static inline bool
+pct_at_least(double x, double ref, double p)
+{
+	return percent_change(x, ref) >= p - PCT_ROUNDING;
+}
+
+/* x is at most p % above ref (p < 0: at least -p % under it) */
+static inline bool
+pct_at_most(double x, double ref, double p)
+{
+	return percent_change(x, ref) <= p + PCT_ROUNDING;
+}
 
 /*
  * True range of a bar: the largest of high - low, |high - previous close|

@@ -5,7 +5,7 @@ default configuration (tape_speed off), as an independent reference for the C co
     reference_intraday.py [planted|quiet] [the options of smallcaps.py]
 
 generates the bars with test/gen/smallcaps.py and prints the events these rules find, as CSV:
-ticker, ts (UTC), event_type, direction, session, score, spike_x, pct_change, consecutive_bars.
+ticker, ts (UTC), event_type, direction, session, score, spike_x, pct_change, consecutive_bars, level.
 The regression test detect_quality compares them with tape.detect_intraday on the same bars.
 Written from the documentation, not from the C source: where the two disagree, one of them is wrong.
 """
@@ -43,6 +43,25 @@ C = dict(
 
 def local(ts):
     return ts + dt.timedelta(hours=ny_offset_at(ts))
+
+
+# every threshold in percent: (x / ref - 1) x 100 against p, inclusive, with an allowance of
+# 1e-9 percentage points for binary rounding (2.00 -> 2.01 is a 0.5 % move)
+ROUNDING = 1e-9
+
+
+def pct(x, ref):
+    return (x / ref - 1) * 100
+
+
+def pct_at_least(x, ref, p):
+    """x is at least p % above ref (p < 0: at most -p % under it)"""
+    return pct(x, ref) >= p - ROUNDING
+
+
+def pct_at_most(x, ref, p):
+    """x is at most p % above ref (p < 0: at least -p % under it)"""
+    return pct(x, ref) <= p + ROUNDING
 
 
 class Bar:
@@ -137,7 +156,7 @@ def detect_day(ticker, day, bars, ring):
             if vwap_v > 0:
                 b.vwap = vwap_pv / vwap_v
         b.hod = b.high if prev is None or b.high > prev.hod else prev.hod
-        near = prev is None or b.high >= b.hod * (1 - C["fl"]["tol"] / 100)
+        near = prev is None or pct_at_least(b.high, b.hod, -C["fl"]["tol"])
         b.near_ts = b.ts if near else prev.near_ts
         b.red = (prev.red + 1 if prev else 1) if b.close < b.open else 0
         b.green = (prev.green + 1 if prev else 1) if b.close > b.open else 0
@@ -147,8 +166,8 @@ def detect_day(ticker, day, bars, ring):
     def event(i, kind, up, **kw):
         b = bars[i]
         e = dict(ticker=ticker, ts=b.ts, type=kind, up=up, session=b.session, close=b.close, dv=b.dv,
-                 spike_x=b.vol_x, vwap_dist=(b.close / b.vwap - 1) * 100 if b.vwap == b.vwap else NAN,
-                 pct=(b.close / b.open - 1) * 100, bars=b.green if up else b.red)
+                 spike_x=b.vol_x, vwap_dist=pct(b.close, b.vwap) if b.vwap == b.vwap else NAN,
+                 pct=pct(b.close, b.open), bars=b.green if up else b.red, level=NAN)
         e.update(kw)
         events.append(e)
 
@@ -182,20 +201,19 @@ def detect_day(ticker, day, bars, ring):
         th = vs["rth"] if b.session == "RTH" else vs["ext"]
         spike = ge(b.vol_x, th[0]) and b.volume >= th[1] and b.dv >= th[2]
         prev_close = bars[i - 1].close if i else b.open
-        change = (b.close / prev_close - 1) * 100
-        if first_of_run("vs", True, spike and b.close >= b.open and change >= vs["up_change"]):
-            event(i, "volume_spike", True, pct=change)
+        if first_of_run("vs", True, spike and b.close >= b.open and pct_at_least(b.close, prev_close, vs["up_change"])):
+            event(i, "volume_spike", True, pct=pct(b.close, prev_close), level=b.hod)
         if first_of_run("vs", False, spike and b.close < b.open and b.red >= vs["down_red"]
-                        and b.close <= b.hod * (1 - vs["down_drop"] / 100)):
-            event(i, "volume_spike", False, pct=(b.close / b.hod - 1) * 100, level=b.hod)
+                        and pct_at_most(b.close, b.hod, -vs["down_drop"])):
+            event(i, "volume_spike", False, pct=pct(b.close, b.hod), level=b.hod)
 
         # vwap_break
         if b.vwap != b.vwap:
             above = below = 0
         else:
             up, dn = C["vb_up"], C["vb_down"]
-            above = above + 1 if b.close >= b.vwap * (1 + up["dist"] / 100) else 0
-            below = below + 1 if b.close <= b.vwap * (1 - dn["dist"] / 100) else 0
+            above = above + 1 if pct_at_least(b.close, b.vwap, up["dist"]) else 0
+            below = below + 1 if pct_at_most(b.close, b.vwap, -dn["dist"]) else 0
             if above == up["bars"]:
                 j = i - above
                 lost = False
@@ -206,13 +224,13 @@ def detect_day(ticker, day, bars, ring):
                     if x.close < x.vwap:
                         lost = True
                         break
-                    if x.close >= x.vwap * (1 + up["dist"] / 100):
+                    if pct_at_least(x.close, x.vwap, up["dist"]):
                         break
-                deep = any(bars[k].vwap == bars[k].vwap and bars[k].close <= bars[k].vwap * (1 - up["below"] / 100)
+                deep = any(bars[k].vwap == bars[k].vwap and pct_at_most(bars[k].close, bars[k].vwap, -up["below"])
                            for k in range(max(0, j - up["lookback"] + 1), j + 1))
                 x = run_x(i, above)
                 if lost and deep and ge(x, up["x"]):
-                    event(i, "vwap_break", True, spike_x=x, pct=(b.close / b.vwap - 1) * 100, level=b.vwap,
+                    event(i, "vwap_break", True, spike_x=x, pct=pct(b.close, b.vwap), level=b.vwap,
                           bars=above)
             if below == dn["bars"]:
                 first = i - below + 1
@@ -222,7 +240,7 @@ def detect_day(ticker, day, bars, ring):
                              for k in range(max(1, first - dn["lookback"]), first + 1))
                 x = run_x(i, below)
                 if failed and ge(x, dn["x"]):
-                    event(i, "vwap_break", False, spike_x=x, pct=(b.close / b.vwap - 1) * 100, level=b.vwap,
+                    event(i, "vwap_break", False, spike_x=x, pct=pct(b.close, b.vwap), level=b.vwap,
                           bars=below)
 
         # price_momentum
@@ -233,16 +251,16 @@ def detect_day(ticker, day, bars, ring):
         hi = lo = None
         if back_next > 0:
             j = back_next - 1
-            chg = (b.close / bars[j].close - 1) * 100
-            if chg >= pm["up_change"] and ge(b.vol_x, pm["up_x"]):
+            chg = pct(b.close, bars[j].close)
+            if pct_at_least(b.close, bars[j].close, pm["up_change"]) and ge(b.vol_x, pm["up_x"]):
                 prior = [bars[k] for k in range(max(0, i - 960), i) if bars[k].ts >= b.ts - pm["up_breakout"] * MIN]
                 if prior:
                     hi = max(x.high for x in prior)
                     up_ok = b.close > hi
-            if chg <= -pm["down_change"]:
+            if pct_at_most(b.close, bars[j].close, -pm["down_change"]):
                 prior = [bars[k] for k in range(max(0, i - 960), i) if bars[k].ts >= b.ts - pm["down_breakdown"] * MIN]
                 kk = [k for k in range(j + 1) if bars[k].ts <= b.ts - 2 * pm["window"] * MIN]
-                fall = max(0.0, -(bars[j].close / bars[kk[-1]].close - 1) * 100) if kk else 0.0
+                fall = max(0.0, -pct(bars[j].close, bars[kk[-1]].close)) if kk else 0.0
                 if prior:
                     lo = min(x.low for x in prior)
                     down_ok = b.close < lo and -chg >= pm["accel"] * fall
@@ -260,12 +278,13 @@ def detect_day(ticker, day, bars, ring):
                 if ge(x, cb["x"]) else []
             if len(base_bars) >= cb["min_base_bars"]:
                 bh, bl = max(k.high for k in base_bars), min(k.low for k in base_bars)
-                if bl > 0 and (bh / bl - 1) * 100 <= cb["max_range"]:
-                    for up, edge in ((False, bl * (1 - cb["breakout"] / 100)), (True, bh * (1 + cb["breakout"] / 100))):
-                        beyond = (lambda k: bars[k].close >= edge) if up else (lambda k: bars[k].close <= edge)
+                if bl > 0 and pct_at_most(bh, bl, cb["max_range"]):
+                    for up in (False, True):
+                        beyond = ((lambda k: pct_at_least(bars[k].close, bh, cb["breakout"])) if up
+                                  else (lambda k: pct_at_most(bars[k].close, bl, -cb["breakout"])))
                         if all(beyond(k) for k in range(f, i + 1)) and not beyond(f - 1):
                             lvl = bh if up else bl
-                            event(i, "consolidation_break", up, spike_x=x, pct=(b.close / lvl - 1) * 100,
+                            event(i, "consolidation_break", up, spike_x=x, pct=pct(b.close, lvl),
                                   level=lvl, bars=cb["bars"])
 
         # opening_range_break
@@ -273,23 +292,24 @@ def detect_day(ticker, day, bars, ring):
         judged = (b.session == "RTH" and rth_local + o["range"] <= b.minute < rth_local + o["cutoff"]
                   and or_high is not None)
         for up in (True, False):
-            beyond = judged and (b.close >= or_high * (1 + o["breakout"] / 100) if up
-                                 else b.close <= or_low * (1 - o["breakout"] / 100))
+            beyond = judged and (pct_at_least(b.close, or_high, o["breakout"]) if up
+                                 else pct_at_most(b.close, or_low, -o["breakout"]))
             orb_run[up] = orb_run[up] + 1 if beyond else 0
             if not orb_done[up] and orb_run[up] == o["bars"]:
                 orb_done[up] = True
                 x = run_x(i, o["bars"])
                 if ge(x, o["x"]):
                     lvl = or_high if up else or_low
-                    event(i, "opening_range_break", up, spike_x=x, pct=(b.close / lvl - 1) * 100, level=lvl,
+                    event(i, "opening_range_break", up, spike_x=x, pct=pct(b.close, lvl), level=lvl,
                           bars=o["bars"])
 
         # flush
         fl = C["fl"]
-        ok = (i > 0 and ge(b.vol_x, fl["x"]) and b.close <= b.hod * (1 - fl["drop"] / 100)
-              and b.near_ts >= b.ts - fl["window"] * MIN and b.red >= fl["red"] and b.volume > bars[i - 1].volume)
+        # a near-high bar in the window of window_minutes bars ending here: less than 15 minutes before
+        ok = (i > 0 and ge(b.vol_x, fl["x"]) and pct_at_most(b.close, b.hod, -fl["drop"])
+              and b.near_ts > b.ts - fl["window"] * MIN and b.red >= fl["red"] and b.volume > bars[i - 1].volume)
         if first_of_run("fl", False, ok):
-            event(i, "flush", False, pct=(b.close / b.hod - 1) * 100, level=b.hod)
+            event(i, "flush", False, pct=pct(b.close, b.hod), level=b.hod)
 
     # score, filters, deduplication
     def capped(x, cap):
@@ -346,11 +366,12 @@ def main():
             days.setdefault(lt.date(), []).append(b)
         for day in sorted(days):
             for e in detect_day(ticker, day, sorted(days[day], key=lambda b: b.ts), ring):
-                w("%s,%s,%s,%s,%s,%.6f,%s,%s,%d\n" % (
+                w("%s,%s,%s,%s,%s,%.6f,%s,%s,%d,%s\n" % (
                     e["ticker"], e["ts"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S+00"), e["type"],
                     "up" if e["up"] else "down", e["session"], e["score"],
                     "" if e["spike_x"] != e["spike_x"] else "%.6f" % e["spike_x"],
-                    "" if e["pct"] != e["pct"] else "%.6f" % e["pct"], e["bars"]))
+                    "" if e["pct"] != e["pct"] else "%.6f" % e["pct"], e["bars"],
+                    "" if e["level"] != e["level"] else "%.6f" % e["level"]))
 
 
 if __name__ == "__main__":
