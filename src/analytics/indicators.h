@@ -2,8 +2,9 @@
  *
  * indicators.h
  *		Pure C kernels of the indicators: percent changes and their tests,
- *		true range, Wilder's ATR, the mean of the previous N values.  The window functions and the detectors
- *		share them; they know nothing of PostgreSQL.
+ *		true range, Wilder's ATR, the mean of the previous N values.  The
+ *		window functions and the detectors share them; they know nothing of
+ *		PostgreSQL.
  *
  * Copyright (c) 2026, tape developers
  *
