@@ -138,9 +138,10 @@ SELECT ticker, trading_day, event_type, direction, close, round(change_pct::nume
  ORDER BY trading_day, ticker, event_type;
 
 \echo
-\echo '13. The local store: the universe of each day from March to September 2025 (delisted names'
-\echo '    included), a history of day bars and the minute bars of those small caps, fetched unit by'
-\echo '    unit (ticker x month) and committed as they come: an interruption loses only the unit in'
+\echo '13. The local store: the splits (the universe takes a snapshot of shares after each), the'
+\echo '    universe of each day from March to September 2025 (delisted names included), a history of'
+\echo '    day bars and the minute bars of those small caps, fetched unit by unit (a ticker and a month;'
+\echo '    for day bars a year) and committed as they come: an interruption loses only the unit in'
 \echo '    flight, and a second call asks the API for nothing it has.'
 SET tape.progress_interval = 0;
 CALL tape.refresh_corporate_actions('2025-01-01', '2025-09-30');
@@ -153,10 +154,11 @@ CALL tape.refresh_bars('minute', '2025-03-03', '2025-09-30');
 CALL tape.refresh_bars('minute', '2025-03-03', '2025-09-30');
 
 \echo
-\echo '14. Detection over the local bars: the daily detectors (Stage-1, E1-E11) on the day bars and'
-\echo '    the intraday detectors on the minute bars, per ticker and month, into tape.events_daily and'
-\echo '    tape.events_intraday (tape_speed left out: it fires often on the demo''s tape; the'
-\echo '    detectors'' notes about their warm-up days are left out too). What they found:'
+\echo '14. Detection over the local bars: the daily detectors (Stage-1, E1-E11) on the day bars, per'
+\echo '    ticker and year (so over the whole of 2025), and the intraday detectors on the minute bars,'
+\echo '    per ticker and month, into tape.events_daily and tape.events_intraday (tape_speed left out:'
+\echo '    it fires often on the demo''s tape; the detectors'' notes about their warm-up days are left'
+\echo '    out too). What they found:'
 \set ECHO none
 \set QUIET on
 SET client_min_messages = warning;
