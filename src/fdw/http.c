@@ -857,9 +857,23 @@ polygon_prefetch_take(PolygonPrefetch *pf, StringInfo body, PolygonHttpStats *st
 		collect_finished();
 		if (INTERRUPTS_PENDING_CONDITION())
 		{
+			/*
+			 * Most interrupts end the statement; some do not (a barrier, a
+			 * request to log memory contexts, a check of the client's
+			 * connection).  The transfer stops only for the first kind, so
+			 * that no page is asked for twice.
+			 */
 			pgstat_report_wait_end();
-			polygon_prefetch_cancel(pf);
-			CHECK_FOR_INTERRUPTS();
+			PG_TRY();
+			{
+				CHECK_FOR_INTERRUPTS();
+			}
+			PG_CATCH();
+			{
+				polygon_prefetch_cancel(pf);
+				PG_RE_THROW();
+			}
+			PG_END_TRY();
 			pgstat_report_wait_start(PG_WAIT_EXTENSION);
 		}
 	}

@@ -24,6 +24,9 @@ make_server($node, $mock, 't429', 'tag=t429,status=429',
 make_server($node, $mock, 'slow', 'tag=slow,delay_ms=60000', "timeout_ms '120000'");
 # six requests a minute: the second request of a scan waits 10 s for the rate limit
 make_server($node, $mock, 'rate', 'tag=rate', "requests_per_minute '6'");
+# pages that take 500 ms, then 3 s, with requests in flight (4, the default without a rate limit)
+make_server($node, $mock, 'pf', 'tag=pf,delay_ms=500');
+make_server($node, $mock, 'pfslow', 'tag=pfslow,delay_ms=3000');
 
 my $tail = "SELECT 'still alive', count(*) FROM mock.bars WHERE ticker = 'ACME' AND timespan = 'day' "
   . "AND ts >= '2025-10-06' AND ts < '2025-10-11';";
@@ -81,6 +84,34 @@ cmp_ok($rate[1]{t} - $rate[0]{t}, '<', 10.5,
 	sprintf('rate limit: the next request went out %.1f s after the first (one interval: 10 s)', $rate[1]{t} - $rate[0]{t}));
 cmp_ok($rate[1]{t} - $rate[0]{t}, '>=', 9.5, 'rate limit: ... and not before the interval was over');
 ok(defined $wait_ms && $wait_ms > 5000, sprintf('rate limit: EXPLAIN ANALYZE shows the wait (%.1f s)', ($wait_ms // 0) / 1000));
+
+# a cancel while the scan waits for a page asked for early (the first page of
+# the next series, in flight since the first series' page arrived)
+my $eight = "ticker IN ('ACME', 'BOLT', 'CRWN', 'DYNX', 'EVTX', 'FLUX', 'NOVA', 'ACMEW') AND timespan = 'day' "
+  . "AND ts >= '2025-10-06' AND ts < '2025-10-11'";
+$out = cancel_after('page in flight',
+	"SELECT count(*) FROM pfslow.bars WHERE $eight;", 'pfslow', 1, $tail);
+like($out, qr/still alive\|5/, 'page in flight: the session goes on working');
+
+# interrupts that do not end the statement (here requests to log memory contexts,
+# 20 a second) neither stop nor repeat a request in flight: eight series, eight requests
+my $plain = $node->safe_psql('postgres', "SELECT count(*) FROM mock.bars WHERE $eight;");
+my ($h, $pf_out, $pf_err) = background_psql($node, "SELECT count(*) FROM pf.bars WHERE $eight;");
+my $logged = 0;
+while ($h->pumpable)
+{
+	$logged += $node->safe_psql('postgres',
+		"SELECT count(pg_log_backend_memory_contexts(pid)) FROM pg_stat_activity WHERE query LIKE '%pf.bars%' AND pid <> pg_backend_pid()");
+	usleep(50_000);
+	$h->pump_nb;
+}
+$h->finish;
+cmp_ok($logged, '>=', 5, "interrupts that do not cancel: $logged were sent during the scan");
+is($$pf_out, "$plain\n", 'interrupts that do not cancel: the rows are all there');
+my @pf = mock_log($mock, 'pf');
+my %paths = map { $_->{path} => 1 } @pf;
+is(scalar(@pf), 8, 'interrupts that do not cancel: eight requests for eight series');
+is(scalar(@pf), scalar(keys %paths), 'interrupts that do not cancel: none asked for twice');
 
 # statement_timeout ends a back-off too
 my $t0 = time();
