@@ -430,6 +430,17 @@ progress_update(int64 done, int64 items, int64 found, const char *detail)
 void
 progress_end(void)
 {
+	progress_end_ext(true);
+}
+
+/*
+ * progress_end_ext
+ *		progress_end(), with the closing NOTICE only when closing_notice is
+ *		true (a caller that reports its own totals last passes false).
+ */
+void
+progress_end_ext(bool closing_notice)
+{
 	if (!local.active)
 		return;
 	if (local.nested > 0)
@@ -437,7 +448,7 @@ progress_end(void)
 		local.nested--;
 		return;
 	}
-	if (local.noticed)
+	if (local.noticed && closing_notice)
 	{
 		StringInfoData buf;
 
@@ -625,11 +636,11 @@ tape_progress_update(PG_FUNCTION_ARGS)
 
 /*
  * tape_progress_end
- *		tape.progress_end(): the operation is over.
+ *		tape.progress_end(closing_notice): the operation is over.
  */
 Datum
 tape_progress_end(PG_FUNCTION_ARGS)
 {
-	progress_end();
+	progress_end_ext(PG_ARGISNULL(0) || PG_GETARG_BOOL(0));
 	PG_RETURN_VOID();
 }

@@ -38,6 +38,7 @@ extern void progress_set_total(double total);
 
 /* The operation is over: a closing NOTICE if any was sent, and the slot freed. */
 extern void progress_end(void);
+extern void progress_end_ext(bool closing_notice);
 
 extern void progress_shmem_request(void);
 extern void progress_shmem_startup(void);

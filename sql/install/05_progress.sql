@@ -42,8 +42,8 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION tape.progress_update(bigint, bigint, bigint, text, double precision) IS 'the counts of the running operation so far (and a new total when given); sends a NOTICE every tape.progress_interval seconds';
 
-CREATE FUNCTION tape.progress_end() RETURNS void
+CREATE FUNCTION tape.progress_end(closing_notice boolean DEFAULT true) RETURNS void
 AS 'MODULE_PATHNAME', 'tape_progress_end'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION tape.progress_end() IS 'the running operation of this session is over: a closing NOTICE if any was sent, and its row leaves tape.progress (an error ends it too)';
+COMMENT ON FUNCTION tape.progress_end(boolean) IS 'the running operation of this session is over: a closing NOTICE if any progress NOTICE was sent (unless closing_notice is false: the caller says its own last word), and its row leaves tape.progress (an error ends it too)';

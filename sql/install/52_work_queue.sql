@@ -299,7 +299,7 @@ BEGIN
          finished_at = CASE WHEN leader THEN clock_timestamp() ELSE r.finished_at END
    WHERE r.run_id = refresh_finish.run_id
   RETURNING * INTO run;
-  PERFORM tape.progress_end();
+  PERFORM tape.progress_end(closing_notice => false);  -- the NOTICE below is the run's last word
   IF leader THEN
     PERFORM tape.refresh_unlock(run.refresh);
   END IF;

@@ -113,8 +113,12 @@ my @finished = done_units('cancel');
 cmp_ok(scalar(@finished), '<', $units, scalar(@finished) . ' units were finished before the cancel');
 
 my $since = time();
-($ret, $stdout, $stderr) = $node->psql('cancel', $refresh);
+($ret, $stdout, $stderr) = $node->psql('cancel', "SET tape.progress_interval = 1; $refresh");
 is($ret, 0, 'the same call again finishes the job');
+like($stderr, qr/NOTICE:  tape.refresh_bars: [0-9]+ of about [0-9]+ units/, 'it reports its progress as it goes');
+my @closing = $stderr =~ /NOTICE:  tape.refresh_bars: ([0-9]+ of [0-9]+ units done|done,)/g;
+is_deeply(\@closing, [ ($units - scalar(@finished)) . " of " . ($units - scalar(@finished)) . " units done" ],
+	'and ends with one closing line, the run\'s');
 is($node->safe_psql('cancel', "SELECT status FROM tape.refresh_runs ORDER BY run_id LIMIT 1"), 'interrupted',
 	'the cancelled run is recorded as interrupted');
 my %finished = map { $_ => 1 } @finished;
