@@ -64,6 +64,9 @@ SELECT window_id, ticker, trading_day, to_char(win_start, 'HH24:MI') || '-' || t
 -- the events of the manifest with their anchor: an intraday event's bar, a daily event's open
 SELECT source, ticker, ts, event_type, window_id, anchor_ts, trades IS NOT NULL AS captured
   FROM tape.manifest_events('pipe') ORDER BY ticker, ts, event_type;
+-- the features' window is the profile's capture window, in whole seconds as the defaults write them
+SELECT tape.event_research_config('pipe', NULL) -> 'features' -> 'window' AS features_window,
+       tape.event_research_config('pipe', '{"features": {"window": {"after_seconds": 90}}}') -> 'features' -> 'window' AS overridden;
 
 -- 2. before any capture: a row for every event, its features NULL
 CALL tape.compute_event_features('pipe');

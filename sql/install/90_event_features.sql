@@ -26,8 +26,8 @@ LANGUAGE sql STABLE PARALLEL SAFE
 -- manifest has captured around it) as the features' window, unless config names one
 RETURN tape.merge_config(
          tape.research_config(jsonb_build_object('features', jsonb_build_object('window', jsonb_build_object(
-           'before_seconds', extract(epoch FROM ((tape.require_manifest(profile)).rules ->> 'window_before')::interval),
-           'after_seconds', extract(epoch FROM ((tape.require_manifest(profile)).rules ->> 'window_after')::interval))))),
+           'before_seconds', extract(epoch FROM ((tape.require_manifest(profile)).rules ->> 'window_before')::interval)::float8,
+           'after_seconds', extract(epoch FROM ((tape.require_manifest(profile)).rules ->> 'window_after')::interval)::float8)))),
          coalesce(config, '{}'));
 
 COMMENT ON FUNCTION tape.event_research_config(text, jsonb) IS 'the research configuration the pipeline steps of a profile use: the defaults, the profile''s capture window as features.window, then config merged in';
