@@ -298,6 +298,10 @@ SELECT label, count(*) AS events, round(100.0 * count(*) / sum(count(*)) OVER ()
 SELECT endpoint, pages, raw_bytes, stored_bytes, compression_ratio
   FROM tape.cache_stats()
  ORDER BY endpoint;
+\if :{?kept}
+\echo 'Next: this database and the mock stay running to explore (how to connect and stop them is below);'
+\else
 \echo 'Next: scripts/demo.sh --keep leaves this database and the mock running to explore;'
+\endif
 \echo 'docs/research-workflow.md walks through the same pipeline; docs/getting-started.md connects'
 \echo 'a database of your own, to the mock or the real API.'

@@ -31,7 +31,9 @@ start_services
 
 say "running demo/demo.sql"
 started=$(date +%s)
-as_run_user "createdb tape_demo && psql -X -v ON_ERROR_STOP=1 -v plot_file='$WORK/event-window.svg' -d tape_demo -f demo/demo.sql"
+kept_var=""
+[ "$KEEP_WORK" = 1 ] && kept_var="-v kept=1"
+as_run_user "createdb tape_demo && psql -X -v ON_ERROR_STOP=1 $kept_var -v plot_file='$WORK/event-window.svg' -d tape_demo -f demo/demo.sql"
 elapsed=$(($(date +%s) - started))
 out_dir=${TAPE_DEMO_OUT:-/tmp/tape-demo}
 mkdir -p "$out_dir"
