@@ -157,19 +157,9 @@ CALL tape.refresh_bars('minute', '2025-03-03', '2025-09-30');
 \echo '14. Detection over the local bars: the daily detectors (Stage-1, E1-E11) on the day bars, per'
 \echo '    ticker and year (so over the whole of 2025), and the intraday detectors on the minute bars,'
 \echo '    per ticker and month, into tape.events_daily and tape.events_intraday (tape_speed left out:'
-\echo '    it fires often on the demo''s tape; the detectors'' notes about their warm-up days are left'
-\echo '    out too). What they found:'
-\set ECHO none
-\set QUIET on
-SET client_min_messages = warning;
-\set QUIET off
-\set ECHO queries
+\echo '    it fires often on the demo''s tape). The minute bars start on 2025-03-03, so the first days'
+\echo '    of March have no volume baseline yet, and the intraday detectors say so. What they found:'
 CALL tape.detect_all('2025-03-03', '2025-09-30', config => '{"intraday": {"tape_speed": {"enabled": false}}}');
-\set ECHO none
-\set QUIET on
-RESET client_min_messages;
-\set QUIET off
-\set ECHO queries
 SELECT 'intraday' AS source, event_type, count(*) AS events, count(DISTINCT ticker) AS tickers,
        round(avg(score)::numeric, 1) AS mean_score
   FROM tape.events_intraday GROUP BY event_type

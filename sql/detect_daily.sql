@@ -147,3 +147,20 @@ SELECT * FROM mock.bars WHERE ticker IN ('ACME', 'BOLT', 'CRWN', 'DYNX', 'FLUX')
 SELECT * FROM regress.same_rows(
   'SELECT e.* FROM (SELECT tape.daily_events(b ORDER BY ts) AS ev FROM regress.mock_days b GROUP BY ticker) s, unnest(s.ev) AS e',
   'SELECT * FROM tape.detect_daily(''SELECT * FROM regress.mock_days'')');
+
+-- judge_from: the days before it only warm the history.  The events are those of the days
+-- from judge_from on, and the closing NOTICE counts only the days judged: none lacks RVOL
+-- when its 20 earlier days come before judge_from (from 2025-02-03 on), and from 2025-01-21
+-- on, nine days of each of the five tickers do (2025-01-21 to 01-31)
+SET client_min_messages = warning;
+CREATE TABLE regress.mock_days_found AS SELECT * FROM tape.detect_daily('SELECT * FROM regress.mock_days');
+SET client_min_messages = notice;
+CREATE TABLE regress.judged_0303 AS
+SELECT * FROM tape.detect_daily('SELECT * FROM regress.mock_days', judge_from => '2025-03-03');
+CREATE TABLE regress.judged_0121 AS
+SELECT * FROM tape.detect_daily('SELECT * FROM regress.mock_days', judge_from => '2025-01-21');
+SELECT 'from 2025-03-03' AS judged, * FROM regress.same_rows(
+  'SELECT * FROM regress.judged_0303', 'SELECT * FROM regress.mock_days_found WHERE trading_day >= ''2025-03-03''')
+UNION ALL
+SELECT 'from 2025-01-21', * FROM regress.same_rows(
+  'SELECT * FROM regress.judged_0121', 'SELECT * FROM regress.mock_days_found WHERE trading_day >= ''2025-01-21''');

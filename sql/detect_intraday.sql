@@ -417,3 +417,18 @@ SELECT * FROM regress.same_rows(
   'SELECT e.* FROM (SELECT tape.intraday_events(b ORDER BY ts) AS ev FROM regress.mock_bars b GROUP BY ticker) s, unnest(s.ev) AS e',
   'SELECT * FROM regress.mock_found');
 SELECT event_type, count(*) FROM regress.mock_found GROUP BY 1 ORDER BY 1;
+
+-- judge_from: the days before it only warm the baselines.  The events are those of the days
+-- from judge_from on, and the closing NOTICE counts only the days judged: none lacks a baseline
+-- when five earlier days of bars come before judge_from (2025-08-01, 04, 05, 06, 07 here), and
+-- from 2025-08-05 on, three days of each of the five tickers do
+SET client_min_messages = notice;
+CREATE TABLE regress.judged_0811 AS
+SELECT * FROM tape.detect_intraday('SELECT * FROM regress.mock_bars', judge_from => '2025-08-11');
+CREATE TABLE regress.judged_0805 AS
+SELECT * FROM tape.detect_intraday('SELECT * FROM regress.mock_bars', judge_from => '2025-08-05');
+SELECT 'from 2025-08-11' AS judged, * FROM regress.same_rows(
+  'SELECT * FROM regress.judged_0811', 'SELECT * FROM regress.mock_found WHERE trading_day >= ''2025-08-11''')
+UNION ALL
+SELECT 'from 2025-08-05', * FROM regress.same_rows(
+  'SELECT * FROM regress.judged_0805', 'SELECT * FROM regress.mock_found WHERE trading_day >= ''2025-08-05''');

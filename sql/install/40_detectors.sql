@@ -203,33 +203,33 @@ CREATE TYPE tape.daily_event AS (
 
 COMMENT ON TYPE tape.daily_event IS 'an event found by tape.detect_daily() on day bars, with its capture window in trading days';
 
-CREATE FUNCTION tape.detect_intraday_internal(bars_query text, config jsonb)
+CREATE FUNCTION tape.detect_intraday_internal(bars_query text, config jsonb, judge_from date)
 RETURNS SETOF tape.intraday_event
 AS 'MODULE_PATHNAME', 'tape_detect_intraday'
-LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION tape.detect_intraday_internal(text, jsonb) IS 'the C detector behind tape.detect_intraday(); takes a complete, merged configuration';
+COMMENT ON FUNCTION tape.detect_intraday_internal(text, jsonb, date) IS 'the C detector behind tape.detect_intraday(); takes a complete, merged configuration';
 
-CREATE FUNCTION tape.detect_intraday(bars_query text, config jsonb DEFAULT NULL)
+CREATE FUNCTION tape.detect_intraday(bars_query text, config jsonb DEFAULT NULL, judge_from date DEFAULT NULL)
 RETURNS SETOF tape.intraday_event
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
-AS $$ SELECT * FROM tape.detect_intraday_internal(bars_query, tape.detector_config('intraday', config)) $$;
+AS $$ SELECT * FROM tape.detect_intraday_internal(bars_query, tape.detector_config('intraday', config), judge_from) $$;
 
-COMMENT ON FUNCTION tape.detect_intraday(text, jsonb) IS 'the seven intraday detectors (volume_spike, vwap_break, price_momentum, consolidation_break, opening_range_break, tape_speed, flush) over the 1-minute bars bars_query returns, streaming one ticker-day at a time';
+COMMENT ON FUNCTION tape.detect_intraday(text, jsonb, date) IS 'the seven intraday detectors (volume_spike, vwap_break, price_momentum, consolidation_break, opening_range_break, tape_speed, flush) over the 1-minute bars bars_query returns, streaming one ticker-day at a time; days before judge_from only warm the baselines (no events, not counted in the closing NOTICE)';
 
-CREATE FUNCTION tape.detect_daily_internal(bars_query text, config jsonb)
+CREATE FUNCTION tape.detect_daily_internal(bars_query text, config jsonb, judge_from date)
 RETURNS SETOF tape.daily_event
 AS 'MODULE_PATHNAME', 'tape_detect_daily'
-LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION tape.detect_daily_internal(text, jsonb) IS 'the C detector behind tape.detect_daily(); takes a complete, merged configuration';
+COMMENT ON FUNCTION tape.detect_daily_internal(text, jsonb, date) IS 'the C detector behind tape.detect_daily(); takes a complete, merged configuration';
 
-CREATE FUNCTION tape.detect_daily(bars_query text, config jsonb DEFAULT NULL)
+CREATE FUNCTION tape.detect_daily(bars_query text, config jsonb DEFAULT NULL, judge_from date DEFAULT NULL)
 RETURNS SETOF tape.daily_event
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
-AS $$ SELECT * FROM tape.detect_daily_internal(bars_query, tape.detector_config('daily', config)) $$;
+AS $$ SELECT * FROM tape.detect_daily_internal(bars_query, tape.detector_config('daily', config), judge_from) $$;
 
-COMMENT ON FUNCTION tape.detect_daily(text, jsonb) IS 'Stage-1 and the daily events E1-E11 over the day bars bars_query returns, each with its capture window';
+COMMENT ON FUNCTION tape.detect_daily(text, jsonb, date) IS 'Stage-1 and the daily events E1-E11 over the day bars bars_query returns, each with its capture window; days before judge_from only warm the history (no events, not counted in the closing NOTICE)';
 
 -- The same detectors as aggregates over the bars of one ticker: used with GROUP BY ticker,
 -- they run where the ticker's rows are (on the workers of a table distributed by ticker).

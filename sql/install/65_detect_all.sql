@@ -14,7 +14,7 @@ AS $$
   SELECT e.* FROM tape.detect_daily(
     format('SELECT ticker, ts, open, high, low, close, volume, vwap FROM tape.bars_1d
              WHERE ticker = ANY (%L::text[]) AND adjusted AND ts < %L ORDER BY ticker, ts',
-           tickers, tape.ny_midnight(to_day)), config -> 'daily') e
+           tickers, tape.ny_midnight(to_day)), config -> 'daily', judge_from => from_day) e
    WHERE e.trading_day >= from_day AND e.trading_day < to_day
 $$;
 
@@ -32,7 +32,7 @@ AS $$
            tickers,
            tape.ny_midnight(tape.add_trading_days((from_ts AT TIME ZONE 'America/New_York')::date,
                                                   -tape.setting('detect.warmup_days')::integer)),
-           to_ts), config -> 'intraday') e
+           to_ts), config -> 'intraday', judge_from => (from_ts AT TIME ZONE 'America/New_York')::date) e
    WHERE e.ts >= from_ts AND e.ts < to_ts
 $$;
 

@@ -266,7 +266,8 @@ struct DailyDetector
 	MemoryContext cxt;
 	DailySink	sink;
 	void	   *sink_arg;
-	int64		days;
+	DateADT		judge_from;		/* earlier days only warm the history */
+	int64		days;			/* days judged */
 	int64		days_without_rvol;
 };
 
@@ -489,6 +490,7 @@ daily_init(DailyDetector *dd, Jsonb *config, DailySink sink, void *sink_arg)
 	TickerHistory *h = &dd->h;
 
 	memset(dd, 0, sizeof(DailyDetector));
+	dd->judge_from = DATEVAL_NOBEGIN;
 	read_daily_config(&dd->cfg, config);
 	dd->sink = sink;
 	dd->sink_arg = sink_arg;
@@ -654,6 +656,8 @@ judge_day(DailyDetector *dd, const BarRow *row)
 	h->max_high = Max(h->max_high, t.high);
 	if (has(m.atr_pct))
 		atr_remember(h, c->pct_history, m.atr_pct);
+	if (t.day < dd->judge_from)
+		return;					/* a day of warm-up: history only */
 	dd->days++;
 	if (!has(m.rvol))
 		dd->days_without_rvol++;
@@ -739,20 +743,27 @@ sink_tuplestore(DailyDetector *dd, const DEvent *e)
 
 /*
  * tape_detect_daily
- *		tape.detect_daily_internal(bars_query, merged config).
+ *		tape.detect_daily_internal(bars_query, merged config, judge_from):
+ *		the days before judge_from (when not NULL) only warm the history.
  */
 Datum
 tape_detect_daily(PG_FUNCTION_ARGS)
 {
-	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Jsonb	   *config = PG_GETARG_JSONB_P(1);
+	char	   *query;
+	Jsonb	   *config;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DailyDetector dd;
 	BarSource	src;
 	BarRow		row;
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	config = PG_GETARG_JSONB_P(1);
 	daily_init(&dd, config, sink_tuplestore, rsinfo);
+	if (!PG_ARGISNULL(2))
+		dd.judge_from = PG_GETARG_DATEADT(2);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

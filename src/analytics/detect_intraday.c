@@ -383,8 +383,10 @@ struct Detector
 	int			nevents;
 	int			evcap;
 
+	DateADT		judge_from;		/* earlier days only warm the baselines */
+
 	/* for the closing notice */
-	int64		days;
+	int64		days;			/* days judged */
 	int64		days_without_baseline;
 	int64		events_out;
 };
@@ -694,6 +696,7 @@ static void
 detector_init(Detector *d, Jsonb *config, EventSink sink, void *sink_arg)
 {
 	memset(d, 0, sizeof(Detector));
+	d->judge_from = DATEVAL_NOBEGIN;
 	read_config(&d->cfg, config);
 	d->sink = sink;
 	d->sink_arg = sink_arg;
@@ -1523,7 +1526,12 @@ finish_day(Detector *d)
 {
 	double		day_dv = 0;
 
-	if (d->nbars > 0)
+	if (d->nbars > 0 && d->day.date < d->judge_from)
+	{
+		/* a day of warm-up: it only feeds the volume profile */
+		profile_add_day(&d->cfg, d->profile);
+	}
+	else if (d->nbars > 0)
 	{
 		for (int i = 0; i < d->nbars; i++)
 			day_dv += d->bars[i].dollar_volume;
@@ -1614,20 +1622,27 @@ sink_tuplestore(Detector *d, const IEvent *e)
 
 /*
  * tape_detect_intraday
- *		tape.detect_intraday_internal(bars_query, merged config).
+ *		tape.detect_intraday_internal(bars_query, merged config, judge_from):
+ *		the days before judge_from (when not NULL) only warm the baselines.
  */
 Datum
 tape_detect_intraday(PG_FUNCTION_ARGS)
 {
-	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Jsonb	   *config = PG_GETARG_JSONB_P(1);
+	char	   *query;
+	Jsonb	   *config;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Detector	d;
 	BarSource	src;
 	BarRow		row;
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	config = PG_GETARG_JSONB_P(1);
 	detector_init(&d, config, sink_tuplestore, rsinfo);
+	if (!PG_ARGISNULL(2))
+		d.judge_from = PG_GETARG_DATEADT(2);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
