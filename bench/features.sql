@@ -6,6 +6,7 @@
 --      (issue 11): 10,000 windows in seconds.
 --   2. tape.bars_from_trades: one-minute bars of every window against GROUP BY over the same rows
 --      in a heap table, and dollar-imbalance bars.
+--   3. tape.triple_barrier: the same bars labelled for few and for 20 times as many events.
 -- The windows are bench/gen_ticks.py's (10 minutes of a small cap's trades and quotes each; quotes
 -- packed at 5 a second as the core profile keeps them); each window serves several events, its
 -- event time moved a second at a time, until there are :events of them.
@@ -125,5 +126,36 @@ SELECT r.method, round(r.seconds::numeric, 3) AS seconds, r.rows AS bars,
 SELECT bench_common.expect(
   (SELECT count(DISTINCT rows) FROM bench_features.results WHERE method NOT LIKE '%imbalance%') = 1,
   'the one-minute bars of blocks, of the query and of GROUP BY are as many') \gset
+
+-- 3. triple-barrier labels: one ticker's :events x 20 minute bars, labelled for an event every
+--    200 bars and for 20 times as many (every 10 bars); a bar moves only the labels on their
+--    path, so both read the bars at about the same speed
+CREATE TABLE bench_features.bars AS
+SELECT 'BENCH'::text AS ticker, timestamptz '2025-01-02 09:30' + i * interval '1 minute' AS ts,
+       10 + 0.2 * sin(i / 30.0) + 0.01 * (i % 7) + 0.02 AS high, 10 + 0.2 * sin(i / 30.0) + 0.01 * (i % 7) - 0.02 AS low,
+       10 + 0.2 * sin(i / 30.0) + 0.01 * (i % 7) AS close
+  FROM generate_series(0, :events * 20 - 1) i;
+CREATE TABLE bench_features.label_events AS
+SELECT every, 'BENCH'::text AS ticker, b.ts
+  FROM (VALUES (200), (10)) e(every), bench_features.bars b
+ WHERE (extract(epoch FROM b.ts - timestamptz '2025-01-02 09:30') / 60)::bigint % e.every = e.every / 2;
+TRUNCATE bench_features.results;
+\o /dev/null
+SELECT bench_common.time_it('bench_features.results', 'an event every 200 bars',
+  $$SELECT count(barrier) FROM tape.triple_barrier('SELECT * FROM bench_features.label_events WHERE every = 200',
+                                                   'SELECT * FROM bench_features.bars')$$, :reps);
+SELECT bench_common.time_it('bench_features.results', 'an event every 10 bars',
+  $$SELECT count(barrier) FROM tape.triple_barrier('SELECT * FROM bench_features.label_events WHERE every = 10',
+                                                   'SELECT * FROM bench_features.bars')$$, :reps);
+\o
+\echo
+\echo 'Triple-barrier labels over ' :events ' x 20 minute bars of one ticker (best of ' :reps ' runs):'
+SELECT r.method, r.rows AS labels, round(r.seconds::numeric, 3) AS seconds,
+       round(((:events * 20) / r.seconds / 1e6)::numeric, 2) AS "M bars/s",
+       round((r.seconds / s.seconds)::numeric, 2) AS x_sparse_time
+  FROM bench_features.results r, bench_features.results s
+ WHERE s.method = 'an event every 200 bars' ORDER BY r.seconds;
+SELECT bench_common.expect(
+  (SELECT min(rows) > 0 FROM bench_features.results), 'every event is labelled') \gset
 
 DROP SCHEMA bench_features CASCADE;

@@ -233,6 +233,9 @@ SELECT q.trades_outside_nbbo FROM cqa.tapes t, tape.window_qa(t.trades, t.quotes
 SELECT ordinal, name, "check", unit FROM tape.window_qa_columns();
 SELECT regress.error_of($$SELECT tape.window_qa(NULL, NULL, now(), now() - interval '1 second')$$);
 SELECT regress.error_of($$SELECT tape.window_qa(NULL, NULL, now(), now(), -1)$$);
+-- times beyond what nanoseconds since 1970 can hold are refused, not wrapped around
+SELECT regress.error_of($$SELECT tape.window_qa(NULL, NULL, '-infinity', 'infinity')$$);
+SELECT regress.error_of($$SELECT tape.window_qa(NULL, NULL, now(), '2300-01-01')$$);
 SELECT regress.error_of($$SELECT tape.window_qa(a.trades, b.quotes, a.win_start, a.win_end)
                        FROM cqa.tapes a, cqa.tapes b WHERE a.ticker = 'QCLN' AND b.ticker = 'QCRS'$$);
 SELECT regress.error_of($$SELECT * FROM tape.suspect_windows('nope')$$);

@@ -127,6 +127,8 @@ SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades(feat.quotes('Q', n
 SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades('SELECT ticker, ts, price FROM feat.tape_rows', 'tick', 5)$$);
 SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades('SELECT NULL::text AS ticker, ts, price, size FROM feat.tape_rows', 'tick', 5)$$);
 SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades('DELETE FROM feat.tape_rows', 'tick', 5)$$);
+SELECT regress.error_of($$SELECT * FROM tape.bars_from_trades('SELECT ticker, ts + interval ''1000 years'' AS ts, price, size
+                                                               FROM feat.tape_rows', 'tick', 5)$$);
 -- an empty block has no bars
 SELECT count(*) FROM tape.bars_from_trades((SELECT tape.pack_trades(r) FROM feat.tape_rows r WHERE false), 'tick', 5);
 
@@ -235,6 +237,11 @@ SELECT tape.window_features(trades, quotes, NULL, config) IS NULL AS no_event_no
 SELECT regress.error_of($$SELECT tape.window_features(feat.trades('AAA', now(), ARRAY[(0, 1, 1, NULL)]::feat.trade[]),
                                                    feat.quotes('BBB', now(), ARRAY[(0, 1, 1, 2, 1)]::feat.quote[]), now())$$);
 SELECT regress.error_of($$SELECT tape.window_features(quotes, trades, now()) FROM feat.win$$);
+-- an event time nanoseconds since 1970 cannot hold (before 1677, after 2262, infinite) is an
+-- error, not a time wrapped around to the window's last quote
+SELECT regress.error_of($$SELECT tape.window_features(trades, quotes, '1500-01-01', config) FROM feat.win$$);
+SELECT regress.error_of($$SELECT tape.window_features(trades, quotes, 'infinity', config) FROM feat.win$$);
+SELECT regress.error_of($$SELECT tape.window_svg(trades, quotes, '3000-01-01', config) FROM feat.win$$);
 
 -- 4. triple-barrier labels from bars.  Ticker LAB, one-minute bars from 10:00 (open, high, low, close):
 --      #0 10:00 10/10/10/10       #1 10:01 10/10.2/9.9/10.1   #2 10:02 10.1/10.15/10.0/10.0
@@ -323,6 +330,11 @@ SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT ticker FROM 
 SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT * FROM feat.events', 'SELECT ticker, ts, close FROM feat.bars')$$);
 SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT ''X'' AS ticker, now() AS ts, ''sideways'' AS direction',
                                                          'SELECT * FROM feat.bars')$$);
+SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT ''LAB'' AS ticker, timestamptz ''infinity'' AS ts, 0.02 AS volatility',
+                                                         'SELECT * FROM feat.bars')$$);
+SELECT regress.error_of($$SELECT * FROM tape.triple_barrier('SELECT ''LAB'' AS ticker, timestamptz ''2025-10-02 10:02'' AS ts',
+                                                         'SELECT ticker, ts, high, low, close FROM feat.bars
+                                                          UNION ALL SELECT ''LAB'', ''infinity'', 1, 1, 1')$$);
 
 -- 5. a label from the trades of a window (t0 = 10:00:00):
 --    -30s 10.00; 0s 10.05 (at t0: the entry); +20s 10.10 [2: no price]; +30s 10.15; +60s 10.30; +100s 9.80
@@ -348,6 +360,12 @@ SELECT c.what, l.entry_ts, l.entry_price, l.touch_ts, l.barrier, round(l.ret::nu
                                                                                  'vertical_seconds', c.vertical))) l
  ORDER BY c.n;
 SELECT regress.error_of($$SELECT tape.triple_barrier_ticks(trades, now(), 0.01, 0) FROM feat.ticks$$);
+SELECT regress.error_of($$SELECT tape.triple_barrier_ticks(trades, '-infinity', 0.01) FROM feat.ticks$$);
+SELECT regress.error_of($$SELECT tape.triple_barrier_ticks(trades, '2025-10-02 10:00', 0.01, 1, '2300-01-01') FROM feat.ticks$$);
+-- a window complete for good (window_end infinity): the vertical barrier after the last trade is reached
+SELECT l.barrier, round(l.ret::numeric, 10) AS ret, round((9.80 / 10.05 - 1)::numeric, 10) AS expected
+  FROM feat.ticks, tape.triple_barrier_ticks(trades, '2025-10-02 10:00', 0.5, 1, 'infinity',
+                                             '{"labels": {"profit_take": 1, "stop_loss": 1, "vertical_seconds": 200}}') l;
 SELECT tape.triple_barrier_ticks(NULL, now(), 0.01) IS NULL AS no_block_no_label;
 
 -- 6. plots of the hand-made window: a well-formed SVG document with a candle per 10 s that has a

@@ -50,6 +50,20 @@ timestamptz_to_ns(TimestampTz ts)
 	return (ts + INT64CONST(946684800000000)) * NS_PER_US;
 }
 
+/*
+ * The times the research functions take: 1700-01-01 to 2199-12-31, well
+ * inside the nanoseconds an int64 holds (1677 to 2262), with room for the
+ * windows and barriers around them
+ */
+#define RESEARCH_TIME_MIN	(INT64CONST(-109572) * USECS_PER_DAY)
+#define RESEARCH_TIME_MAX	(INT64CONST(73049) * USECS_PER_DAY)
+
+static inline bool
+research_time_ok(TimestampTz ts)
+{
+	return ts >= RESEARCH_TIME_MIN && ts < RESEARCH_TIME_MAX;
+}
+
 static inline TimestampTz
 ns_to_timestamptz(int64 ns)
 {
@@ -133,6 +147,7 @@ extern void read_trade_block_sequenced(bytea *block, const TradeRules *rules, Tr
 extern void read_quote_block_sequenced(bytea *block, QuoteArrays *out);
 extern int64 first_at(const int64 *times, int64 n, int64 ns);
 extern int64 quote_at(const QuoteArrays *q, int64 ns, int64 from);
+extern int64 research_time_ns(TimestampTz ts, const char *what);
 
 /* ---------------------------------------------------------------------
  * The research configuration (tape.research_config())

@@ -193,6 +193,9 @@ typedef struct TickerLabels
 	Label	   *labels;			/* its events, in (ts, event_id) order */
 	int			nlabels;
 	int			cap;
+	int		   *active;			/* the labels on their path (indexes), so
+								 * that a bar moves those only */
+	int			nactive;
 	int64		nbars;			/* bars seen: the next bar's index */
 	LBar		prev;			/* the last two bars seen */
 	LBar		prev2;
@@ -615,6 +618,8 @@ ticker_add_event(TickerLabels *tl, EventStream *ev)
 	l = &tl->labels[tl->nlabels++];
 	memset(l, 0, sizeof(Label));
 	l->ts = DatumGetTimestampTz(ev->rows.values[1]);
+	if (!research_time_ok(l->ts))
+		(void) research_time_ns(l->ts, psprintf("the ts of an event of ticker \"%s\"", tl->ticker));
 	l->side = event_side(&ev->rows, ev->side_col, ev->side_is_direction, tl->ticker);
 	l->given_vol = (ev->vol_col < 0 || ev->rows.nulls[ev->vol_col]) ? NAN : DatumGetFloat8(ev->rows.values[ev->vol_col]);
 	l->has_event_id = ev->id_col >= 0 && !ev->rows.nulls[ev->id_col];
@@ -684,25 +689,34 @@ ticker_finish(const LabelConfig *cfg, TickerLabels *tl, Tuplestorestate *out, Tu
  * ticker_bar
  *		A bar of the ticker: first the events whose t0 is at or before its
  *		start enter (it is the first bar of their path), then it moves
- *		every active label, then it updates the volatility.
+ *		every active label (the list of them, not every event of the ticker:
+ *		a bar costs the labels on their path, however many events the ticker
+ *		has), then it updates the volatility.
  */
 static void
 ticker_bar(const LabelConfig *cfg, TickerLabels *tl, LBar *bar, int *next_event)
 {
 	double		ln_close = log(bar->close);
+	int			kept = 0;
 
 	while (*next_event < tl->nlabels && tl->labels[*next_event].ts <= bar->ts)
-		ticker_enter(cfg, tl, &tl->labels[(*next_event)++]);
-	for (int i = 0; i < *next_event; i++)
 	{
-		Label	   *l = &tl->labels[i];
+		ticker_enter(cfg, tl, &tl->labels[*next_event]);
+		if (tl->labels[*next_event].active)
+			tl->active[tl->nactive++] = *next_event;
+		(*next_event)++;
+	}
+	for (int a = 0; a < tl->nactive; a++)
+	{
+		Label	   *l = &tl->labels[tl->active[a]];
 
-		if (!l->active)
-			continue;
 		(void) label_bar(cfg, l, bar, tl->nbars);
 		if (l->span_end == tl->nbars)
 			l->ln_end = ln_close;
+		if (l->active)
+			tl->active[kept++] = tl->active[a];
 	}
+	tl->nactive = kept;
 
 	/* the EWMA of returns, through this bar */
 	if (tl->nbars > 0)
@@ -841,6 +855,7 @@ tape_triple_barrier(PG_FUNCTION_ARGS)
 			ticker_add_event(&tl, &ev);
 			ev.more = row_stream_next(&ev.rows);
 		}
+		tl.active = palloc(sizeof(int) * Max(tl.nlabels, 1));
 
 		/* its bars, passed over quickly when it has no event */
 		while (row_is_ticker(&bs.rows, bs.more, "bars", tl.ticker))
@@ -857,6 +872,8 @@ tape_triple_barrier(PG_FUNCTION_ARGS)
 							 errmsg("the bars query of tape.triple_barrier returned a bar of ticker \"%s\" without a ts",
 									tl.ticker)));
 				bar.ts = DatumGetTimestampTz(r->values[1]);
+				if (!research_time_ok(bar.ts))
+					(void) research_time_ns(bar.ts, psprintf("the ts of a bar of ticker \"%s\"", tl.ticker));
 				if (has_prev_ts && bar.ts < prev_ts + cfg.bar_ns / NS_PER_US)
 				{
 					/* timestamptz_to_str has one buffer: one call at a time */
@@ -931,7 +948,7 @@ tape_triple_barrier_ticks(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	block = PG_GETARG_BYTEA_PP(0);
 	t0 = PG_GETARG_TIMESTAMPTZ(1);
-	t0_ns = timestamptz_to_ns(t0);
+	t0_ns = research_time_ns(t0, "event_ts");
 	config = research_config_arg(fcinfo, 5);
 	if (side != 1 && side != -1)
 		ereport(ERROR,
@@ -951,8 +968,13 @@ tape_triple_barrier_ticks(PG_FUNCTION_ARGS)
 	for (i = 0; i < t.n && t.ns[i] <= t0_ns; i++)
 		if (t.flags[i] & TF_PRICE)
 			entry = i;
-	covered_ns = PG_ARGISNULL(4) ? (t.n > 0 ? t.ns[t.n - 1] : PG_INT64_MIN)
-		: timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(4));
+	/* NULL: complete up to its last trade; infinity: complete for good */
+	if (PG_ARGISNULL(4))
+		covered_ns = t.n > 0 ? t.ns[t.n - 1] : PG_INT64_MIN;
+	else if (TIMESTAMP_IS_NOEND(PG_GETARG_TIMESTAMPTZ(4)))
+		covered_ns = PG_INT64_MAX;
+	else
+		covered_ns = research_time_ns(PG_GETARG_TIMESTAMPTZ(4), "window_end");
 	l.span_start = 0;
 	if (entry >= 0)
 		label_enter(&cfg, &l, t.price[entry], ns_to_timestamptz(t.ns[entry]), sigma);

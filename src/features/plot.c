@@ -114,7 +114,7 @@ plot_args(FunctionCallInfo fcinfo, PlotArgs *a)
 	memset(a, 0, sizeof(PlotArgs));
 	a->config = research_config_arg(fcinfo, 3);
 	research_trade_rules(a->config, &rules);
-	a->t0 = timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(2));
+	a->t0 = research_time_ns(PG_GETARG_TIMESTAMPTZ(2), "event_ts");
 	feature_window_read(a->config, &before, &after);
 	a->start = a->t0 - before;
 	a->end = a->t0 + after;

@@ -367,8 +367,8 @@ tape_window_qa(PG_FUNCTION_ARGS)
 	}
 
 	memset(&r, 0, sizeof(QaRange));
-	r.start = timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(2));
-	r.end = timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(3));
+	r.start = research_time_ns(PG_GETARG_TIMESTAMPTZ(2), "range_start");
+	r.end = research_time_ns(PG_GETARG_TIMESTAMPTZ(3), "range_end");
 	r.tolerance = tolerance_bps / 1e4;
 	if (r.end < r.start)
 		ereport(ERROR,

@@ -568,7 +568,13 @@ tape_bars_from_trades_query(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s returned a trade of ticker \"%s\" without %s", what, ticker,
 							has_sip ? "sip_timestamp" : "ts")));
-		ns = has_sip ? DatumGetInt64(v[1]) : timestamptz_to_ns(DatumGetTimestampTz(v[1]));
+		if (has_sip)
+			ns = DatumGetInt64(v[1]);
+		else if (research_time_ok(DatumGetTimestampTz(v[1])))
+			ns = timestamptz_to_ns(DatumGetTimestampTz(v[1]));
+		else
+			ns = research_time_ns(DatumGetTimestampTz(v[1]),
+								  psprintf("the ts of a trade of ticker \"%s\"", ticker));
 		if (isnull[2] || isnull[3] || !isfinite(DatumGetFloat8(v[2])) || !isfinite(DatumGetFloat8(v[3])) ||
 			DatumGetFloat8(v[3]) < 0)
 			continue;			/* a trade without a price or a size is of no use */

@@ -36,6 +36,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/timestamp.h"
 #include "utils/numeric.h"
 
 /* conditions lists remembered per block (a block's dictionary is small) */
@@ -434,6 +435,25 @@ first_at(const int64 *times, int64 n, int64 ns)
 			hi = mid;
 	}
 	return lo;
+}
+
+/*
+ * research_time_ns
+ *		A time given to a research function as Unix nanoseconds, the clock of
+ *		tick blocks, or an error naming what it is (what) when it is infinite
+ *		or outside 1700-2199 (research_time_ok): nanoseconds in an int64 reach
+ *		only from 1677 to 2262, and the windows and barriers around a time need
+ *		room too.
+ */
+int64
+research_time_ns(TimestampTz ts, const char *what)
+{
+	if (!research_time_ok(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s is out of range: %s", what, timestamptz_to_str(ts)),
+				 errdetail("The research functions take times from 1700 to 2199 (ticks are timed in nanoseconds since 1970).")));
+	return timestamptz_to_ns(ts);
 }
 
 /*

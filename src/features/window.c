@@ -718,7 +718,7 @@ tape_window_features(PG_FUNCTION_ARGS)
 
 	memset(&w, 0, sizeof(FeatureWindow));
 	w.cfg = &cache->cfg;
-	w.t0 = timestamptz_to_ns(PG_GETARG_TIMESTAMPTZ(2));
+	w.t0 = research_time_ns(PG_GETARG_TIMESTAMPTZ(2), "event_ts");
 	w.start = w.t0 - w.cfg->before_ns;
 	w.end = w.t0 + w.cfg->after_ns;
 	if (!PG_ARGISNULL(0))
