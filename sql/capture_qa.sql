@@ -208,6 +208,21 @@ UPDATE tape.configuration SET value = '101' WHERE name = 'qa.max_outside_nbbo_pc
 UPDATE tape.configuration SET value = '-1' WHERE name = 'qa.nbbo_tolerance_bps';  -- ERROR
 SELECT name, value, type FROM tape.configuration WHERE name LIKE 'qa.%' ORDER BY name;
 
+-- 6b. quotes captured but of no use to the trades: QOUT's quotes block empty, QGAP's quotes all
+--     one-sided (0 x 10.01), QLCK's one crossed quote after its last trade; no priced trade has
+--     a valid NBBO in force, which the other checks pass over (no quote to count, no trade
+--     outside the NBBO: none is compared)
+BEGIN;
+UPDATE tape.tick_windows w SET block = cqa.quotes(w.ticker, w.win_start, q.quotes)
+  FROM (VALUES ('QOUT', ARRAY[]::cqa.quote[]),
+               ('QGAP', ARRAY(SELECT (x.sec, 0, x.ask, x.seq)::cqa.quote FROM unnest(cqa.clean_quotes()) x)),
+               ('QLCK', ARRAY(SELECT (x.sec + 599, 10.02, 10.00, x.seq)::cqa.quote
+                                FROM unnest(cqa.clean_quotes()) x WHERE x.sec = 0))) AS q (ticker, quotes)
+ WHERE w.ticker = q.ticker AND w.kind = 'quotes';
+SELECT ticker, quotes, one_sided_quotes, crossed_quotes, priced_trades, trades_with_nbbo, problems FROM tape.capture_qa
+ WHERE profile = 'qa' AND ticker IN ('QOUT', 'QGAP', 'QLCK') ORDER BY ticker;
+ROLLBACK;
+
 -- 7. the profile at a glance (no fetch: these blocks were stored by hand)
 \x on
 SELECT * FROM tape.capture_qa_summary WHERE profile = 'qa';

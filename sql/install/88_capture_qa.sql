@@ -100,6 +100,8 @@ SELECT c.profile, c.window_id, c.ticker, c.trading_day, c.win_start, c.win_end, 
          CASE WHEN NOT c.has_quotes AND c.trading_day < c.today THEN 'quotes not captured' END,
          CASE WHEN c.rth_seconds > 0 AND c.rth_trades = 0
               THEN format('no trade in its %s s of regular hours', round(c.rth_seconds::numeric)) END,
+         CASE WHEN c.priced_trades > 0 AND c.trades_with_nbbo = 0
+              THEN format('no valid NBBO in force at any of its %s priced trades', c.priced_trades) END,
          CASE WHEN c.rth_trades > 0 AND c.longest_rth_gap_seconds > c.max_rth_gap_seconds
               THEN format('%s s without a trade in regular hours (more than qa.max_rth_gap_seconds, %s)',
                           round(c.longest_rth_gap_seconds::numeric), c.max_rth_gap_seconds) END,
