@@ -115,9 +115,16 @@ CALL tape.compute_event_features('pipe', force => true);
 SELECT count(*) AS events, min(computed_at) > :'computed_before' AS all_recomputed, ep.feature_differences() AS differences
   FROM tape.event_features WHERE profile = 'pipe';
 
--- 7. labels: one per event, equal to tape.triple_barrier over the same events and bars (an
---    intraday event from the end of its bar, a daily event from the open), with their weights
+-- 7. labels: one per event, equal to tape.triple_barrier over the same events and bars, from
+--    when the event is known (an intraday event: the end of its bar; a daily event, made by its
+--    whole day's bar: the next trading day's open), with their weights
 CALL tape.compute_event_labels('pipe');
+-- no label starts before its event is known: ACME's E3 of 2025-10-02 (its high 15 % above its
+-- open) is labelled from Friday 2025-10-03 09:30, not from the open of the spike it is made of
+SELECT source, ticker, trading_day, event_type, label_ts,
+       label_ts >= CASE source WHEN 'daily' THEN (SELECT b.ah_close FROM tape.session_bounds(trading_day) b)
+                               ELSE ts + interval '1 minute' END AS known_by_then
+  FROM tape.event_labels WHERE profile = 'pipe' ORDER BY ticker, ts, event_type;
 SELECT source, ticker, ts, event_type, label_ts, side, entry_price, round(volatility::numeric, 6) AS volatility, touch_ts,
        barrier, round(ret::numeric, 6) AS ret, label, bars, round(uniqueness::numeric, 4) AS uniqueness
   FROM tape.event_labels WHERE profile = 'pipe' ORDER BY ticker, ts, event_type;
@@ -127,7 +134,8 @@ WITH m AS (
 SELECT count(*) AS labels, count(*) FILTER (WHERE to_jsonb(d) - 'event_id' - 'ts' <@ to_jsonb(l) AND d.ts = l.label_ts) AS equal
   FROM m
   JOIN tape.triple_barrier(
-         $$SELECT ticker, CASE source WHEN 'daily' THEN trading_day + time '09:30' ELSE ts + interval '1 minute' END AS ts,
+         $$SELECT ticker, CASE source WHEN 'daily' THEN tape.add_trading_days(trading_day, 1) + time '09:30'
+                                      ELSE ts + interval '1 minute' END AS ts,
                   direction, row_number() OVER (ORDER BY ticker, ts, source, event_type, direction) AS event_id
              FROM tape.manifest WHERE profile = 'pipe'$$,
          $$SELECT * FROM tape.bars_1m WHERE ticker IN ('ACME', 'BOLT')$$) d USING (event_id)

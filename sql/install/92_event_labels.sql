@@ -2,8 +2,10 @@
 -- tape.compute_event_labels: the triple-barrier label of every event of a profile's manifest,
 -- from the local minute bars, with its sample weights, into tape.event_labels
 --
--- The labels come from tape.triple_barrier over tape.bars_1m: an intraday event is labelled
--- from the close of its bar (it is known then), a daily event from its day's open.  The sample
+-- The labels come from tape.triple_barrier over tape.bars_1m, from the moment each event is
+-- known: an intraday event from the close of its bar, a daily event from the next trading day's
+-- open (its rules read the whole day's bar: its high, close and volume are known once the day
+-- is over, and a label from its own open would contain the move that made it).  The sample
 -- weights (uniqueness, return weight) are shared among the overlapping labels of a ticker, so
 -- a unit is all the events of one ticker of a profile: its labels are computed together.  A
 -- unit's parameters carry the manifest's build and the last load of the ticker's minute bars,
@@ -38,7 +40,7 @@ CREATE TABLE tape.event_labels (
 );
 
 COMMENT ON TABLE tape.event_labels IS 'the triple-barrier label of every event of a profile''s manifest (tape.triple_barrier over the minute bars of tape.bars_1m, from label_ts) with its sample weights among the overlapping labels of its ticker, filled by tape.compute_event_labels; barrier NULL when the bars could not label it';
-COMMENT ON COLUMN tape.event_labels.label_ts IS 'the time the label starts from: the end of an intraday event''s bar (ts + 1 minute), the open of a daily event''s day';
+COMMENT ON COLUMN tape.event_labels.label_ts IS 'the time the label starts from, when the event is known: the end of an intraday event''s bar (ts + 1 minute), the open of the trading day after a daily event''s day';
 
 SELECT pg_catalog.pg_extension_config_dump('tape.event_labels', '');
 
@@ -51,13 +53,13 @@ LANGUAGE sql STABLE PARALLEL SAFE ROWS 1000
 AS $$
   SELECT row_number() OVER (ORDER BY m.ticker, m.ts, m.source, m.event_type, m.direction),
          m.source, m.ticker, m.ts, m.event_type, m.direction, m.trading_day,
-         tape.event_anchor(m.source, m.ts, m.trading_day)
-           + CASE m.source WHEN 'intraday' THEN interval '1 minute' ELSE interval '0' END
+         CASE m.source WHEN 'intraday' THEN m.ts + interval '1 minute'
+           ELSE (SELECT b.rth_open FROM tape.session_bounds(tape.add_trading_days(m.trading_day, 1)) b) END
     FROM tape.manifest m
    WHERE m.profile = label_events.profile AND m.ticker = ANY (tickers)
 $$;
 
-COMMENT ON FUNCTION tape.label_events(text, text[]) IS 'the events of some tickers of a profile''s manifest, numbered, with the time their label starts from (an intraday event: the end of its minute bar; a daily event: its day''s open)';
+COMMENT ON FUNCTION tape.label_events(text, text[]) IS 'the events of some tickers of a profile''s manifest, numbered, with the time their label starts from, when the event is known (an intraday event: the end of its minute bar; a daily event: the next trading day''s open)';
 
 CREATE FUNCTION tape.load_event_labels(units tape.work_queue[]) RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
