@@ -155,3 +155,17 @@ VALUES ('BBB', '2024-03-04 10:00-05', '2024-03-04', 'volume_spike', 'up', 40),
 SELECT * FROM tape.rank_tickers(10, '2024-03-01', '2024-03-31');
 SELECT rank, ticker FROM tape.rank_tickers(2);
 SELECT tape.top_tickers(3, '2024-03-01', '2024-03-31');
+
+-- units computed from the store are settled once done, the current month's too: a second
+-- detect_all has nothing to do (a fetched unit that reaches into today is fetched again; a
+-- detect unit is due again only when its bars are loaded again or its configuration changes)
+SELECT tape.create_partitions(tape.ny_today(), tape.ny_today()) >= 0 AS made;
+INSERT INTO tape.bars_1m (ticker, ts, open, high, low, close, volume, vwap, transactions, adjusted)
+SELECT 'QNOW', tape.ny_midnight(tape.ny_today()) + interval '10 hours' + m * interval '1 minute', 10, 10.2, 9.9, 10.1, 1000, 10.05, 10, true
+  FROM generate_series(0, 29) AS m;
+SET client_min_messages = warning;
+CALL tape.detect_all(tape.ny_today(), tape.ny_today(), tickers => ARRAY['QNOW']);
+RESET client_min_messages;
+SELECT unit_key = 'QNOW ' || to_char(tape.ny_today(), 'YYYY-MM') AS this_month, status, fetched_until = range_end AS settled
+  FROM tape.work_queue WHERE queue = 'detect_intraday' AND ticker = 'QNOW';
+CALL tape.detect_all(tape.ny_today(), tape.ny_today(), tickers => ARRAY['QNOW']);

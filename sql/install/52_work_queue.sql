@@ -113,11 +113,13 @@ CREATE TABLE tape.unit_kinds (
     batch_by text NOT NULL CHECK (batch_by IN ('tickers', 'ranges', 'none')),
     batch_size integer CHECK (batch_size > 0),
     unit text NOT NULL,
-    description text NOT NULL
+    description text NOT NULL,
+    from_local_data boolean NOT NULL DEFAULT false
 );
 
 COMMENT ON TABLE tape.unit_kinds IS 'the kinds of unit in tape.work_queue: the refresh that plans them, the function that loads a batch of them, and how units share a scan (tickers: several tickers over one range; ranges: several ranges of one ticker)';
 COMMENT ON COLUMN tape.unit_kinds.batch_size IS 'units per batch; NULL: tape.batch_size(), from the server the units are fetched from';
+COMMENT ON COLUMN tape.unit_kinds.from_local_data IS 'the units compute from tables of the store (their parameters name the inputs, so that a change makes them due again): done is settled; units fetched from the API are settled only up to the start of today';
 
 -- settings the runner reads
 
@@ -377,12 +379,14 @@ LANGUAGE sql VOLATILE PARALLEL UNSAFE
 AS $$
   UPDATE tape.work_queue q
      SET status = 'done', attempts = 0, next_attempt_at = NULL,
-         fetched_until = greatest(q.range_start, least(q.range_end, tape.ny_midnight(tape.ny_today()))),
+         fetched_until = CASE WHEN k.from_local_data THEN q.range_end
+                              ELSE greatest(q.range_start, least(q.range_end, tape.ny_midnight(tape.ny_today()))) END,
          done_at = clock_timestamp(), done_by = pg_catalog.pg_backend_pid()
-   WHERE q.unit_id = ANY (unit_ids)
+    FROM tape.unit_kinds k
+   WHERE q.unit_id = ANY (unit_ids) AND k.queue = q.queue
 $$;
 
-COMMENT ON FUNCTION tape.complete_units(bigint[]) IS 'mark units done, settled up to the start of today (New York)';
+COMMENT ON FUNCTION tape.complete_units(bigint[]) IS 'mark units done: settled up to the start of today (New York) when fetched from the API, wholly when computed from local data';
 
 CREATE FUNCTION tape.fail_unit(unit_id bigint, message text, detail text, sqlstate text) RETURNS void
 LANGUAGE sql VOLATILE PARALLEL UNSAFE

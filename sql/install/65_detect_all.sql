@@ -68,11 +68,11 @@ $$;
 
 COMMENT ON FUNCTION tape.load_events(tape.work_queue[]) IS 'loader of detect units: the events of some tickers over one year (daily) or month (intraday), replacing those stored';
 
-INSERT INTO tape.unit_kinds (queue, refresh, loader, batch_by, batch_size, unit, description) VALUES
+INSERT INTO tape.unit_kinds (queue, refresh, loader, batch_by, batch_size, unit, description, from_local_data) VALUES
   ('detect_daily', 'detect', 'tape.load_events(tape.work_queue[])', 'tickers', 32, 'ticker x year',
-   'the daily events of a ticker in a year (detected over its whole history of day bars)'),
+   'the daily events of a ticker in a year (detected over its whole history of day bars)', true),
   ('detect_intraday', 'detect', 'tape.load_events(tape.work_queue[])', 'tickers', 8, 'ticker x month',
-   'the intraday events of a ticker in a month (detected after a warm-up of detect.warmup_days)');
+   'the intraday events of a ticker in a month (detected after a warm-up of detect.warmup_days)', true);
 
 CREATE FUNCTION tape.stored_ticker_periods(store regclass, period text, from_date date, to_date date, tickers text[],
     OUT ticker text, OUT label text, OUT range_start timestamptz, OUT range_end timestamptz)

@@ -106,9 +106,9 @@ $$;
 
 COMMENT ON FUNCTION tape.load_event_features(tape.work_queue[]) IS 'loader of feature units: the features of the events of some tickers in one month of a profile''s manifest, replacing those stored';
 
-INSERT INTO tape.unit_kinds (queue, refresh, loader, batch_by, batch_size, unit, description) VALUES
+INSERT INTO tape.unit_kinds (queue, refresh, loader, batch_by, batch_size, unit, description, from_local_data) VALUES
   ('event_features', 'features', 'tape.load_event_features(tape.work_queue[])', 'tickers', 16, 'profile x ticker x month',
-   'the features of the manifest events of a ticker in a month, from their captured windows');
+   'the features of the manifest events of a ticker in a month, from their captured windows', true);
 
 CREATE FUNCTION tape.event_feature_units(profile text, config jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE

@@ -116,9 +116,9 @@ $$;
 
 COMMENT ON FUNCTION tape.load_event_labels(tape.work_queue[]) IS 'loader of label units: the triple-barrier labels of every event of some tickers of a profile''s manifest, from their minute bars, replacing those stored';
 
-INSERT INTO tape.unit_kinds (queue, refresh, loader, batch_by, batch_size, unit, description) VALUES
+INSERT INTO tape.unit_kinds (queue, refresh, loader, batch_by, batch_size, unit, description, from_local_data) VALUES
   ('event_labels', 'labels', 'tape.load_event_labels(tape.work_queue[])', 'tickers', 16, 'profile x ticker',
-   'the labels of the manifest events of a ticker, from its minute bars (its overlapping labels share their weights)');
+   'the labels of the manifest events of a ticker, from its minute bars (its overlapping labels share their weights)', true);
 
 CREATE FUNCTION tape.event_label_units(profile text, config jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
