@@ -228,6 +228,31 @@ ROLLBACK;
 SELECT * FROM tape.capture_qa_summary WHERE profile = 'qa';
 \x off
 
+-- 7b. a block several windows of a profile read counts once in its bytes: profile qawide's
+--     windows (1 minute before, 2 after) read the blocks above, and two windows of QSHR, 30
+--     minutes apart, read one block of an hour
+INSERT INTO tape.events_intraday (ticker, ts, trading_day, event_type, direction, session, score, dollar_volume)
+VALUES ('QSHR', '2025-06-02 10:15', '2025-06-02', 'volume_spike', 'up', 'RTH', 50, 500000),
+       ('QSHR', '2025-06-02 10:45', '2025-06-02', 'volume_spike', 'up', 'RTH', 50, 500000);
+INSERT INTO tape.tick_windows (ticker, trading_day, kind, quotes_per_second, win_start, win_end, block, rows, source_rows, bytes)
+SELECT 'QSHR', '2025-06-02', k.kind, 0, '2025-06-02 10:00', '2025-06-02 11:00', k.block, i.rows, i.source_rows, i.bytes
+  FROM (VALUES ('trades', cqa.trades('QSHR', '2025-06-02 10:00', cqa.clean_trades())),
+               ('quotes', cqa.quotes('QSHR', '2025-06-02 10:00', cqa.clean_quotes()))) AS k (kind, block),
+       tape.block_info(k.block) i;
+INSERT INTO tape.profiles (profile, max_events, window_before, window_after, quotes_per_second, extend_percentile,
+                           cooldown, merge_gap)
+VALUES ('qawide', 100, '1 minute', '2 minutes', 0, NULL, '1 minute', '1 minute');
+SET client_min_messages = warning;
+CALL tape.build_manifest('qawide', '2025-06-02', '2025-06-02');
+RESET client_min_messages;
+SELECT count(*) AS windows, count(*) FILTER (WHERE ticker = 'QSHR') AS qshr_windows,
+       count(DISTINCT trades_block_span) FILTER (WHERE ticker = 'QSHR') AS qshr_blocks
+  FROM tape.captured_windows WHERE profile = 'qawide';
+SELECT s.bytes = (SELECT sum(i.bytes) FROM tape.tick_windows w, tape.block_info(w.block) i
+                   WHERE w.trading_day = '2025-06-02') AS every_block_once,
+       s.bytes < (SELECT sum(q.bytes) FROM tape.capture_qa q WHERE q.profile = 'qawide') AS less_than_per_window
+  FROM tape.capture_qa_summary s WHERE s.profile = 'qawide';
+
 -- 8. timestamps cannot go back inside a block: the packer refuses rows out of sip_timestamp
 --    order (and the decoder refuses a block whose times go back: test tick_blocks), so what
 --    the QA can see going back is the SIP's sequence numbers (QORD above)

@@ -372,22 +372,23 @@ COMMENT ON PROCEDURE tape.capture_ticks(text, text, text, boolean, boolean) IS '
 CREATE VIEW tape.captured_windows AS
 SELECT w.profile, w.window_id, w.ticker, w.trading_day, w.win_start, w.win_end, w.whole_day, w.event_count, w.events,
        t.block AS trades, q.block AS quotes, (b.rules ->> 'quotes_per_second')::integer AS quotes_per_second,
-       t.fetch_id AS trades_fetch_id, q.fetch_id AS quotes_fetch_id
+       t.fetch_id AS trades_fetch_id, q.fetch_id AS quotes_fetch_id,
+       tstzrange(t.win_start, t.win_end) AS trades_block_span, tstzrange(q.win_start, q.win_end) AS quotes_block_span
   FROM tape.manifest_windows w
   JOIN tape.manifest_builds b ON b.profile = w.profile
   LEFT JOIN LATERAL (
-    SELECT c.block, c.fetch_id FROM tape.tick_windows c
+    SELECT c.block, c.fetch_id, c.win_start, c.win_end FROM tape.tick_windows c
      WHERE c.ticker = w.ticker AND c.trading_day = w.trading_day AND c.kind = 'trades' AND c.quotes_per_second = 0
        AND c.win_start <= w.win_start AND c.win_end >= w.win_end
      ORDER BY c.win_end - c.win_start, c.win_start LIMIT 1) t ON true
   LEFT JOIN LATERAL (
-    SELECT c.block, c.fetch_id FROM tape.tick_windows c
+    SELECT c.block, c.fetch_id, c.win_start, c.win_end FROM tape.tick_windows c
      WHERE c.ticker = w.ticker AND c.trading_day = w.trading_day AND c.kind = 'quotes'
        AND c.quotes_per_second = (b.rules ->> 'quotes_per_second')::integer
        AND c.win_start <= w.win_start AND c.win_end >= w.win_end
      ORDER BY c.win_end - c.win_start, c.win_start LIMIT 1) q ON true;
 
-COMMENT ON VIEW tape.captured_windows IS 'every window of every manifest with its trades block and its quotes block (at the profile''s sampling), NULL while not captured, and the fetches that stored them (tape.capture_fetches); a block may cover more than the window: read it with tape.trades_of(trades) t WHERE t.ts >= win_start AND t.ts < win_end';
+COMMENT ON VIEW tape.captured_windows IS 'every window of every manifest with its trades block and its quotes block (at the profile''s sampling), NULL while not captured, and the fetches that stored them (tape.capture_fetches); a block may cover more than the window (its span: trades_block_span, quotes_block_span), and several windows may read one block: read it with tape.trades_of(trades) t WHERE t.ts >= win_start AND t.ts < win_end';
 
 CREATE VIEW tape.captured_events AS
 SELECT m.profile, m.source, m.ticker, m.ts, m.trading_day, m.event_type, m.direction, m.session, m.bucket, m.score,

@@ -134,7 +134,7 @@ WITH per_profile AS (
   SELECT q.profile, count(*) AS windows,
          count(*) FILTER (WHERE q.has_trades) AS windows_with_trades,
          count(*) FILTER (WHERE q.has_quotes) AS windows_with_quotes,
-         sum(q.trades) AS trades, sum(q.quotes) AS quotes, sum(q.bytes) AS bytes,
+         sum(q.trades) AS trades, sum(q.quotes) AS quotes,
          round(sum(q.trades_bytes)::numeric / nullif(sum(q.block_trades), 0), 1) AS bytes_per_trade,
          round(sum(q.quotes_bytes)::numeric / nullif(sum(q.block_quotes), 0), 1) AS bytes_per_quote,
          count(*) FILTER (WHERE q.trades_out_of_order > 0 OR q.quotes_out_of_order > 0) AS windows_out_of_order,
@@ -150,11 +150,22 @@ SELECT p.profile, p.windows, p.windows_with_trades, p.windows_with_quotes,
        round(100.0 * p.windows_with_trades / p.windows, 1) AS trades_pct,
        round(100.0 * p.windows_with_quotes / p.windows, 1) AS quotes_pct,
        d.daily_events, d.daily_events_every_day,
-       p.trades, p.quotes, p.bytes, p.bytes_per_trade, p.bytes_per_quote,
+       p.trades, p.quotes, coalesce(s.bytes, 0) AS bytes, p.bytes_per_trade, p.bytes_per_quote,
        p.windows_out_of_order, p.windows_with_duplicates, p.crossed_quotes, p.locked_quotes,
        p.trades_outside_nbbo, p.outside_nbbo_pct, p.empty_rth_windows, p.suspect_windows,
        r.fetches, r.requests_planned, r.requests_made, r.cache_hits, r.run_requests
   FROM per_profile p
+  LEFT JOIN LATERAL (
+    -- the bytes of the blocks the profile's windows read, a block read by several windows once
+    SELECT sum(i.bytes) AS bytes
+      FROM (SELECT DISTINCT ON (b.ticker, b.trading_day, b.kind, b.span) b.block
+              FROM (SELECT w.ticker, w.trading_day, 'trades' AS kind, w.trades_block_span AS span, w.trades AS block
+                      FROM tape.captured_windows w WHERE w.profile = p.profile AND w.trades IS NOT NULL
+                    UNION ALL
+                    SELECT w.ticker, w.trading_day, 'quotes', w.quotes_block_span, w.quotes
+                      FROM tape.captured_windows w WHERE w.profile = p.profile AND w.quotes IS NOT NULL) b
+             ORDER BY b.ticker, b.trading_day, b.kind, b.span) d,
+           tape.block_info(d.block) i) s ON true
   LEFT JOIN LATERAL (
     -- a daily event is complete when every day of its range has its trades
     SELECT count(*) AS daily_events, count(*) FILTER (WHERE e.every_day) AS daily_events_every_day
