@@ -18,6 +18,7 @@ OBJS = \
 	src/analytics/calendar.o \
 	src/analytics/detect_daily.o \
 	src/analytics/detect_intraday.o \
+	src/analytics/history_gaps.o \
 	src/analytics/windows.o \
 	src/features/labels.o \
 	src/features/plot.o \

@@ -158,7 +158,7 @@ CALL tape.refresh_bars('minute', '2025-03-03', '2025-09-30');
 \echo '    ticker and year (so over the whole of 2025), and the intraday detectors on the minute bars,'
 \echo '    per ticker and month, into tape.events_daily and tape.events_intraday (tape_speed left out:'
 \echo '    it fires often on the demo''s tape). The minute bars start on 2025-03-03, so the first days'
-\echo '    of March have no volume baseline yet, and the intraday detectors say so. What they found:'
+\echo '    of March have no volume baseline yet, and detect_all says so at its end. What they found:'
 CALL tape.detect_all('2025-03-03', '2025-09-30', config => '{"intraday": {"tape_speed": {"enabled": false}}}');
 SELECT 'intraday' AS source, event_type, count(*) AS events, count(DISTINCT ticker) AS tickers,
        round(avg(score)::numeric, 1) AS mean_score

@@ -169,3 +169,8 @@ RESET client_min_messages;
 SELECT unit_key = 'QNOW ' || to_char(tape.ny_today(), 'YYYY-MM') AS this_month, status, fetched_until = range_end AS settled
   FROM tape.work_queue WHERE queue = 'detect_intraday' AND ticker = 'QNOW';
 CALL tape.detect_all(tape.ny_today(), tape.ny_today(), tickers => ARRAY['QNOW']);
+
+-- what the detectors could not judge for lack of history is said once, at the end of the run:
+-- the minute bars start on 2024-02-01, so the first five days of February have no volume baseline
+CALL tape.detect_all('2024-02-01', '2024-02-29', tickers => ARRAY['ACME', 'BOLT']);
+SELECT * FROM tape.detector_history_gaps();

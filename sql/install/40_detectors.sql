@@ -217,6 +217,13 @@ AS $$ SELECT * FROM tape.detect_intraday_internal(bars_query, tape.detector_conf
 
 COMMENT ON FUNCTION tape.detect_intraday(text, jsonb, date) IS 'the seven intraday detectors (volume_spike, vwap_break, price_momentum, consolidation_break, opening_range_break, tape_speed, flush) over the 1-minute bars bars_query returns, streaming one ticker-day at a time; days before judge_from only warm the baselines (no events, not counted in the closing NOTICE)';
 
+CREATE FUNCTION tape.detector_history_gaps(reset boolean DEFAULT false)
+RETURNS TABLE (detector text, days_judged bigint, days_without_history bigint, tickers bigint)
+AS 'MODULE_PATHNAME', 'tape_detector_history_gaps'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION tape.detector_history_gaps(boolean) IS 'per detector (intraday, daily): the days it judged in this session, those it could not fully judge for lack of history (no volume baseline; no RVOL) and the tickers they belong to, added up over every run since the last reset (reset => true sets them back to zero once read)';
+
 CREATE FUNCTION tape.detect_daily_internal(bars_query text, config jsonb, judge_from date)
 RETURNS SETOF tape.daily_event
 AS 'MODULE_PATHNAME', 'tape_detect_daily'

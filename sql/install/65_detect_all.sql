@@ -48,7 +48,13 @@ DECLARE
   from_day date := (u.range_start AT TIME ZONE 'America/New_York')::date;
   to_day date := (u.range_end AT TIME ZONE 'America/New_York')::date;
   n bigint;
+  messages text := current_setting('client_min_messages');
 BEGIN
+  -- the detectors' NOTICEs about days without history are added up by
+  -- tape.detector_history_gaps() and said once by tape.detect_all
+  IF messages IN ('debug5', 'debug4', 'debug3', 'debug2', 'debug1', 'log', 'notice', 'info') THEN
+    PERFORM set_config('client_min_messages', 'warning', true);
+  END IF;
   -- the events of the units' ticker-days are replaced
   IF u.queue = 'detect_daily' THEN
     DELETE FROM tape.events_daily e
@@ -62,6 +68,7 @@ BEGIN
     SELECT e.*, now() FROM tape.detect_intraday_between(tickers, u.range_start, u.range_end, config) e;
   END IF;
   GET DIAGNOSTICS n = ROW_COUNT;
+  PERFORM set_config('client_min_messages', messages, true);
   RETURN n;
 END
 $$;
@@ -128,6 +135,7 @@ AS $$
 DECLARE
   last date := least(coalesce(to_date, tape.ny_today()), tape.ny_today());
   units text;
+  gap record;
   arguments jsonb := jsonb_build_object('from_date', from_date, 'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
                                         'tickers', tickers, 'config', config, 'force', force);
 BEGIN
@@ -144,7 +152,23 @@ BEGIN
              || ' UNION ALL ' ||
              tape.detect_units('detect_intraday', 'bars_1m', 'month', from_date, last, tickers, config);
   END IF;
+  PERFORM tape.detector_history_gaps(reset => true);
   CALL tape.run_refresh('detect', 'tape.detect_all', arguments, "join", force, NULL, ARRAY[units]);
+  -- what the detectors of this session could not judge for lack of history, said once
+  FOR gap IN SELECT * FROM tape.detector_history_gaps(reset => true) g WHERE g.days_without_history > 0 LOOP
+    IF gap.detector = 'intraday' THEN
+      RAISE NOTICE 'tape.detect_all: % of % ticker-days judged had no volume baseline, the first days of the minute bars of % tickers in the store: volume-confirmed intraday events could not fire on them',
+        to_char(gap.days_without_history, 'FM999,999,999,990'), to_char(gap.days_judged, 'FM999,999,999,990'),
+        to_char(gap.tickers, 'FM999,999,990')
+        USING DETAIL = 'A ticker''s volume profile needs baseline.min_days earlier days of its minute bars (5 by default), baseline.profile_days for the full profile (20).',
+              HINT = 'Load minute bars from earlier (tape.refresh_bars), or set intraday baseline.fallback to "rolling".';
+    ELSE
+      RAISE NOTICE 'tape.detect_all: % of % ticker-days judged came before their ticker had rvol_days earlier day bars in the store (20 by default), in % tickers: the daily events that need RVOL could not fire on them',
+        to_char(gap.days_without_history, 'FM999,999,999,990'), to_char(gap.days_judged, 'FM999,999,999,990'),
+        to_char(gap.tickers, 'FM999,999,990')
+        USING HINT = 'Load day bars from earlier: tape.refresh_bars(''day'', ...).';
+    END IF;
+  END LOOP;
 END
 $$;
 

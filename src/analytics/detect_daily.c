@@ -38,6 +38,7 @@
  */
 #include "barsource.h"
 #include "calendar.h"
+#include "history_gaps.h"
 #include "indicators.h"
 
 #include <math.h>
@@ -269,6 +270,8 @@ struct DailyDetector
 	DateADT		judge_from;		/* earlier days only warm the history */
 	int64		days;			/* days judged */
 	int64		days_without_rvol;
+	int64		tickers_without_rvol;
+	bool		ticker_without_rvol;	/* the current ticker has such a day */
 };
 
 /*
@@ -509,6 +512,7 @@ reset_history(DailyDetector *dd, const char *ticker)
 	if (h->ticker)
 		pfree(h->ticker);
 	h->ticker = MemoryContextStrdup(dd->cxt, ticker);
+	dd->ticker_without_rvol = false;
 	h->ndays = 0;
 	h->head = 0;
 	h->total_days = 0;
@@ -660,7 +664,12 @@ judge_day(DailyDetector *dd, const BarRow *row)
 		return;					/* a day of warm-up: history only */
 	dd->days++;
 	if (!has(m.rvol))
+	{
 		dd->days_without_rvol++;
+		if (!dd->ticker_without_rvol)
+			dd->tickers_without_rvol++;
+		dd->ticker_without_rvol = true;
+	}
 
 	if (t.close < c->min_price || t.close > c->max_price)
 		return;
@@ -773,6 +782,7 @@ tape_detect_daily(PG_FUNCTION_ARGS)
 	barsource_close(&src);
 	SPI_finish();
 
+	history_gaps_add(HG_DAILY, dd.days, dd.days_without_rvol, dd.tickers_without_rvol);
 	if (dd.days_without_rvol > 0)
 	{
 		StringInfoData names;

@@ -31,6 +31,7 @@
  */
 #include "barsource.h"
 #include "calendar.h"
+#include "history_gaps.h"
 #include "indicators.h"
 
 #include <math.h>
@@ -388,6 +389,8 @@ struct Detector
 	/* for the closing notice */
 	int64		days;			/* days judged */
 	int64		days_without_baseline;
+	int64		tickers_without_baseline;
+	bool		ticker_without_baseline;	/* the current ticker has such a day */
 	int64		events_out;
 };
 
@@ -720,6 +723,7 @@ start_ticker(Detector *d, const char *ticker)
 	if (d->ticker)
 		pfree(d->ticker);
 	d->ticker = MemoryContextStrdup(d->cxt, ticker);
+	d->ticker_without_baseline = false;
 	profile_reset(&d->cfg, d->profile);
 	rolling_mean_init(d->vol_roll, d->cfg.rolling_bars);
 	rolling_mean_init(d->trans_roll, d->cfg.rolling_bars);
@@ -1561,7 +1565,12 @@ finish_day(Detector *d)
 		}
 		d->days++;
 		if (!d->has_baseline)
+		{
 			d->days_without_baseline++;
+			if (!d->ticker_without_baseline)
+				d->tickers_without_baseline++;
+			d->ticker_without_baseline = true;
+		}
 		profile_add_day(&d->cfg, d->profile);
 	}
 	MemoryContextReset(d->day_cxt);
@@ -1653,6 +1662,7 @@ tape_detect_intraday(PG_FUNCTION_ARGS)
 	barsource_close(&src);
 	SPI_finish();
 
+	history_gaps_add(HG_INTRADAY, d.days, d.days_without_baseline, d.tickers_without_baseline);
 	if (d.days_without_baseline > 0)
 		ereport(NOTICE,
 				(errmsg("tape.detect_intraday: " INT64_FORMAT " of " INT64_FORMAT " ticker-days had no volume baseline: volume-confirmed events could not fire on them",
