@@ -24,6 +24,18 @@ our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_p
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
 my ($S3_KEY_ID, $S3_SECRET) = ('tap-test-s3-key-id', 'tap-test-s3-secret-not-secret');
 
+# every mock started, stopped when the test ends however it ends (a test that dies or
+# forgets stop_mock leaves no server running)
+my @mocks;
+
+END
+{
+	foreach my $h (@mocks)
+	{
+		eval { $h->kill_kill if $h->pumpable; };
+	}
+}
+
 # start_mock: the mock server on a free port; returns a hash with url, log, key,
 # the directory it serves as the S3 bucket "flatfiles" and the S3 keys
 sub start_mock
@@ -45,6 +57,7 @@ sub start_mock
 			'--s3-credentials', "$S3_KEY_ID:$S3_SECRET"
 		],
 		'>', \$out, '2>', \$err);
+	push @mocks, $h;
 	for (my $i = 0; $i < 100 && !-s $portfile; $i++)
 	{
 		usleep(100_000);

@@ -73,4 +73,5 @@ my ($ret, $stdout, $stderr) = $node->psql('postgres',
 like($stderr, qr/canceling statement due to statement timeout/, 'statement_timeout ends bars from a query');
 
 $node->stop;
+stop_mock($mock);
 done_testing();
