@@ -10,12 +10,11 @@ RETURNS SETOF tape.daily_event
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 AS $$
   -- every day bar before to_day: the ticker's whole history is its warm-up (RVOL, ATR,
-  -- its own ATR % percentile, the all-time high of E5)
+  -- its own ATR % percentile, the all-time high of E5), judged from from_day on
   SELECT e.* FROM tape.detect_daily(
     format('SELECT ticker, ts, open, high, low, close, volume, vwap FROM tape.bars_1d
              WHERE ticker = ANY (%L::text[]) AND adjusted AND ts < %L ORDER BY ticker, ts',
            tickers, tape.ny_midnight(to_day)), config -> 'daily', judge_from => from_day) e
-   WHERE e.trading_day >= from_day AND e.trading_day < to_day
 $$;
 
 COMMENT ON FUNCTION tape.detect_daily_between(text[], date, date, jsonb) IS 'tape.detect_daily over the split-adjusted day bars of the store: the events of the tickers from from_day to before to_day (config: a whole configuration document, of which the daily section is used)';

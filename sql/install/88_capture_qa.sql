@@ -158,13 +158,12 @@ SELECT p.profile, p.windows, p.windows_with_trades, p.windows_with_quotes,
   LEFT JOIN LATERAL (
     -- the bytes of the blocks the profile's windows read, a block read by several windows once
     SELECT sum(i.bytes) AS bytes
-      FROM (SELECT DISTINCT ON (b.ticker, b.trading_day, b.kind, b.span) b.block
-              FROM (SELECT w.ticker, w.trading_day, 'trades' AS kind, w.trades_block_span AS span, w.trades AS block
-                      FROM tape.captured_windows w WHERE w.profile = p.profile AND w.trades IS NOT NULL
-                    UNION ALL
-                    SELECT w.ticker, w.trading_day, 'quotes', w.quotes_block_span, w.quotes
-                      FROM tape.captured_windows w WHERE w.profile = p.profile AND w.quotes IS NOT NULL) b
-             ORDER BY b.ticker, b.trading_day, b.kind, b.span) d,
+      FROM (SELECT DISTINCT ON (w.ticker, w.trading_day, k.kind, k.span) k.block
+              FROM tape.captured_windows w
+             CROSS JOIN LATERAL (VALUES ('trades', w.trades_block_span, w.trades),
+                                        ('quotes', w.quotes_block_span, w.quotes)) AS k (kind, span, block)
+             WHERE w.profile = p.profile AND k.block IS NOT NULL
+             ORDER BY w.ticker, w.trading_day, k.kind, k.span) d,
            tape.block_info(d.block) i) s ON true
   LEFT JOIN LATERAL (
     -- a daily event is complete when every day of its range has its trades
