@@ -18,6 +18,7 @@ for v in $(env | sed -n 's/^\(PG[A-Z]*\)=.*/\1/p'); do
 done
 
 # TAPE_PG_BIN: another PostgreSQL 15 build to use (a relocated copy, say); default Debian's
+# TAPE_PGPORT: the throwaway cluster's port (default 5439), so that two runs can go side by side
 PG_BIN=${TAPE_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=$PG_BIN/pg_config
 TAPE_API_KEY=${TAPE_API_KEY:-demo-key-not-secret-0001}
@@ -105,7 +106,7 @@ as_run_user() {
 
 # start_services: a throwaway cluster (socket in $WORK) and the mock server
 start_services() {
-    PGPORT=5439
+    PGPORT=${TAPE_PGPORT:-5439}
     PGHOST=$WORK
     export PGHOST PGPORT
     say "starting a throwaway PostgreSQL 15 cluster in $WORK/data"
