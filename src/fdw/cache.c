@@ -20,9 +20,11 @@
  *
  * Privileges.  Ordinary roles have no privilege on the table: they could
  * read every body, or forge a page another role would receive as API data.
- * The functions here read and write it as the table's owner (the identity
- * switch of SECURITY DEFINER functions, limited to these statements, with
- * every name and operator schema-qualified), and tape.cache_stats() and
+ * Nor do they need any privilege on schema tape: the table is found
+ * without a check on it.  The functions here read and write it as the
+ * table's owner (the identity switch of SECURITY DEFINER functions, limited
+ * to these statements, with every name and operator schema-qualified), and
+ * tape.cache_stats() and
  * tape.cache_clear() show and delete only the pages of the caller's own
  * user mappings, and the shared pages of servers it has a mapping on; the
  * owner and superusers see and clear everything.
@@ -65,7 +67,6 @@
 #include "foreign/foreign.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -172,12 +173,16 @@ polygon_cache_shmem_startup(void)
  * cache_relid
  *		tape.request_cache, or InvalidOid when this database's tape predates
  *		it (the cache is then simply not used, and notice says so once).
+ *
+ * Found without a privilege check on schema tape (which a name lookup makes):
+ * a role querying a foreign table needs none.
  */
 static Oid
 cache_relid(bool notice)
 {
 	static bool warned = false;
-	Oid			relid = RangeVarGetRelid(makeRangeVar("tape", "request_cache", -1), NoLock, true);
+	Oid			nspid = get_namespace_oid("tape", true);
+	Oid			relid = OidIsValid(nspid) ? get_relname_relid("request_cache", nspid) : InvalidOid;
 
 	if (!OidIsValid(relid) && notice && !warned)
 	{
