@@ -121,6 +121,49 @@ SELECT count(*) FROM uncached.bars WHERE ticker = 'ACME' AND ts >= '2025-10-01' 
 SELECT regress.mock_requests('uncached') - :before AS requests;
 SELECT count(*) AS pages_of_uncached FROM tape.request_cache WHERE url LIKE '%/_f/tag=uncached/%';
 
+-- a role with no privilege on schema tape: USAGE on the server, SELECT on its tables and a user
+-- mapping are all it needs, the cache included (its misses, hits, pages asked for early, a damaged
+-- page, the pages going with its user mapping); tape's own objects stay out of its reach
+CREATE ROLE regress_cache_analyst;
+GRANT USAGE ON FOREIGN SERVER cached TO regress_cache_analyst;
+CREATE SCHEMA regress_analyst AUTHORIZATION regress_cache_analyst;
+DO $$ BEGIN
+  EXECUTE format('CREATE USER MAPPING FOR regress_cache_analyst SERVER cached OPTIONS (api_key %L)',
+                 current_setting('regress.api_key'));
+END $$;
+SELECT has_schema_privilege('regress_cache_analyst', 'tape', 'USAGE') AS analyst_uses_tape;
+SELECT regress.mock_requests('cached') AS before \gset
+SET ROLE regress_cache_analyst;
+IMPORT FOREIGN SCHEMA polygon LIMIT TO (bars, grouped_daily) FROM SERVER cached INTO regress_analyst;
+SELECT count(*) AS bars, sum(volume) AS volume FROM regress_analyst.bars
+ WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
+SELECT count(*) AS bars, sum(volume) AS volume FROM regress_analyst.bars
+ WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
+-- five days, one request each, asked for early (up to four in flight): misses, then hits
+SELECT count(*) AS rows FROM regress_analyst.grouped_daily WHERE date BETWEEN '2025-10-06' AND '2025-10-10';
+SELECT count(*) AS rows FROM regress_analyst.grouped_daily WHERE date BETWEEN '2025-10-06' AND '2025-10-10';
+RESET ROLE;
+SELECT regress.mock_requests('cached') - :before AS analyst_requests;
+SELECT c.endpoint, count(*) AS pages FROM tape.request_cache c JOIN pg_user_mappings m ON m.umid = c.user_mapping
+ WHERE m.usename = 'regress_cache_analyst' GROUP BY 1 ORDER BY 1;
+UPDATE tape.request_cache c SET raw_bytes = raw_bytes + 1 FROM pg_user_mappings m
+ WHERE m.umid = c.user_mapping AND m.usename = 'regress_cache_analyst' AND c.endpoint = 'bars';
+SET ROLE regress_cache_analyst;
+SELECT count(*) AS bars_of_a_damaged_page FROM regress_analyst.bars
+ WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM regress_analyst.bars WHERE ticker = 'ACME' AND ts >= '2025-10-01' AND ts < '2025-10-03';
+SELECT count(*) FROM tape.request_cache;  -- ERROR
+SELECT * FROM tape.cache_stats();  -- ERROR
+DROP USER MAPPING FOR regress_cache_analyst SERVER cached;
+RESET ROLE;
+SELECT regress.mock_requests('cached') - :before AS analyst_requests;
+SELECT count(*) AS pages_of_the_dropped_mapping FROM tape.request_cache c
+ WHERE NOT EXISTS (SELECT FROM pg_user_mapping m WHERE m.oid = c.user_mapping) AND c.user_mapping <> 0;
+DROP SCHEMA regress_analyst CASCADE;
+REVOKE USAGE ON FOREIGN SERVER cached FROM regress_cache_analyst;
+DROP ROLE regress_cache_analyst;
+
 -- clearing: by endpoint, by age, by server, or everything
 SELECT tape.cache_clear('trades', interval '1 hour') AS trades_older_than_an_hour,
        tape.cache_clear('trades') AS trades, tape.cache_clear(server => 'cpaged') AS cpaged,

@@ -20,12 +20,15 @@
  *
  * Privileges.  Ordinary roles have no privilege on the table: they could
  * read every body, or forge a page another role would receive as API data.
- * The functions here read and write it as the table's owner (the identity
- * switch of SECURITY DEFINER functions, limited to these statements, with
- * every name and operator schema-qualified), and tape.cache_stats() and
- * tape.cache_clear() show and delete only the pages of the caller's own
- * user mappings, and the shared pages of servers it has a mapping on; the
- * owner and superusers see and clear everything.
+ * Nor do they need any on schema tape to query a foreign table: the table
+ * is found without a privilege check on its schema and read, scanned and
+ * deleted from through the table and index access methods, which check
+ * none; the one statement, the INSERT of a new page, runs as the table's
+ * owner (the identity switch of SECURITY DEFINER functions, limited to that
+ * statement, with every name and operator schema-qualified).
+ * tape.cache_stats() and tape.cache_clear() show and delete only the pages
+ * of the caller's own user mappings, and the shared pages of servers it has
+ * a mapping on; the owner and superusers see and clear everything.
  *
  * Trust.  A stored row is checked before anything is allocated for it: its
  * size before compression within CACHE_MAX_PAGE_BYTES, its compressed size
@@ -34,13 +37,26 @@
  * many bytes; the scan then opens it as a page of its endpoint.  A row that
  * fails is deleted and the page fetched again, with a WARNING.
  *
- * Locking.  A read takes no row lock and writes nothing: a row is written
- * once, when its page is first fetched (INSERT ... ON CONFLICT DO NOTHING,
- * by the scan's own transaction, seen through a fresh snapshot so that
- * REPEATABLE READ sessions filling the cache together do not fail).  Hits
- * are counted in shared memory per database, server, user mapping and
- * endpoint (per session without shared_preload_libraries), for
- * tape.cache_stats().
+ * Isolation.  The cache is not the caller's data, and no transaction may
+ * wait or fail because of it.  A row is written once, when its page is
+ * first fetched, by the scan's own transaction, and never updated.  Rows
+ * are looked up through SnapshotSelf (the committed rows, and the
+ * transaction's own): whatever the isolation level, a page another
+ * transaction has committed since the snapshot was taken is a hit, and,
+ * the snapshot not being an MVCC one, SERIALIZABLE transactions take no
+ * predicate lock on the table, so that two of them filling the cache are
+ * never a dangerous structure.  A page that another transaction has kept
+ * but not yet committed is not seen: it is fetched again, and not stored.
+ * Storing a page takes a transaction-level advisory lock on its key,
+ * conditionally (another session storing the same page at this moment
+ * means this one need not), looks for a row of the key through a dirty
+ * snapshot, committed or not, and inserts only when there is none, then
+ * releases the lock: the INSERT never finds a conflicting row to wait for,
+ * the wait that ON CONFLICT would make for another open transaction (and
+ * the serialization failure after it at REPEATABLE READ).  Reading takes no
+ * row lock and writes nothing; hits are counted in shared memory per
+ * database, server, user mapping and endpoint (per session without
+ * shared_preload_libraries), for tape.cache_stats().
  *
  * Copyright (c) 2026, tape developers
  *
@@ -54,26 +70,34 @@
 #include <zstd.h>
 
 #include "access/detoast.h"
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "catalog/pg_user_mapping.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "foreign/foreign.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "storage/ipc.h"
+#include "storage/lock.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/acl.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -89,6 +113,23 @@
 
 /* Hit counters: (database, server, user mapping, endpoint) */
 #define CACHE_HIT_SLOTS		256
+
+/* field4 of the advisory lock taken while a page is stored (users' are 1 and 2) */
+#define CACHE_STORE_LOCK	0x7463
+
+/* The columns of tape.request_cache (sql/install/15_request_cache.sql) */
+#define Anum_cache_server		1
+#define Anum_cache_user_mapping 2
+#define Anum_cache_url			3
+#define Anum_cache_endpoint		4
+#define Anum_cache_raw_bytes	5
+#define Anum_cache_body			6
+#define Anum_cache_fetched_at	7
+#define Natts_cache				7
+
+static const char *const cache_columns[Natts_cache] = {
+	"server", "user_mapping", "url", "endpoint", "raw_bytes", "body", "fetched_at"
+};
 
 typedef struct CacheHitSlot
 {
@@ -109,31 +150,51 @@ typedef struct CacheHitState
 static CacheHitState *shared_hits = NULL;
 static CacheHitState local_hits;
 
-/* The caller's identity while the cache is read as its owner */
+/* The cache table and its primary key, open */
+typedef struct CacheRel
+{
+	Relation	rel;
+	Relation	pkey;			/* (server, user_mapping, url) */
+	TupleTableSlot *slot;		/* a row of rel */
+} CacheRel;
+
+/* The caller's identity while a page is inserted as the table's owner */
 typedef struct CacheOwnerScope
 {
 	Oid			save_userid;
 	int			save_sec_context;
 } CacheOwnerScope;
 
-/* Plans kept for the life of the backend (prepared as the owner) */
-static SPIPlanPtr lookup_plan = NULL;
-static SPIPlanPtr contains_plan = NULL;
+/* The INSERT of a new page, kept for the life of the backend (prepared as the owner) */
 static SPIPlanPtr store_plan = NULL;
-static SPIPlanPtr discard_plan = NULL;
 
-#define KEY_CONDITION \
-	"server OPERATOR(pg_catalog.=) $1 AND user_mapping OPERATOR(pg_catalog.=) $2 " \
-	"AND url OPERATOR(pg_catalog.=) $3"
+/* Pages, bytes and ages of one (server, user mapping, endpoint), for cache_stats */
+typedef struct CacheStatsKey
+{
+	Oid			server;
+	Oid			umid;
+	char		endpoint[NAMEDATALEN];
+} CacheStatsKey;
+
+typedef struct CacheStatsEntry
+{
+	CacheStatsKey key;			/* hash key: must be first */
+	int64		pages;
+	int64		raw_bytes;		/* sum of raw_bytes */
+	int64		stored_bytes;	/* sum of the bodies' sizes */
+	TimestampTz oldest;			/* min(fetched_at) */
+	TimestampTz newest;			/* max(fetched_at) */
+} CacheStatsEntry;
 
 static Oid	cache_relid(bool notice);
-static void become_cache_owner(Oid relid, CacheOwnerScope *scope);
-static void leave_cache_owner(CacheOwnerScope *scope);
-static SPIPlanPtr keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes);
+static bool open_cache(CacheRel *cr, LOCKMODE lockmode, bool notice);
+static void close_cache(CacheRel *cr);
+static bool find_page(CacheRel *cr, PolygonConnection *conn, const char *url, Snapshot snapshot);
+static bool delete_page(CacheRel *cr, bool wait);
+static void insert_page(Oid relid, Datum *args);
 static Oid	page_umid(PolygonConnection *conn);
 static bool key_usable(const char *url);
-static const char *unpack_page(HeapTuple tuple, TupleDesc desc, const PolygonEndpoint *ep,
-							   StringInfo body);
+static const char *unpack_page(TupleTableSlot *slot, const PolygonEndpoint *ep, StringInfo body);
 static void count_hit(Oid server, Oid umid, const char *endpoint);
 static Oid	caller_mapping(Oid userid, Oid server);
 static bool caller_sees_all(Oid userid, Oid relid);
@@ -172,12 +233,16 @@ polygon_cache_shmem_startup(void)
  * cache_relid
  *		tape.request_cache, or InvalidOid when this database's tape predates
  *		it (the cache is then simply not used, and notice says so once).
+ *
+ * Found without a privilege check on schema tape (which a name lookup makes):
+ * a role querying a foreign table needs none.
  */
 static Oid
 cache_relid(bool notice)
 {
 	static bool warned = false;
-	Oid			relid = RangeVarGetRelid(makeRangeVar("tape", "request_cache", -1), NoLock, true);
+	Oid			nspid = get_namespace_oid("tape", true);
+	Oid			relid = OidIsValid(nspid) ? get_relname_relid("request_cache", nspid) : InvalidOid;
 
 	if (!OidIsValid(relid) && notice && !warned)
 	{
@@ -204,43 +269,153 @@ cache_owner(Oid relid)
 }
 
 /*
- * become_cache_owner
- *		Act as the owner of the cache table until leave_cache_owner(): the
- *		caller needs no privilege on it.  The switch is undone by an error's
- *		(sub)transaction abort as well.
+ * open_cache
+ *		Open the cache table with lockmode, its primary key and a slot for its
+ *		rows; false when it is not installed (notice: say so once).
+ */
+static bool
+open_cache(CacheRel *cr, LOCKMODE lockmode, bool notice)
+{
+	static Oid	checked_relid = InvalidOid;
+	Oid			relid = cache_relid(notice);
+	Oid			pkey;
+
+	if (!OidIsValid(relid) || (cr->rel = try_table_open(relid, lockmode)) == NULL)
+		return false;
+
+	/* the columns this file reads by number, checked once per backend */
+	if (relid != checked_relid)
+	{
+		TupleDesc	desc = RelationGetDescr(cr->rel);
+
+		for (int i = 0; i < Natts_cache; i++)
+		{
+			if (desc->natts < Natts_cache ||
+				strcmp(NameStr(TupleDescAttr(desc, i)->attname), cache_columns[i]) != 0)
+				elog(ERROR, "tape.request_cache does not have the columns polygon_fdw reads");
+		}
+		checked_relid = relid;
+	}
+	pkey = RelationGetPrimaryKeyIndex(cr->rel);
+	if (!OidIsValid(pkey))
+		elog(ERROR, "tape.request_cache has no primary key");
+	cr->pkey = index_open(pkey, AccessShareLock);
+	cr->slot = table_slot_create(cr->rel, NULL);
+	return true;
+}
+
+/*
+ * close_cache
+ *		Close what open_cache opened; the locks are kept until the end of the
+ *		transaction, as a statement would keep them.
  */
 static void
-become_cache_owner(Oid relid, CacheOwnerScope *scope)
+close_cache(CacheRel *cr)
 {
-	GetUserIdAndSecContext(&scope->save_userid, &scope->save_sec_context);
-	SetUserIdAndSecContext(cache_owner(relid), scope->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+	ExecDropSingleTupleTableSlot(cr->slot);
+	index_close(cr->pkey, NoLock);
+	table_close(cr->rel, NoLock);
+}
+
+/*
+ * find_page
+ *		Look up the row of url for conn's server and key through snapshot,
+ *		into cr->slot; false if there is none.
+ *
+ * A SERIALIZABLE transaction takes no predicate lock through a snapshot
+ * that is not an MVCC one (SnapshotSelf, a dirty snapshot).
+ */
+static bool
+find_page(CacheRel *cr, PolygonConnection *conn, const char *url, Snapshot snapshot)
+{
+	ScanKeyData keys[3];
+	IndexScanDesc scan;
+	bool		found;
+
+	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   cr->pkey->rd_indcollation[0], F_OIDEQ,
+						   ObjectIdGetDatum(conn->serverid));
+	ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
+						   cr->pkey->rd_indcollation[1], F_OIDEQ,
+						   ObjectIdGetDatum(page_umid(conn)));
+	ScanKeyEntryInitialize(&keys[2], 0, 3, BTEqualStrategyNumber, InvalidOid,
+						   cr->pkey->rd_indcollation[2], F_TEXTEQ,
+						   CStringGetTextDatum(url));
+	scan = index_beginscan(cr->rel, cr->pkey, snapshot, 3, 0);
+	index_rescan(scan, keys, 3, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, cr->slot);
+	index_endscan(scan);
+	return found;
+}
+
+/*
+ * delete_page
+ *		Delete the row in cr->slot (open with RowExclusiveLock); false when
+ *		another transaction deleted it first, or, unless wait, is deleting it
+ *		now.
+ */
+static bool
+delete_page(CacheRel *cr, bool wait)
+{
+	TM_FailureData tmfd;
+	TM_Result	result;
+
+	result = table_tuple_delete(cr->rel, &cr->slot->tts_tid, GetCurrentCommandId(true),
+								InvalidSnapshot, InvalidSnapshot, wait, &tmfd, false);
+	switch (result)
+	{
+		case TM_Ok:
+			return true;
+		case TM_SelfModified:
+		case TM_Updated:
+		case TM_Deleted:
+		case TM_BeingModified:
+			return false;
+		default:
+			elog(ERROR, "unexpected result %d deleting a page of the request cache", (int) result);
+	}
+	return false;				/* keep the compiler quiet */
+}
+
+/*
+ * insert_page
+ *		INSERT a new page (args: the six values of store_plan) as the owner
+ *		of the cache table: the caller needs no privilege on it.  The switch
+ *		of identity is undone by an error's (sub)transaction abort as well.
+ *
+ * Through a fresh snapshot, so that a REPEATABLE READ transaction does not
+ * fail on a row committed since its snapshot (polygon_cache_store makes
+ * sure there is none: ON CONFLICT DO NOTHING is only a second guard).
+ */
+static void
+insert_page(Oid relid, Datum *args)
+{
+	Oid			argtypes[6] = {OIDOID, OIDOID, TEXTOID, TEXTOID, INT4OID, BYTEAOID};
+	CacheOwnerScope scope;
+
+	GetUserIdAndSecContext(&scope.save_userid, &scope.save_sec_context);
+	SetUserIdAndSecContext(cache_owner(relid), scope.save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-}
-
-static void
-leave_cache_owner(CacheOwnerScope *scope)
-{
-	SPI_finish();
-	SetUserIdAndSecContext(scope->save_userid, scope->save_sec_context);
-}
-
-/* a plan kept for the life of the backend */
-static SPIPlanPtr
-keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*plan == NULL)
+	if (store_plan == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
+		SPIPlanPtr	p = SPI_prepare("INSERT INTO tape.request_cache "
+									"(server, user_mapping, url, endpoint, raw_bytes, body) "
+									"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+									6, argtypes);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed for the request cache: %s",
 				 SPI_result_code_string(SPI_result));
 		SPI_keepplan(p);
-		*plan = p;
+		store_plan = p;
 	}
-	return *plan;
+	if (SPI_execute_snapshot(store_plan, args, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 false, true, 0) != SPI_OK_INSERT)
+		elog(ERROR, "request cache insert failed");
+	SPI_finish();
+	SetUserIdAndSecContext(scope.save_userid, scope.save_sec_context);
 }
 
 /* writes are possible: not read-only, not a standby, not a parallel worker */
@@ -264,56 +439,30 @@ key_usable(const char *url)
 	return strlen(url) <= CACHE_MAX_URL_BYTES;
 }
 
-/* the three key values of a page */
-static void
-key_args(PolygonConnection *conn, const char *url, Datum *args)
-{
-	args[0] = ObjectIdGetDatum(conn->serverid);
-	args[1] = ObjectIdGetDatum(page_umid(conn));
-	args[2] = CStringGetTextDatum(url);
-}
-
-/*
- * execute_keyed
- *		Run a statement about one page, its key in $1 .. $3, through a fresh
- *		snapshot (inside become_cache_owner).
- */
-static void
-execute_keyed(SPIPlanPtr *plan, const char *sql, PolygonConnection *conn, const char *url,
-			  bool read_only, long tcount, int expected)
-{
-	Oid			argtypes[3] = {OIDOID, OIDOID, TEXTOID};
-	Datum		args[3];
-
-	key_args(conn, url, args);
-	if (SPI_execute_snapshot(keep_plan(plan, sql, 3, argtypes), args, NULL, GetLatestSnapshot(),
-							 InvalidSnapshot, read_only, !read_only, tcount) != expected)
-		elog(ERROR, "request cache statement failed: %s", sql);
-}
-
 /*
  * unpack_page
- *		Check a stored row (raw_bytes, body, endpoint) and append its page to
- *		body.  NULL when it is sound, else why it is not.  Nothing larger
- *		than CACHE_MAX_PAGE_BYTES is allocated, whatever the row says.
+ *		Check a stored row (in slot) and append its page to body.  NULL when
+ *		it is sound, else why it is not.  Nothing larger than
+ *		CACHE_MAX_PAGE_BYTES is allocated, whatever the row says.
  */
 static const char *
-unpack_page(HeapTuple tuple, TupleDesc desc, const PolygonEndpoint *ep, StringInfo body)
+unpack_page(TupleTableSlot *slot, const PolygonEndpoint *ep, StringInfo body)
 {
 	bool		isnull;
-	int32		raw = DatumGetInt32(SPI_getbinval(tuple, desc, 1, &isnull));
-	Datum		stored_datum = SPI_getbinval(tuple, desc, 2, &isnull);
-	char	   *endpoint = SPI_getvalue(tuple, desc, 3);
+	int32		raw = DatumGetInt32(slot_getattr(slot, Anum_cache_raw_bytes, &isnull));
+	Datum		stored_datum = slot_getattr(slot, Anum_cache_body, &isnull);
+	char	   *endpoint = TextDatumGetCString(slot_getattr(slot, Anum_cache_endpoint, &isnull));
 	Size		stored_len;
 	bytea	   *stored;
 	unsigned long long content;
 	size_t		got;
+	const char *damage = NULL;
 
 	if (raw < 2 || (size_t) raw > CACHE_MAX_PAGE_BYTES)
 		return psprintf("Its size before compression, %d bytes, is not that of a page (at most %zu).",
 						raw, CACHE_MAX_PAGE_BYTES);
-	if (endpoint == NULL || strcmp(endpoint, ep->name) != 0)
-		return psprintf("It is a page of endpoint \"%s\".", endpoint ? endpoint : "");
+	if (strcmp(endpoint, ep->name) != 0)
+		return psprintf("It is a page of endpoint \"%s\".", endpoint);
 	stored_len = toast_raw_datum_size(stored_datum) - VARHDRSZ;
 	if (stored_len == 0 || stored_len > ZSTD_compressBound(raw))
 		return psprintf("Its compressed size, %zu bytes, is impossible for %d bytes.",
@@ -321,17 +470,25 @@ unpack_page(HeapTuple tuple, TupleDesc desc, const PolygonEndpoint *ep, StringIn
 	stored = DatumGetByteaPP(stored_datum);
 	content = ZSTD_getFrameContentSize(VARDATA_ANY(stored), VARSIZE_ANY_EXHDR(stored));
 	if (content != (unsigned long long) raw)
-		return "Its zstd frame does not declare the size of the page.";
-	enlargeStringInfo(body, raw);
-	got = ZSTD_decompress(body->data + body->len, raw, VARDATA_ANY(stored),
-						  VARSIZE_ANY_EXHDR(stored));
-	if (ZSTD_isError(got))
-		return psprintf("zstd: %s.", ZSTD_getErrorName(got));
-	if (got != (size_t) raw)
-		return psprintf("It decompresses to %zu bytes instead of %d.", got, raw);
-	body->len += raw;
-	body->data[body->len] = '\0';
-	return NULL;
+		damage = "Its zstd frame does not declare the size of the page.";
+	else
+	{
+		enlargeStringInfo(body, raw);
+		got = ZSTD_decompress(body->data + body->len, raw, VARDATA_ANY(stored),
+							  VARSIZE_ANY_EXHDR(stored));
+		if (ZSTD_isError(got))
+			damage = psprintf("zstd: %s.", ZSTD_getErrorName(got));
+		else if (got != (size_t) raw)
+			damage = psprintf("It decompresses to %zu bytes instead of %d.", got, raw);
+		else
+		{
+			body->len += raw;
+			body->data[body->len] = '\0';
+		}
+	}
+	if ((Pointer) stored != DatumGetPointer(stored_datum))
+		pfree(stored);			/* a detoasted copy of up to 64 MB */
+	return damage;
 }
 
 /*
@@ -344,24 +501,19 @@ bool
 polygon_cache_lookup(PolygonConnection *conn, const PolygonEndpoint *ep, const char *url,
 					 StringInfo body)
 {
-	Oid			relid;
-	CacheOwnerScope scope;
+	CacheRel	cr;
 	const char *damage = NULL;
 	bool		found = false;
 	int			len_before = body->len;
 
-	if (!key_usable(url) || !OidIsValid(relid = cache_relid(true)))
+	if (!key_usable(url) || !open_cache(&cr, AccessShareLock, true))
 		return false;
-	become_cache_owner(relid, &scope);
-	execute_keyed(&lookup_plan,
-				  "SELECT raw_bytes, body, endpoint FROM tape.request_cache WHERE " KEY_CONDITION,
-				  conn, url, true, 1, SPI_OK_SELECT);
-	if (SPI_processed == 1)
+	if (find_page(&cr, conn, url, SnapshotSelf))
 	{
-		damage = unpack_page(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, ep, body);
+		damage = unpack_page(cr.slot, ep, body);
 		found = (damage == NULL);
 	}
-	leave_cache_owner(&scope);
+	close_cache(&cr);
 
 	if (damage != NULL)
 	{
@@ -377,13 +529,13 @@ polygon_cache_lookup(PolygonConnection *conn, const PolygonEndpoint *ep, const c
 /*
  * polygon_cache_discard
  *		Delete the cached page of url (it is damaged: why says how) and say
- *		so in a WARNING; the caller fetches it again.
+ *		so in a WARNING; the caller fetches it again.  A page that another
+ *		transaction is deleting is left to it (a reader does not wait).
  */
 void
 polygon_cache_discard(PolygonConnection *conn, const char *url, const char *why)
 {
-	Oid			relid;
-	CacheOwnerScope scope;
+	CacheRel	cr;
 
 	ereport(WARNING,
 			(errcode(ERRCODE_DATA_CORRUPTED),
@@ -391,12 +543,11 @@ polygon_cache_discard(PolygonConnection *conn, const char *url, const char *why)
 			 errdetail_internal("The cached page of GET %s: %s",
 								polygon_redact_url(polygon_path_of_url(url)), why)));
 
-	if (!cache_writable() || !key_usable(url) || !OidIsValid(relid = cache_relid(false)))
+	if (!cache_writable() || !key_usable(url) || !open_cache(&cr, RowExclusiveLock, false))
 		return;
-	become_cache_owner(relid, &scope);
-	execute_keyed(&discard_plan, "DELETE FROM tape.request_cache WHERE " KEY_CONDITION,
-				  conn, url, false, 0, SPI_OK_DELETE);
-	leave_cache_owner(&scope);
+	if (find_page(&cr, conn, url, SnapshotSelf))
+		(void) delete_page(&cr, false);
+	close_cache(&cr);
 }
 
 /*
@@ -406,74 +557,85 @@ polygon_cache_discard(PolygonConnection *conn, const char *url, const char *why)
 bool
 polygon_cache_contains(PolygonConnection *conn, const char *url)
 {
-	Oid			relid;
-	CacheOwnerScope scope;
+	CacheRel	cr;
 	bool		found;
 
-	if (!key_usable(url) || !OidIsValid(relid = cache_relid(true)))
+	if (!key_usable(url) || !open_cache(&cr, AccessShareLock, true))
 		return false;
-	become_cache_owner(relid, &scope);
-	execute_keyed(&contains_plan, "SELECT 1 FROM tape.request_cache WHERE " KEY_CONDITION,
-				  conn, url, true, 1, SPI_OK_SELECT);
-	found = SPI_processed > 0;
-	leave_cache_owner(&scope);
+	found = find_page(&cr, conn, url, SnapshotSelf);
+	close_cache(&cr);
 	return found;
 }
 
 /*
  * polygon_cache_store
- *		Keep a page of settled history that has just been fetched and opened.
+ *		Keep a page of settled history that has just been fetched and opened,
+ *		unless a row of its key exists, committed or not, or another session
+ *		is storing it now.  Never waits for another transaction.
  */
 void
 polygon_cache_store(PolygonConnection *conn, const PolygonEndpoint *ep, const char *url,
 					const char *body, size_t len)
 {
-	Oid			argtypes[6] = {OIDOID, OIDOID, TEXTOID, TEXTOID, INT4OID, BYTEAOID};
 	Datum		args[6];
-	Oid			relid;
-	CacheOwnerScope scope;
+	CacheRel	cr;
+	SnapshotData dirty;
+	LOCKTAG		tag;
+	uint64		h;
 	ZSTD_CCtx  *cctx;
 	size_t		bound;
 	bytea	   *stored;
 	size_t		n;
 
 	if (!cache_writable() || len < 2 || len > CACHE_MAX_PAGE_BYTES || !key_usable(url) ||
-		!OidIsValid(relid = cache_relid(true)))
+		!open_cache(&cr, RowExclusiveLock, true))
 		return;
+
+	/* the key is this session's while it looks and inserts, or another is storing it */
+	h = hash_bytes_extended((const unsigned char *) url, strlen(url),
+							((uint64) conn->serverid << 32) | page_umid(conn));
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (h >> 32), (uint32) h, CACHE_STORE_LOCK);
+	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+	{
+		close_cache(&cr);
+		return;
+	}
+	InitDirtySnapshot(dirty);
+	if (find_page(&cr, conn, url, &dirty))
+	{
+		LockRelease(&tag, ExclusiveLock, false);
+		close_cache(&cr);
+		return;
+	}
 
 	/* the frame declares its size and carries a checksum of the content */
 	bound = ZSTD_compressBound(len);
 	stored = (bytea *) palloc(VARHDRSZ + bound);
 	cctx = ZSTD_createCCtx();
-	if (cctx == NULL)
-		return;					/* a cache that cannot compress is just not used */
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, CACHE_ZSTD_LEVEL);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-	n = ZSTD_compress2(cctx, VARDATA(stored), bound, body, len);
-	ZSTD_freeCCtx(cctx);
-	if (ZSTD_isError(n))
+	if (cctx != NULL)
 	{
-		pfree(stored);
-		return;
-	}
-	SET_VARSIZE(stored, VARHDRSZ + n);
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, CACHE_ZSTD_LEVEL);
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+		ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+		n = ZSTD_compress2(cctx, VARDATA(stored), bound, body, len);
+		ZSTD_freeCCtx(cctx);
 
-	key_args(conn, url, args);
-	args[3] = CStringGetTextDatum(ep->name);
-	args[4] = Int32GetDatum((int32) len);
-	args[5] = PointerGetDatum(stored);
-	become_cache_owner(relid, &scope);
-	if (SPI_execute_snapshot(keep_plan(&store_plan,
-									   "INSERT INTO tape.request_cache "
-									   "(server, user_mapping, url, endpoint, raw_bytes, body) "
-									   "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-									   6, argtypes),
-							 args, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							 false, true, 0) != SPI_OK_INSERT)
-		elog(ERROR, "request cache insert failed");
-	leave_cache_owner(&scope);
+		/* a cache that cannot compress is just not used */
+		if (!ZSTD_isError(n))
+		{
+			SET_VARSIZE(stored, VARHDRSZ + n);
+			args[0] = ObjectIdGetDatum(conn->serverid);
+			args[1] = ObjectIdGetDatum(page_umid(conn));
+			args[2] = CStringGetTextDatum(url);
+			args[3] = CStringGetTextDatum(ep->name);
+			args[4] = Int32GetDatum((int32) len);
+			args[5] = PointerGetDatum(stored);
+			insert_page(RelationGetRelid(cr.rel), args);
+		}
+	}
 	pfree(stored);
+	LockRelease(&tag, ExclusiveLock, false);
+	close_cache(&cr);
 }
 
 /*
@@ -582,22 +744,29 @@ PG_FUNCTION_INFO_V1(tape_cache_clear);
  *		tape.cache_stats(): per server, role and endpoint, the pages the
  *		caller may see, their bytes, and their hits since the server started
  *		(since the session started without shared_preload_libraries).
+ *
+ * The rows are read through SnapshotSelf, as a scan reads them: calling it
+ * in a SERIALIZABLE transaction takes no predicate lock.
  */
 Datum
 tape_cache_stats(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			userid = GetUserId();
-	Oid			relid;
+	CacheRel	cr;
 	bool		all;
-	CacheOwnerScope scope;
 	CacheHitSlot *hits = palloc(sizeof(CacheHitSlot) * CACHE_HIT_SLOTS);
 	CacheHitState *state = shared_hits ? shared_hits : &local_hits;
+	HASHCTL		ctl;
+	HTAB	   *groups;
+	HASH_SEQ_STATUS seq;
+	CacheStatsEntry *e;
+	TableScanDesc scan;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (!OidIsValid(relid = cache_relid(false)))
+	if (!open_cache(&cr, AccessShareLock, false))
 		return (Datum) 0;
-	all = caller_sees_all(userid, relid);
+	all = caller_sees_all(userid, RelationGetRelid(cr.rel));
 
 	if (shared_hits)
 		SpinLockAcquire(&shared_hits->mutex);
@@ -605,24 +774,47 @@ tape_cache_stats(PG_FUNCTION_ARGS)
 	if (shared_hits)
 		SpinLockRelease(&shared_hits->mutex);
 
-	become_cache_owner(relid, &scope);
-	if (SPI_execute("SELECT c.server, c.user_mapping, c.endpoint, pg_catalog.count(*), "
-					"pg_catalog.sum(c.raw_bytes), pg_catalog.sum(pg_catalog.octet_length(c.body)), "
-					"pg_catalog.min(c.fetched_at), pg_catalog.max(c.fetched_at) "
-					"FROM tape.request_cache c GROUP BY 1, 2, 3",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "request cache statistics failed");
+	ctl.keysize = sizeof(CacheStatsKey);
+	ctl.entrysize = sizeof(CacheStatsEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	groups = hash_create("tape.cache_stats groups", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
-	for (uint64 r = 0; r < SPI_processed; r++)
+	scan = table_beginscan(cr.rel, SnapshotSelf, 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, cr.slot))
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
+		CacheStatsKey key;
 		bool		isnull;
-		Oid			server = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
-		Oid			umid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
-		char	   *endpoint = SPI_getvalue(tuple, desc, 3);
-		int64		raw = DatumGetInt64(SPI_getbinval(tuple, desc, 5, &isnull));
-		int64		stored = DatumGetInt64(SPI_getbinval(tuple, desc, 6, &isnull));
+		bool		found;
+		TimestampTz fetched;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(&key, 0, sizeof(key));
+		key.server = DatumGetObjectId(slot_getattr(cr.slot, Anum_cache_server, &isnull));
+		key.umid = DatumGetObjectId(slot_getattr(cr.slot, Anum_cache_user_mapping, &isnull));
+		text_to_cstring_buffer(DatumGetTextPP(slot_getattr(cr.slot, Anum_cache_endpoint, &isnull)),
+							   key.endpoint, sizeof(key.endpoint));
+		if (!all && !caller_sees(userid, key.server, key.umid))
+			continue;
+		fetched = DatumGetTimestampTz(slot_getattr(cr.slot, Anum_cache_fetched_at, &isnull));
+		e = hash_search(groups, &key, HASH_ENTER, &found);
+		if (!found)
+		{
+			e->pages = e->raw_bytes = e->stored_bytes = 0;
+			e->oldest = e->newest = fetched;
+		}
+		e->pages++;
+		e->raw_bytes += DatumGetInt32(slot_getattr(cr.slot, Anum_cache_raw_bytes, &isnull));
+		e->stored_bytes += toast_raw_datum_size(slot_getattr(cr.slot, Anum_cache_body, &isnull)) -
+			VARHDRSZ;
+		e->oldest = Min(e->oldest, fetched);
+		e->newest = Max(e->newest, fetched);
+	}
+	table_endscan(scan);
+	close_cache(&cr);
+
+	hash_seq_init(&seq, groups);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
 		Datum		values[12];
 		bool		nulls[12] = {0};
 		ForeignServer *fs;
@@ -630,40 +822,38 @@ tape_cache_stats(PG_FUNCTION_ARGS)
 		int64		nhits = 0;
 		TimestampTz last_hit = 0;
 
-		if (!all && !caller_sees(userid, server, umid))
-			continue;
 		for (int i = 0; i < CACHE_HIT_SLOTS; i++)
 		{
-			if (hits[i].dbid == MyDatabaseId && hits[i].server == server &&
-				hits[i].umid == umid && strcmp(hits[i].endpoint, endpoint) == 0)
+			if (hits[i].dbid == MyDatabaseId && hits[i].server == e->key.server &&
+				hits[i].umid == e->key.umid && strcmp(hits[i].endpoint, e->key.endpoint) == 0)
 			{
 				nhits += hits[i].hits;
 				last_hit = Max(last_hit, hits[i].last_hit);
 			}
 		}
-		fs = GetForeignServerExtended(server, FSV_MISSING_OK);
-		role = OidIsValid(umid) ? mapping_role(umid) : NULL;
+		fs = GetForeignServerExtended(e->key.server, FSV_MISSING_OK);
+		role = OidIsValid(e->key.umid) ? mapping_role(e->key.umid) : NULL;
 		values[0] = fs ? CStringGetTextDatum(fs->servername) : (Datum) 0;
 		nulls[0] = (fs == NULL);
 		values[1] = role ? CStringGetTextDatum(role) : (Datum) 0;
 		nulls[1] = (role == NULL);
-		values[2] = BoolGetDatum(!OidIsValid(umid));
-		values[3] = CStringGetTextDatum(endpoint);
-		values[4] = SPI_getbinval(tuple, desc, 4, &isnull);
-		values[5] = Int64GetDatum(raw);
-		values[6] = Int64GetDatum(stored);
+		values[2] = BoolGetDatum(!OidIsValid(e->key.umid));
+		values[3] = CStringGetTextDatum(e->key.endpoint);
+		values[4] = Int64GetDatum(e->pages);
+		values[5] = Int64GetDatum(e->raw_bytes);
+		values[6] = Int64GetDatum(e->stored_bytes);
 		values[7] = DirectFunctionCall2(numeric_round,
 										DirectFunctionCall1(float8_numeric,
-															Float8GetDatum((double) raw / Max(stored, 1))),
+															Float8GetDatum((double) e->raw_bytes /
+																		   Max(e->stored_bytes, 1))),
 										Int32GetDatum(1));
 		values[8] = Int64GetDatum(nhits);
 		values[9] = TimestampTzGetDatum(last_hit);
 		nulls[9] = (last_hit == 0);
-		values[10] = SPI_getbinval(tuple, desc, 7, &isnull);
-		values[11] = SPI_getbinval(tuple, desc, 8, &isnull);
+		values[10] = TimestampTzGetDatum(e->oldest);
+		values[11] = TimestampTzGetDatum(e->newest);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	leave_cache_owner(&scope);
 	return (Datum) 0;
 }
 
@@ -673,82 +863,69 @@ tape_cache_stats(PG_FUNCTION_ARGS)
  *		pages the caller may see (all of them for the owner and superusers),
  *		of one endpoint, fetched longer ago than older_than, of one server;
  *		NULL means any.  Returns how many were deleted.
+ *
+ * The rows are read through SnapshotSelf (no predicate lock) and deleted
+ * one by one; a row another transaction is deleting is waited for.
  */
 Datum
 tape_cache_clear(PG_FUNCTION_ARGS)
 {
 	Oid			userid = GetUserId();
-	Oid			argtypes[6] = {TEXTOID, INTERVALOID, OIDOID, BOOLOID, OIDARRAYOID, OIDARRAYOID};
-	Datum		args[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-	Oid			relid;
+	char	   *endpoint = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool		by_age = !PG_ARGISNULL(1);
+	bool		by_server = !PG_ARGISNULL(2);
+	TimestampTz cutoff = 0;
+	Oid			server = InvalidOid;
+	CacheRel	cr;
 	bool		all;
-	CacheOwnerScope scope;
-	Datum	   *servers = NULL;
-	Datum	   *mappings = NULL;
-	int			npairs = 0;
-	int64		deleted;
+	TableScanDesc scan;
+	int64		deleted = 0;
 
-	if (!OidIsValid(relid = cache_relid(false)))
+	if (!OidIsValid(cache_relid(false)))
 		PG_RETURN_INT64(0);
 	if (!cache_writable())
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot clear the request cache in a read-only transaction")));
-	all = caller_sees_all(userid, relid);
+	if (by_age)
+		cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+														 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+														 PG_GETARG_DATUM(1)));
+	if (by_server)
+		server = GetForeignServerByName(text_to_cstring(PG_GETARG_TEXT_PP(2)), false)->serverid;
+	if (!open_cache(&cr, RowExclusiveLock, false))
+		PG_RETURN_INT64(0);
+	all = caller_sees_all(userid, RelationGetRelid(cr.rel));
 
-	args[0] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
-	nulls[0] = PG_ARGISNULL(0) ? 'n' : ' ';
-	args[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
-	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
-	if (PG_ARGISNULL(2))
+	scan = table_beginscan(cr.rel, SnapshotSelf, 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, cr.slot))
 	{
-		args[2] = (Datum) 0;
-		nulls[2] = 'n';
-	}
-	else
-		args[2] = ObjectIdGetDatum(GetForeignServerByName(text_to_cstring(PG_GETARG_TEXT_PP(2)),
-														  false)->serverid);
-	args[3] = BoolGetDatum(all);
+		bool		isnull;
+		Oid			row_server = DatumGetObjectId(slot_getattr(cr.slot, Anum_cache_server, &isnull));
+		Oid			row_umid = DatumGetObjectId(slot_getattr(cr.slot, Anum_cache_user_mapping, &isnull));
 
-	become_cache_owner(relid, &scope);
-	if (!all)
-	{
-		/* the (server, user mapping) pairs whose pages the caller may see */
-		if (SPI_execute("SELECT DISTINCT server, user_mapping FROM tape.request_cache",
-						true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "request cache lookup failed");
-		servers = palloc(sizeof(Datum) * Max(1, SPI_processed));
-		mappings = palloc(sizeof(Datum) * Max(1, SPI_processed));
-		for (uint64 r = 0; r < SPI_processed; r++)
+		CHECK_FOR_INTERRUPTS();
+		if (by_server && row_server != server)
+			continue;
+		if (by_age &&
+			DatumGetTimestampTz(slot_getattr(cr.slot, Anum_cache_fetched_at, &isnull)) >= cutoff)
+			continue;
+		if (endpoint != NULL)
 		{
-			bool		isnull;
-			Datum		server = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
-			Datum		umid = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull);
+			char	   *row_endpoint = TextDatumGetCString(slot_getattr(cr.slot, Anum_cache_endpoint,
+																		  &isnull));
+			bool		same = strcmp(row_endpoint, endpoint) == 0;
 
-			if (caller_sees(userid, DatumGetObjectId(server), DatumGetObjectId(umid)))
-			{
-				servers[npairs] = server;
-				mappings[npairs] = umid;
-				npairs++;
-			}
+			pfree(row_endpoint);
+			if (!same)
+				continue;
 		}
+		if (!all && !caller_sees(userid, row_server, row_umid))
+			continue;
+		if (delete_page(&cr, true))
+			deleted++;
 	}
-	args[4] = PointerGetDatum(construct_array(servers, npairs, OIDOID, sizeof(Oid), true,
-											  TYPALIGN_INT));
-	args[5] = PointerGetDatum(construct_array(mappings, npairs, OIDOID, sizeof(Oid), true,
-											  TYPALIGN_INT));
-	if (SPI_execute_with_args("DELETE FROM tape.request_cache c "
-							  "WHERE ($1 IS NULL OR c.endpoint OPERATOR(pg_catalog.=) $1) "
-							  "AND ($2 IS NULL OR c.fetched_at OPERATOR(pg_catalog.<) "
-							  "     (pg_catalog.now() OPERATOR(pg_catalog.-) $2)) "
-							  "AND ($3 IS NULL OR c.server OPERATOR(pg_catalog.=) $3) "
-							  "AND ($4 OR EXISTS (SELECT FROM ROWS FROM (pg_catalog.unnest($5), pg_catalog.unnest($6)) AS v(s, u) "
-							  "     WHERE v.s OPERATOR(pg_catalog.=) c.server "
-							  "       AND v.u OPERATOR(pg_catalog.=) c.user_mapping))",
-							  6, argtypes, args, nulls, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "request cache clear failed");
-	deleted = (int64) SPI_processed;
-	leave_cache_owner(&scope);
+	table_endscan(scan);
+	close_cache(&cr);
 	PG_RETURN_INT64(deleted);
 }

@@ -471,7 +471,8 @@ polygon_http_get(PolygonConnection *conn, const char *url, StringInfo body,
 
 		rc.attempt = attempt + 1;
 		stats->ratelimit_wait_ms +=
-			polygon_ratelimit_acquire(conn->key_hash, conn->opts.requests_per_minute);
+			polygon_ratelimit_acquire(conn->key_hash, conn->userid,
+									  conn->opts.requests_per_minute);
 
 		resetStringInfo(body);
 		bsink.body = body;
@@ -528,7 +529,7 @@ polygon_http_get(PolygonConnection *conn, const char *url, StringInfo body,
 			{
 				stats->status_429++;
 				/* every session using this key should hold back, not only us */
-				polygon_ratelimit_defer(conn->key_hash, delay_us);
+				polygon_ratelimit_defer(conn->key_hash, conn->userid, delay_us);
 			}
 			elog(DEBUG1, "polygon_fdw: retrying after %s, waiting %.0f ms",
 				 res == CURLE_OK ? psprintf("HTTP %ld", status) : curl_easy_strerror(res),
@@ -795,7 +796,8 @@ polygon_prefetch_start(PolygonConnection *conn, const char *url, PolygonHttpStat
 		return NULL;
 
 	stats->ratelimit_wait_ms +=
-		polygon_ratelimit_acquire(conn->key_hash, conn->opts.requests_per_minute);
+		polygon_ratelimit_acquire(conn->key_hash, conn->userid,
+									  conn->opts.requests_per_minute);
 
 	pf = palloc0(sizeof(PolygonPrefetch));
 	initStringInfo(&pf->body);

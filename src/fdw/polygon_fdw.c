@@ -1211,40 +1211,37 @@ open_page(PolygonScanState *st)
  *		a page of the endpoint is discarded with a WARNING and false is
  *		returned: the caller fetches it again.
  *
- * The page is opened in a subtransaction, so that its error can be caught;
- * an error that is not about the page's data (a cancel) goes on.  In
- * parallel mode, where no subtransaction can start, the page is opened as
- * any other.
+ * Without a subtransaction (a subtransaction per page breaks the
+ * distributed transactions of Citus, among others): opening a page is
+ * computation over the body in memory.  The JSON scanner and check_page
+ * take no lock, pin no buffer, open no file and read no catalog, and they
+ * allocate only in page_cxt, which the next page resets; so nothing needs
+ * the cleanup of an abort, and their error can be caught and dropped.
+ * ereport() clears the interrupt holdoff counts on its way: they are put
+ * back.  An error that is not about the page's data (a cancel, out of
+ * memory) goes on.
  */
 static bool
 open_cached_page(PolygonScanState *st, const char *url)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	uint32		holdoff = InterruptHoldoffCount;
+	uint32		cancel_holdoff = QueryCancelHoldoffCount;
 	ErrorData  *volatile edata = NULL;
 
-	if (IsInParallelMode())
-	{
-		open_page(st);
-		return true;
-	}
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
 		open_page(st);
-		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
+		InterruptHoldoffCount = holdoff;
+		QueryCancelHoldoffCount = cancel_holdoff;
 	}
 	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
 
 	if (edata == NULL)
 		return true;

@@ -338,8 +338,8 @@ extern void polygon_cache_store(PolygonConnection *conn, const PolygonEndpoint *
 extern void polygon_cache_discard(PolygonConnection *conn, const char *url, const char *why);
 
 /* in ratelimit.c */
-extern double polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute);
-extern void polygon_ratelimit_defer(uint64 key_hash, int64 delay_us);
+extern double polygon_ratelimit_acquire(uint64 key_hash, Oid userid, int requests_per_minute);
+extern void polygon_ratelimit_defer(uint64 key_hash, Oid userid, int64 delay_us);
 extern bool polygon_ratelimit_is_shared(void);
 extern void polygon_interruptible_sleep(int64 delay_us);
 

@@ -18,6 +18,18 @@
  * A 429 response pushes the key's slot forward by the back-off delay, so
  * every session using that key waits, not only the one that was told.
  *
+ * Slots.  There are RATELIMIT_SLOTS of them.  A slot is "at rest" when its
+ * key could start a request now and is not held back: its next start and
+ * its deferral have passed (its holes with them).  A slot at rest says
+ * nothing a fresh slot would not say, so it may be taken over by another
+ * key without changing the pacing of its own; a slot that is not at rest is
+ * never taken over.  A key that finds no slot of its own and none at rest
+ * waits until one comes to rest.  So that one role cannot keep every slot
+ * busy (cycling keys through its user mapping), a role may hold at most
+ * RATELIMIT_SLOTS_PER_ROLE slots that are not at rest: its next key waits
+ * for one of its own to come to rest, and the other roles' keys are paced
+ * as before.
+ *
  * A backend that stops waiting for its turn (a cancel, a statement timeout,
  * pg_terminate_backend) gives the turn back: the last reservation of a key
  * by moving the key's next start back to it, any other one as a "hole" that
@@ -44,12 +56,14 @@
 #include "storage/spin.h"
 #include "utils/timestamp.h"
 
-#define RATELIMIT_SLOTS 64
+#define RATELIMIT_SLOTS 256
+#define RATELIMIT_SLOTS_PER_ROLE 16
 #define RATELIMIT_HOLES 8
 
 typedef struct RateLimitSlot
 {
 	uint64		key_hash;		/* bucket of one API key, 0 = free */
+	Oid			userid;			/* the role that took the slot */
 	TimestampTz next_start;		/* earliest start of the next limited request */
 	TimestampTz deferred_until; /* no request at all before this (after a 429) */
 	TimestampTz holes[RATELIMIT_HOLES]; /* start times given back before next_start,
@@ -78,7 +92,12 @@ typedef struct PendingTurn
 static PendingTurn pending;
 static bool exit_callback_registered = false;
 
-static RateLimitSlot *find_slot(RateLimitState *state, uint64 key_hash, TimestampTz now);
+static RateLimitSlot *find_key(RateLimitState *state, uint64 key_hash);
+static RateLimitSlot *find_slot(RateLimitState *state, uint64 key_hash, Oid userid,
+								TimestampTz now, TimestampTz *retry_at);
+static RateLimitSlot *lock_slot(RateLimitState *state, uint64 key_hash, Oid userid,
+								TimestampTz *now);
+static void unlock_slots(void);
 static TimestampTz take_hole(RateLimitSlot *slot, TimestampTz earliest, TimestampTz now);
 static void give_back_turn(void);
 static void give_back_turn_at_exit(int code, Datum arg);
@@ -123,32 +142,125 @@ polygon_ratelimit_is_shared(void)
 	return shared_state != NULL;
 }
 
+/* the key of a slot: 0 marks a free slot, so a key hashed to 0 is 1 */
+static inline uint64
+slot_key(uint64 key_hash)
+{
+	return key_hash == 0 ? 1 : key_hash;
+}
+
+/* when a slot comes to rest: its key may start a request and is not held back */
+static inline TimestampTz
+slot_rests_at(const RateLimitSlot *slot)
+{
+	return slot->key_hash == 0 ? 0 : Max(slot->next_start, slot->deferred_until);
+}
+
 /*
- * find_slot
- *		The slot of key_hash, taking over the stalest slot if it has none.
- *		The caller holds the mutex (if any).
+ * find_key
+ *		The slot of key_hash, or NULL.  The caller holds the mutex (if any).
  */
 static RateLimitSlot *
-find_slot(RateLimitState *state, uint64 key_hash, TimestampTz now)
+find_key(RateLimitState *state, uint64 key_hash)
 {
-	RateLimitSlot *stalest = &state->slots[0];
+	key_hash = slot_key(key_hash);
+	for (int i = 0; i < RATELIMIT_SLOTS; i++)
+	{
+		if (state->slots[i].key_hash == key_hash)
+			return &state->slots[i];
+	}
+	return NULL;
+}
 
-	if (key_hash == 0)
-		key_hash = 1;			/* 0 marks a free slot */
+/*
+ * find_slot
+ *		The slot of key_hash; if it has none, a slot at rest taken over for
+ *		it on behalf of userid.  NULL when none may be taken (userid holds
+ *		RATELIMIT_SLOTS_PER_ROLE slots not at rest, or every slot is busy):
+ *		*retry_at is then when one of them comes to rest.  The caller holds
+ *		the mutex (if any).
+ */
+static RateLimitSlot *
+find_slot(RateLimitState *state, uint64 key_hash, Oid userid, TimestampTz now,
+		  TimestampTz *retry_at)
+{
+	RateLimitSlot *rested = NULL;
+	int			busy_of_role = 0;
+	TimestampTz role_rest = 0;
+	TimestampTz any_rest = 0;
+
+	key_hash = slot_key(key_hash);
 	for (int i = 0; i < RATELIMIT_SLOTS; i++)
 	{
 		RateLimitSlot *slot = &state->slots[i];
+		TimestampTz rests_at = slot_rests_at(slot);
 
 		if (slot->key_hash == key_hash)
 			return slot;
-		if (slot->key_hash == 0 || slot->next_start < stalest->next_start)
-			stalest = slot;
+		if (rests_at <= now)
+		{
+			if (rested == NULL)
+				rested = slot;
+			continue;
+		}
+		if (any_rest == 0 || rests_at < any_rest)
+			any_rest = rests_at;
+		if (slot->userid == userid)
+		{
+			busy_of_role++;
+			if (role_rest == 0 || rests_at < role_rest)
+				role_rest = rests_at;
+		}
 	}
-	stalest->key_hash = key_hash;
-	stalest->next_start = now;
-	stalest->deferred_until = now;
-	memset(stalest->holes, 0, sizeof(stalest->holes));
-	return stalest;
+	if (busy_of_role >= RATELIMIT_SLOTS_PER_ROLE)
+	{
+		*retry_at = role_rest;
+		return NULL;
+	}
+	if (rested == NULL)
+	{
+		*retry_at = any_rest;
+		return NULL;
+	}
+	rested->key_hash = key_hash;
+	rested->userid = userid;
+	rested->next_start = now;
+	rested->deferred_until = now;
+	memset(rested->holes, 0, sizeof(rested->holes));
+	return rested;
+}
+
+/*
+ * lock_slot
+ *		Take the mutex (if any) and return the slot of key_hash (see
+ *		find_slot), waiting for one to come to rest if need be; *now is the
+ *		time it was found.  The caller releases the mutex with unlock_slots().
+ */
+static RateLimitSlot *
+lock_slot(RateLimitState *state, uint64 key_hash, Oid userid, TimestampTz *now)
+{
+	for (;;)
+	{
+		RateLimitSlot *slot;
+		TimestampTz retry_at = 0;
+
+		*now = GetCurrentTimestamp();
+		if (shared_state)
+			SpinLockAcquire(&shared_state->mutex);
+		slot = find_slot(state, key_hash, userid, *now, &retry_at);
+		if (slot != NULL)
+			return slot;
+		unlock_slots();
+		polygon_interruptible_sleep(retry_at - *now);
+	}
+}
+
+/* release the mutex taken by lock_slot() */
+static void
+unlock_slots(void)
+{
+	if (shared_state)
+		SpinLockRelease(&shared_state->mutex);
 }
 
 /*
@@ -193,10 +305,15 @@ give_back_turn(void)
 	pending.waiting = false;
 	if (shared_state)
 		SpinLockAcquire(&shared_state->mutex);
-	slot = find_slot(state, pending.key_hash, pending.start);
-	if (pending.reserved_until != 0 && slot->next_start == pending.reserved_until)
+
+	/*
+	 * The slot cannot have come to rest while the turn was ahead; if it is
+	 * gone all the same, so is the turn.
+	 */
+	slot = find_key(state, pending.key_hash);
+	if (slot != NULL && pending.reserved_until != 0 && slot->next_start == pending.reserved_until)
 		slot->next_start = pending.start;
-	else
+	else if (slot != NULL)
 	{
 		for (int i = 0; i < RATELIMIT_HOLES; i++)
 		{
@@ -207,8 +324,7 @@ give_back_turn(void)
 			}
 		}
 	}
-	if (shared_state)
-		SpinLockRelease(&shared_state->mutex);
+	unlock_slots();
 }
 
 /* before_shmem_exit callback: a terminated backend gives its turn back */
@@ -223,14 +339,17 @@ give_back_turn_at_exit(int code, Datum arg)
  *		Wait until the key may send its next request, and reserve it.
  *
  * requests_per_minute = 0 means no limit of our own; a 429 deferral still
- * applies.  A wait that is cancelled gives its reservation back when nobody
- * has reserved after it.  Returns the milliseconds waited.
+ * applies.  userid is the role whose user mapping holds the key (see the
+ * slots in the header comment).  A wait that is cancelled gives its
+ * reservation back when nobody has reserved after it.  Returns the
+ * milliseconds waited, for a slot included.
  */
 double
-polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
+polygon_ratelimit_acquire(uint64 key_hash, Oid userid, int requests_per_minute)
 {
 	RateLimitState *state = shared_state ? shared_state : &local_state;
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz asked = GetCurrentTimestamp();
+	TimestampTz now;
 	TimestampTz start;
 	TimestampTz reserved_until = 0;
 	RateLimitSlot *slot;
@@ -250,9 +369,7 @@ polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
 		exit_callback_registered = true;
 	}
 
-	if (shared_state)
-		SpinLockAcquire(&shared_state->mutex);
-	slot = find_slot(state, key_hash, now);
+	slot = lock_slot(state, key_hash, userid, &now);
 	start = Max(now, slot->deferred_until);
 	if (requests_per_minute > 0)
 	{
@@ -267,11 +384,10 @@ polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
 			slot->next_start = reserved_until;
 		}
 	}
-	if (shared_state)
-		SpinLockRelease(&shared_state->mutex);
+	unlock_slots();
 
 	if (start <= now)
-		return 0.0;
+		return (double) (now - asked) / 1000.0;
 
 	pending.key_hash = key_hash;
 	pending.start = start;
@@ -289,7 +405,7 @@ polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
 	}
 	PG_END_TRY();
 	pending.waiting = false;
-	return (double) (start - now) / 1000.0;
+	return (double) (start - asked) / 1000.0;
 }
 
 /*
@@ -297,18 +413,16 @@ polygon_ratelimit_acquire(uint64 key_hash, int requests_per_minute)
  *		Hold back every request of the key for delay_us (after a 429).
  */
 void
-polygon_ratelimit_defer(uint64 key_hash, int64 delay_us)
+polygon_ratelimit_defer(uint64 key_hash, Oid userid, int64 delay_us)
 {
 	RateLimitState *state = shared_state ? shared_state : &local_state;
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz asked = GetCurrentTimestamp();
+	TimestampTz now;
 	RateLimitSlot *slot;
 
-	if (shared_state)
-		SpinLockAcquire(&shared_state->mutex);
-	slot = find_slot(state, key_hash, now);
-	slot->deferred_until = Max(slot->deferred_until, now + delay_us);
-	if (shared_state)
-		SpinLockRelease(&shared_state->mutex);
+	slot = lock_slot(state, key_hash, userid, &now);
+	slot->deferred_until = Max(slot->deferred_until, asked + delay_us);
+	unlock_slots();
 }
 
 /*

@@ -19,7 +19,7 @@ use PostgreSQL::Test::Utils;
 use Time::HiRes qw(time usleep);
 
 our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_psql
-  background_psql_db wait_for_requests session);
+  background_psql_db background_psql_as wait_for_requests session);
 
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
 my ($S3_KEY_ID, $S3_SECRET) = ('tap-test-s3-key-id', 'tap-test-s3-secret-not-secret');
@@ -168,11 +168,24 @@ sub background_psql
 sub background_psql_db
 {
 	my ($node, $db, @statements) = @_;
+	return background_psql_connstr($node->connstr($db), @statements);
+}
+
+# background_psql_as: the same as role $user (database postgres)
+sub background_psql_as
+{
+	my ($node, $user, @statements) = @_;
+	return background_psql_connstr($node->connstr('postgres') . " user=$user", @statements);
+}
+
+sub background_psql_connstr
+{
+	my ($connstr, @statements) = @_;
 	my ($out, $err) = ('', '');
 	my $h = IPC::Run::start(
 		[
 			'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0',
-			'-d', $node->connstr($db),
+			'-d', $connstr,
 			map { ('-c', $_) } @statements
 		],
 		'>', \$out, '2>', \$err);

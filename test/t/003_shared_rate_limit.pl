@@ -1,7 +1,8 @@
 
 # requests_per_minute is shared by every session of the cluster (and every
 # server using the same API key) when tape is in shared_preload_libraries;
-# otherwise each session keeps its own budget and says so once.
+# otherwise each session keeps its own budget and says so once.  No role can
+# change the pacing of another role's key by cycling keys of its own.
 
 use strict;
 use warnings;
@@ -87,6 +88,50 @@ my ($first429) = mock_log($mock, 'defer');
 my ($other) = mock_log($mock, 'other');
 cmp_ok($other->{t} - $first429->{t}, '>=', 1.9,
 	sprintf('the other session waited out the Retry-After (%.2f s)', $other->{t} - $first429->{t}));
+
+# a role cannot change the pacing of another role's key: mallory cycling 80 keys through her
+# own user mapping (every one rejected by the API) takes no slot of a key in use, and keeps at
+# most 16 keys of hers in use at once; her next key waits for one of them to come to rest
+make_server($shared, $mock, 'rl', 'tag=rl', "requests_per_minute '15'");    # one every 4 s
+my $rl_spacing = 4;
+$shared->safe_psql(
+	'postgres', qq{
+SET log_statement = 'none';
+CREATE ROLE alice LOGIN;
+CREATE ROLE mallory LOGIN;
+GRANT USAGE ON FOREIGN SERVER rl TO alice, mallory;
+GRANT USAGE ON SCHEMA rl TO alice, mallory;
+GRANT SELECT ON rl.bars TO alice, mallory;
+CREATE USER MAPPING FOR alice SERVER rl OPTIONS (api_key '$mock->{key}');
+CREATE USER MAPPING FOR mallory SERVER rl OPTIONS (api_key 'mallory-key-00');
+});
+my $rl_q = "SELECT count(*) FROM rl.bars WHERE ticker = '%s' AND timespan = 'day' "
+  . "AND ts >= '2025-10-06' AND ts < '2025-10-11'";
+is($shared->safe_psql('postgres', sprintf($rl_q, 'ACME'), extra_params => [ '-U', 'alice' ]),
+	'5', 'alice: her first request');
+my ($hm, $outm, $errm) = background_psql_as(
+	$shared, 'mallory',
+	map { ("ALTER USER MAPPING FOR mallory SERVER rl OPTIONS (SET api_key 'mallory-key-$_')",
+			sprintf($rl_q, 'BOLT')) } 1 .. 80);
+# long enough for 64 rejected requests before the fix, short of alice's next turn
+wait_for_requests($mock, 'rl', 1 + 64, $rl_spacing - 2);
+is($shared->safe_psql('postgres', sprintf($rl_q, 'CRWN'), extra_params => [ '-U', 'alice' ]),
+	'5', 'alice: her second request');
+my @alice = grep { $_->{status} == 200 } mock_log($mock, 'rl');
+my @mallory = grep { $_->{status} == 401 } mock_log($mock, 'rl');
+is(scalar(@alice), 2, 'alice made two requests');
+cmp_ok($alice[1]{t} - $alice[0]{t}, '>=', $rl_spacing - $slack,
+	sprintf('her second request still waited for her turn (%.2f s after the first)',
+		$alice[1]{t} - $alice[0]{t}));
+my @mallory_early = grep { $_->{t} < $mallory[0]{t} + $rl_spacing - 1 } @mallory;
+is(scalar(@mallory_early), 16, 'mallory had 16 keys in use at once, then waited');
+ok(wait_for_requests($mock, 'rl', 2 + 17, 10), 'mallory went on once a key of hers came to rest');
+@mallory = grep { $_->{status} == 401 } mock_log($mock, 'rl');
+cmp_ok($mallory[16]{t} - $mallory[0]{t}, '>=', $rl_spacing - $slack,
+	sprintf('her 17th key waited for her first to come to rest (%.2f s)', $mallory[16]{t} - $mallory[0]{t}));
+$shared->safe_psql('postgres',
+	"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'mallory'");
+$hm->finish;
 
 stop_mock($mock);
 done_testing();

@@ -3,7 +3,9 @@
 # tape.request_cache: a page belongs to the server and the user mapping that
 # fetched it (or to every mapping of a server with shared_cache); no role can
 # read, write or forge rows; cache_stats/cache_clear act on what the caller
-# may see; a damaged page is fetched again; reading a page locks nothing.
+# may see; a damaged page is fetched again; reading a page locks nothing;
+# transactions filling the cache never wait for each other nor fail, at any
+# isolation level; no page is read inside a subtransaction.
 
 use strict;
 use warnings;
@@ -207,12 +209,97 @@ $s1->query('COMMIT');
 unlike($e2, qr/could not serialize|ERROR/, 'another one, whose snapshot predates it, fetches and stores it without failing')
   or diag($e2);
 $s2->query('COMMIT');
+
+# pages nobody has yet, read by two open transactions at every isolation level: neither waits
+# for the other's new page (a page another open transaction fetched is fetched again), neither
+# fails, at a read or at commit, cache_stats() included; each page is kept once
+$node->safe_psql(
+	'postgres', qq{
+SET log_statement = 'none';
+CREATE SERVER sd FOREIGN DATA WRAPPER polygon_fdw
+  OPTIONS (base_url '$mock->{url}/_f/tag=sd', requests_per_minute '0', cache 'true');
+CREATE SCHEMA sd;
+IMPORT FOREIGN SCHEMA polygon LIMIT TO (bars) FROM SERVER sd INTO sd;
+CREATE USER MAPPING FOR alice SERVER sd OPTIONS (api_key '$mock->{key}');
+GRANT USAGE ON FOREIGN SERVER sd TO alice; GRANT USAGE ON SCHEMA sd TO alice; GRANT SELECT ON sd.bars TO alice;
+});
+my $qd = "SELECT count(*), sum(close) FROM sd.bars WHERE ticker = '%s' AND timespan = 'day' "
+  . "AND ts >= '2025-09-01' AND ts < '2025-10-01'";
+my %want = map { $_ => (as('alice', sprintf($qd =~ s/sd\.bars/sb.bars/r, $_)))[1] } ('ACME', 'BOLT');
+my $sd_pages = "SELECT count(*) FROM tape.request_cache WHERE url LIKE '%tag=sd/%'";
+foreach my $iso ('READ COMMITTED', 'REPEATABLE READ', 'SERIALIZABLE')
+{
+	$node->safe_psql('postgres', "SELECT tape.cache_clear(server => 'sd')");
+	my $sent = requests('sd');
+	my @errs;
+	foreach my $s ($s1, $s2)
+	{
+		$s->query("BEGIN ISOLATION LEVEL $iso");
+		$s->query("SET LOCAL lock_timeout = '3s'");
+	}
+	# one page each, then the other's, which its transaction has kept but not committed
+	foreach my $read ([ $s1, 'ACME' ], [ $s2, 'BOLT' ], [ $s1, 'BOLT' ], [ $s2, 'ACME' ])
+	{
+		my ($o, $e) = $read->[0]->query(sprintf($qd, $read->[1]));
+		is($o, $want{ $read->[1] }, "$iso: $read->[1] read in an open transaction");
+		push @errs, $e;
+	}
+	foreach my $s ($s1, $s2)
+	{
+		my ($o, $e) = $s->query('SELECT count(*) FROM tape.cache_stats()');
+		push @errs, $e;
+	}
+	foreach my $s ($s1, $s2)
+	{
+		my ($o, $e) = $s->query('COMMIT');
+		push @errs, $e;
+	}
+	is(join('', @errs), '', "$iso: no wait, no error, both commit");
+	is(requests('sd') - $sent, 4, "$iso: each transaction asked for the pages it could not see");
+	is($node->safe_psql('postgres', $sd_pages), '2', "$iso: each page kept once");
+	$s1->query(sprintf($qd, 'BOLT'));
+	is(requests('sd') - $sent, 4, "$iso: the other's page is a hit once committed");
+}
+# two SERIALIZABLE transactions that read pages nobody has, each its own, in turns
+$node->safe_psql('postgres', "SELECT tape.cache_clear(server => 'sd')");
+$s1->query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+$s2->query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+my @errs;
+foreach my $read ([ $s1, 'ACME' ], [ $s2, 'BOLT' ], [ $s1, 'CRWN' ], [ $s2, 'DYNX' ], [ $s1, 'EVTX' ])
+{
+	push @errs, ($read->[0]->query(sprintf($qd, $read->[1])))[1];
+}
+push @errs, ($s1->query('COMMIT'))[1], ($s2->query('COMMIT'))[1];
+is(join('', @errs), '', 'two SERIALIZABLE transactions reading new pages in turns both commit');
+is($node->safe_psql('postgres', $sd_pages), '5', 'and every page is kept');
 $s1->quit;
 $s2->quit;
 
+# reading cached pages starts no subtransaction, a damaged one included (DEBUG5 shows every
+# subtransaction PostgreSQL starts; the DO block is the control)
+my $damaged = $node->basedir . '/not_a_page';
+open(my $fh, '>', $damaged) or die;
+print $fh '{"status":"OK","results":{"t":1}}';
+close($fh);
+system('zstd', '-q', '-f', $damaged) == 0 or die 'zstd failed';
+$node->safe_psql('postgres',
+	"UPDATE tape.request_cache SET body = pg_read_binary_file('$damaged.zst'), raw_bytes = 34 "
+	  . "WHERE url LIKE '%tag=sd/%ticker/BOLT/%'");
+($ret, $out, $err) = as('alice',
+	"SET client_min_messages = debug5; "
+	  . sprintf($qd =~ s/= '%s'/IN ('ACME', 'BOLT')/r) . "; "
+	  . sprintf($qd =~ s/= '%s'/IN ('ACME', 'BOLT')/r));
+my @subxacts = $err =~ /StartSubTransaction\(1\)/g;
+like($err, qr/WARNING:  cached page of server "sd" is damaged; fetching it again/, 'a damaged page was read');
+is(scalar(@subxacts), 0, 'reading cached pages started no subtransaction');
+($ret, $out, $err) = as('alice',
+	'SET client_min_messages = debug5; DO $$ BEGIN PERFORM 1; EXCEPTION WHEN others THEN NULL; END $$');
+@subxacts = $err =~ /StartSubTransaction\(1\)/g;
+is(scalar(@subxacts), 1, 'DEBUG5 shows the subtransaction of an exception block');
+
 # dropping a user mapping drops its pages
 $node->safe_psql('postgres', 'DROP USER MAPPING FOR alice SERVER sa');
-is($node->safe_psql('postgres', $stats), 'sb:alice:2 sc:(shared):1', 'alice\'s pages of sa went with her mapping');
+is($node->safe_psql('postgres', $stats), 'sb:alice:2 sc:(shared):1 sd:alice:5', 'alice\'s pages of sa went with her mapping');
 
 stop_mock($mock);
 done_testing();
