@@ -11,20 +11,7 @@ CREATE TABLE regress.config_day AS
 SELECT 'ONE'::text AS ticker, '2025-09-26'::date AS day, 10.0 AS open, 10.0 AS high, 10.0 AS low,
        10.0 AS close, 100 AS volume;
 
--- the leaves of a configuration document, and a document with one value at a path
-CREATE FUNCTION regress.config_leaves(doc jsonb) RETURNS TABLE (path text[], value jsonb)
-LANGUAGE sql AS $$
-  WITH RECURSIVE leaves(path, value) AS (
-    SELECT ARRAY[key], value FROM jsonb_each(doc)
-    UNION ALL
-    SELECT l.path || e.key, e.value FROM leaves l, jsonb_each(l.value) AS e WHERE jsonb_typeof(l.value) = 'object')
-  SELECT path, value FROM leaves WHERE jsonb_typeof(value) <> 'object'
-$$;
-CREATE FUNCTION regress.config_at(path text[], value jsonb) RETURNS jsonb
-LANGUAGE sql AS $$
-  SELECT CASE WHEN cardinality(path) = 1 THEN jsonb_build_object(path[1], value)
-              ELSE jsonb_build_object(path[1], regress.config_at(path[2:], value)) END
-$$;
+\i test/regress/config_paths.sql
 -- what a detector says to a configuration (NULL: it runs)
 CREATE FUNCTION regress.config_error(section text, config jsonb, OUT message text, OUT detail text)
 LANGUAGE plpgsql AS $$
