@@ -757,9 +757,10 @@ family_coverage(const FeatureWindow *w, FeatureValues *out)
 /*
  * captured_window
  *		The captured window [*from, *to) of a call: window_start and
- *		window_end (arguments 4 and 5), -infinity and infinity for a capture
- *		without that end; NULL: the first tick of the blocks, and just after
- *		their last.  Empty blocks and no block give an empty window at t0.
+ *		window_end (the fifth and sixth arguments), -infinity and infinity
+ *		for a capture without that end; NULL: the first tick of the blocks,
+ *		and just after their last.  Empty blocks and no block give an empty
+ *		window at t0.
  */
 static void
 captured_window(FunctionCallInfo fcinfo, const FeatureWindow *w, int64 *from, int64 *to)
@@ -780,13 +781,13 @@ captured_window(FunctionCallInfo fcinfo, const FeatureWindow *w, int64 *from, in
 	if (first > after_last)
 		first = after_last = w->t0;
 
-	if (PG_NARGS() < 6 || PG_ARGISNULL(4))
+	if (PG_ARGISNULL(4))
 		*from = first;
 	else if (TIMESTAMP_IS_NOBEGIN(PG_GETARG_TIMESTAMPTZ(4)))
 		*from = PG_INT64_MIN;
 	else
 		*from = research_time_ns(PG_GETARG_TIMESTAMPTZ(4), "window_start");
-	if (PG_NARGS() < 6 || PG_ARGISNULL(5))
+	if (PG_ARGISNULL(5))
 		*to = after_last;
 	else if (TIMESTAMP_IS_NOEND(PG_GETARG_TIMESTAMPTZ(5)))
 		*to = PG_INT64_MAX;
