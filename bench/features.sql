@@ -9,7 +9,8 @@
 --   3. tape.triple_barrier: the same bars labelled for few and for 20 times as many events.
 -- The windows are bench/gen_ticks.py's (10 minutes of a small cap's trades and quotes each; quotes
 -- packed at 5 a second as the core profile keeps them); each window serves several events, its
--- event time moved a second at a time, until there are :events of them.
+-- event time moved a second at a time, until there are :events of them (the later ones' -3/+7
+-- minutes reach past the 10 minutes captured: both sides compute over what was captured).
 -- Every comparison checks that both sides agree.
 \i bench/common.sql
 SET work_mem = '64MB';
@@ -19,7 +20,7 @@ CREATE SCHEMA bench_features;
 \set ticks_schema bench_features
 \i bench/load_ticks.sql
 CREATE TABLE bench_features.windows AS
-SELECT t.ticker, t.start, t.trades, q.quotes
+SELECT t.ticker, t.start, t.start + interval '10 minutes' AS captured_end, t.trades, q.quotes
   FROM (SELECT ticker, min(ts) AS start, tape.pack_trades(t ORDER BY t.sip_timestamp, t.sequence_number) AS trades
           FROM bench_features.trades t GROUP BY ticker) t
   JOIN (SELECT ticker, tape.pack_quotes(q, 5 ORDER BY q.sip_timestamp, q.sequence_number) AS quotes
@@ -33,29 +34,31 @@ VACUUM ANALYZE bench_features.windows;
 VACUUM ANALYZE bench_features.events;
 VACUUM ANALYZE bench_features.trades;
 
--- the four features in plain SQL: W = [t0 - 3 min, t0 + 7 min) (tape's default window); a trade
--- is a print unless a condition keeps it from volume, priced unless one keeps it from prices
+-- the four features in plain SQL: W = [t0 - 3 min, t0 + 7 min) (tape's default window) within
+-- the window captured, which starts at least 3 minutes before t0 and ends at p_end; a trade is a
+-- print unless a condition keeps it from volume, priced unless one keeps it from prices
 -- (tape.default_research_config()); each NBBO state weighted by its seconds inside W
 CREATE FUNCTION bench_features.sql_features(p_trades tape.tick_block, p_quotes tape.tick_block, p_t0 timestamptz,
-    OUT trades_per_minute_before float8, OUT trades_per_minute_after float8, OUT vwap_after float8,
-    OUT spread_mean_bps float8)
+    p_end timestamptz, OUT trades_per_minute_before float8, OUT trades_per_minute_after float8,
+    OUT vwap_after float8, OUT spread_mean_bps float8)
 LANGUAGE sql STABLE AS $$
-  WITH t AS (
+  WITH w AS (SELECT least(p_t0 + interval '7 minutes', p_end) AS w_end),
+  t AS (
     SELECT r.price, r.size, r.ts < p_t0 AS before,
            NOT coalesce(r.conditions && '{15,16,38}'::int[], false) AS print,
            NOT coalesce(r.conditions && '{2,5,7,10,13,15,16,20,21,22,29,32,33,52,53}'::int[], false) AS priced
-      FROM tape.trades_of(p_trades) r
-     WHERE r.ts >= p_t0 - interval '3 minutes' AND r.ts < p_t0 + interval '7 minutes'),
+      FROM tape.trades_of(p_trades) r, w
+     WHERE r.ts >= p_t0 - interval '3 minutes' AND r.ts < w.w_end),
   q AS (
     SELECT 1e4 * (r.ask_price - r.bid_price) / ((r.ask_price + r.bid_price) / 2) AS spread, r.bid_price, r.ask_price,
-           (least(coalesce(lead(r.sip_timestamp) OVER (ORDER BY r.sip_timestamp),
-                           (extract(epoch FROM p_t0 + interval '7 minutes') * 1e9)::bigint),
-                  (extract(epoch FROM p_t0 + interval '7 minutes') * 1e9)::bigint)
+           (least(coalesce(lead(r.sip_timestamp) OVER (ORDER BY r.sip_timestamp), (extract(epoch FROM w.w_end) * 1e9)::bigint),
+                  (extract(epoch FROM w.w_end) * 1e9)::bigint)
             - greatest(r.sip_timestamp, (extract(epoch FROM p_t0 - interval '3 minutes') * 1e9)::bigint)) / 1e9 AS seconds
-      FROM tape.quotes_of(p_quotes) r
-     WHERE r.ts < p_t0 + interval '7 minutes')
+      FROM tape.quotes_of(p_quotes) r, w
+     WHERE r.ts < w.w_end)
   SELECT (SELECT count(*) FILTER (WHERE before AND print) / 3.0 FROM t),
-         (SELECT count(*) FILTER (WHERE NOT before AND print) / 7.0 FROM t),
+         (SELECT count(*) FILTER (WHERE NOT before AND print) FROM t)
+           / (SELECT extract(epoch FROM w.w_end - p_t0) / 60 FROM w)::float8,
          (SELECT sum(price * size) / sum(size) FROM t WHERE NOT before AND print AND priced),
          (SELECT sum(spread * seconds) / sum(seconds) FROM q WHERE bid_price > 0 AND ask_price >= bid_price AND seconds > 0)
 $$;
@@ -64,13 +67,13 @@ CREATE TABLE bench_features.results (method text, seconds float8, rows bigint);
 \o /dev/null
 -- warm: each statement runs once before it is timed
 SELECT count(*) FROM bench_features.events e JOIN bench_features.windows w USING (ticker),
-       tape.window_features(w.trades, w.quotes, e.t0) f;
+       tape.window_features(w.trades, w.quotes, e.t0, NULL, w.start, w.captured_end) f;
 SELECT bench_common.time_it('bench_features.results', 'tape.window_features, all 25 features',
   $$SELECT count(f.trades) FROM bench_features.events e JOIN bench_features.windows w USING (ticker),
-           tape.window_features(w.trades, w.quotes, e.t0) f$$, :reps);
+           tape.window_features(w.trades, w.quotes, e.t0, NULL, w.start, w.captured_end) f$$, :reps);
 SELECT bench_common.time_it('bench_features.results', 'plain SQL over trades_of/quotes_of, 4 features',
   $$SELECT count(s.vwap_after) FROM bench_features.events e JOIN bench_features.windows w USING (ticker),
-           bench_features.sql_features(w.trades, w.quotes, e.t0) s$$, :reps);
+           bench_features.sql_features(w.trades, w.quotes, e.t0, w.captured_end) s$$, :reps);
 SELECT bench_common.time_it('bench_features.results', 'decoding every row (count of trades_of + quotes_of)',
   $$SELECT sum((SELECT count(*) FROM tape.trades_of(w.trades)) + (SELECT count(*) FROM tape.quotes_of(w.quotes)))
       FROM bench_features.events e JOIN bench_features.windows w USING (ticker)$$, :reps);
@@ -91,7 +94,7 @@ SELECT round(avg((tape.block_info(w.trades)).rows)) AS trades_a_window, round(av
 -- both sides agree on the four features, window by window
 SELECT bench_common.expect(
   (SELECT count(*) FROM bench_features.events e JOIN bench_features.windows w USING (ticker),
-          tape.window_features(w.trades, w.quotes, e.t0) f, bench_features.sql_features(w.trades, w.quotes, e.t0) s
+          tape.window_features(w.trades, w.quotes, e.t0, NULL, w.start, w.captured_end) f, bench_features.sql_features(w.trades, w.quotes, e.t0, w.captured_end) s
     WHERE f.trades_per_minute_before IS DISTINCT FROM s.trades_per_minute_before
        OR abs(f.trades_per_minute_after - s.trades_per_minute_after) > 1e-9
        OR abs(f.vwap_after - s.vwap_after) > 1e-9 * s.vwap_after

@@ -130,7 +130,8 @@ SELECT 'CALL tape.compute_event_features (into tape.event_features)', extract(ep
 \o /dev/null
 SELECT bench_common.time_it('bench_pipeline.results', 'the same features computed by a query (a view''s cost)',
   $$SELECT count(f.trades) FROM tape.manifest_events('bench') e,
-           tape.window_features_internal(e.trades, e.quotes, e.anchor_ts, tape.event_research_config('bench', NULL)) f$$, :reps);
+           tape.window_features_internal(e.trades, e.quotes, e.anchor_ts, tape.event_research_config('bench', NULL),
+                                         e.window_start, e.window_end) f$$, :reps);
 SELECT bench_common.time_it('bench_pipeline.results', 'reading tape.event_features',
   $$SELECT count(spread_mean_bps) FROM tape.event_features WHERE profile = 'bench'$$, :reps);
 \o

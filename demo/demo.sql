@@ -217,8 +217,9 @@ SELECT window_id, ticker, trading_day, to_char(win_start, 'HH24:MI') || '-' || t
 \echo
 \echo '18. Features per event: tape.window_features over each event''s captured window (spread,'
 \echo '    depth, tick-rule and Lee-Ready imbalance, trade rate before and after, block prints, VWAP'
-\echo '    slippage, realised volatility, halt-like silence: 25 columns), into tape.event_features,'
-\echo '    unit by unit (ticker x month), recomputed only where a capture or the manifest changed.'
+\echo '    slippage, realised volatility, halt-like silence: 25 features over the captured time), into'
+\echo '    tape.event_features, unit by unit (ticker x month), recomputed only where a capture or the'
+\echo '    manifest changed.'
 CALL tape.compute_event_features('demo');
 
 \echo

@@ -11,20 +11,7 @@ CREATE TABLE regress.config_day AS
 SELECT 'ONE'::text AS ticker, '2025-09-26'::date AS day, 10.0 AS open, 10.0 AS high, 10.0 AS low,
        10.0 AS close, 100 AS volume;
 
--- the leaves of a configuration document, and a document with one value at a path
-CREATE FUNCTION regress.config_leaves(doc jsonb) RETURNS TABLE (path text[], value jsonb)
-LANGUAGE sql AS $$
-  WITH RECURSIVE leaves(path, value) AS (
-    SELECT ARRAY[key], value FROM jsonb_each(doc)
-    UNION ALL
-    SELECT l.path || e.key, e.value FROM leaves l, jsonb_each(l.value) AS e WHERE jsonb_typeof(l.value) = 'object')
-  SELECT path, value FROM leaves WHERE jsonb_typeof(value) <> 'object'
-$$;
-CREATE FUNCTION regress.config_at(path text[], value jsonb) RETURNS jsonb
-LANGUAGE sql AS $$
-  SELECT CASE WHEN cardinality(path) = 1 THEN jsonb_build_object(path[1], value)
-              ELSE jsonb_build_object(path[1], regress.config_at(path[2:], value)) END
-$$;
+\i test/regress/config_paths.sql
 -- what a detector says to a configuration (NULL: it runs)
 CREATE FUNCTION regress.config_error(section text, config jsonb, OUT message text, OUT detail text)
 LANGUAGE plpgsql AS $$
@@ -82,3 +69,29 @@ SELECT * FROM regress.config_error('intraday', '{"baseline": {"fallback": "zero"
 -- a value of another JSON type
 SELECT * FROM regress.config_error('intraday', '{"flush": {"enabled": 1}}');
 SELECT * FROM regress.config_error('daily', '{"rvol_days": "20"}');
+
+-- every window and look-back at the most its range allows, every threshold at 0 and every run
+-- at one bar, so that every detector looks as far back as it may and fires on most bars (the
+-- most events to score and deduplicate), over two weeks of a ticker's minute bars: the work
+-- stays bounded by the bars, and the call ends (under a statement_timeout of 60 s)
+\i test/regress/bars.sql
+SET statement_timeout = '60s';
+SELECT count(*) AS events, array_agg(DISTINCT e.event_type ORDER BY e.event_type) AS types
+  FROM tape.detect_intraday('SELECT * FROM regress.quiet_bars(''MAX'', ''2025-09-15'', ''2025-09-26'', true, 0.5)',
+         '{"baseline": {"rolling_bars": 10000, "profile_days": 100, "profile_minutes": 60, "min_days": 1, "min_samples": 1,
+                        "day_adjust_lag_minutes": 0, "day_adjust_min_bars": 1},
+           "filters": {"min_price": 0, "min_bar_dollar_volume": 0, "min_day_dollar_volume": 0, "min_day_dollar_volume_bearish": 0},
+           "volume_spike": {"rth": {"min_spike_x": 0, "min_volume": 0, "min_dollar_volume": 0},
+                            "extended": {"min_spike_x": 0, "min_volume": 0, "min_dollar_volume": 0},
+                            "up_min_change_pct": 0, "down_min_red_bars": 1, "down_min_drop_from_high_pct": 0},
+           "vwap_break": {"up": {"min_distance_pct": 0, "min_bars": 1, "min_volume_x": 0, "min_below_pct": 0, "below_lookback_bars": 1000},
+                          "down": {"min_distance_pct": 0, "min_bars": 1, "min_volume_x": 0, "failed_reclaim_lookback_bars": 1000}},
+           "price_momentum": {"window_minutes": 480, "up": {"min_change_pct": 0, "breakout_minutes": 960, "min_volume_x": 0},
+                              "down": {"min_change_pct": 0, "breakdown_minutes": 960, "min_acceleration": 0}},
+           "consolidation_break": {"base_minutes": 960, "min_base_bars": 1, "min_bars": 1, "max_range_pct": 100,
+                                   "min_breakout_pct": 0, "min_volume_x": 0},
+           "opening_range_break": {"range_minutes": 390, "cutoff_minutes": 390, "min_breakout_pct": 0, "min_bars": 1, "min_volume_x": 0},
+           "tape_speed": {"enabled": true, "min_transactions": 0, "min_spike_x": 0, "min_bars": 1},
+           "flush": {"min_drop_pct": 0, "high_tolerance_pct": 100, "window_minutes": 960, "min_volume_x": 0, "min_red_bars": 1},
+           "dedup": {"window_minutes": 960, "keep_both_within_pct": 100}}') e;
+RESET statement_timeout;

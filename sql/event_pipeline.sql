@@ -15,7 +15,7 @@ SELECT regress.make_server('pipe', 'tag=event_pipeline');
 UPDATE tape.configuration SET value = 'pipe' WHERE name = 'foreign_schema';
 CREATE SCHEMA ep;
 -- the features of the events as tape.window_features computes them from the captured windows,
--- over the window given (the profile's: 5 minutes before, 10 after)
+-- over the window given (the profile's: 5 minutes before, 10 after) within what was captured
 CREATE FUNCTION ep.direct_features(p_config jsonb DEFAULT '{}')
 RETURNS TABLE (source text, ticker text, ts timestamptz, event_type text, direction text, features jsonb)
 LANGUAGE sql AS $$
@@ -24,7 +24,8 @@ LANGUAGE sql AS $$
                                        CASE e.source WHEN 'daily' THEN e.trading_day + time '09:30' ELSE e.ts END,
                                        tape.merge_config(tape.research_config(
                                                            '{"features": {"window": {"before_seconds": 300, "after_seconds": 600}}}'),
-                                                         p_config)))
+                                                         p_config),
+                                       e.window_start, e.window_end))
     FROM tape.captured_events e
    WHERE e.profile = 'pipe' AND (e.source = 'intraday' OR e.window_day = e.trading_day)
 $$;
@@ -109,6 +110,21 @@ SELECT sum(block_prints) AS block_prints,
 CALL tape.compute_event_features('pipe', '{"features": {"window": {"before_seconds": 60, "after_seconds": 120}}}');
 SELECT count(*) AS events, ep.feature_differences('{"features": {"window": {"before_seconds": 60, "after_seconds": 120}}}')
        AS differences FROM tape.event_features WHERE profile = 'pipe';
+-- a window wider than the capture is said so, and computed over what was captured: the after half
+-- of each event is its window's part after it (up to 30 minutes), its rate that part's trades
+CALL tape.compute_event_features('pipe', '{"features": {"window": {"after_seconds": 1800}}}');
+SELECT f.source, f.ticker, f.ts, f.event_type,
+       extract(epoch FROM least(e.window_end, f.anchor_ts + interval '30 minutes') - f.anchor_ts)::float8 AS captured_after,
+       f.covered_after_seconds,
+       round(f.trades_per_minute_after::numeric, 4) AS trades_per_minute_after,
+       round((SELECT count(*) FROM tape.trades_of(e.trades) t
+               WHERE t.ts >= f.anchor_ts AND t.ts < least(e.window_end, f.anchor_ts + interval '30 minutes'))
+             / (f.covered_after_seconds / 60)::numeric, 4) AS expected
+  FROM tape.event_features f
+  JOIN tape.captured_events e ON (e.profile, e.source, e.ticker, e.ts, e.event_type, e.direction, e.window_id)
+                                 = (f.profile, f.source, f.ticker, f.ts, f.event_type, f.direction, f.window_id)
+ WHERE f.profile = 'pipe' ORDER BY f.ts, f.ticker, f.event_type;
+SELECT ep.feature_differences('{"features": {"window": {"after_seconds": 1800}}}') AS differences;
 -- force => true: every unit again, the same values
 SELECT max(computed_at) AS computed_before FROM tape.event_features \gset
 CALL tape.compute_event_features('pipe', force => true);

@@ -8,6 +8,7 @@
 SET timezone = 'America/New_York';
 SET extra_float_digits = 0;
 CREATE SCHEMA feat;
+\i test/regress/config_paths.sql
 
 -- hand-made tapes: seconds after t0, then the values
 CREATE TYPE feat.trade AS (sec float8, price float8, size float8, conditions int[]);
@@ -193,7 +194,9 @@ INSERT INTO feat.expected VALUES
   ('realized_vol_before', ln(10.01 / 10.00)), ('realized_vol_after', ln(10.02 / 10.01)),
   -- stretches without a print or an NBBO change (T5 is no print): the longest are 20 s ([0, 20), [70, 90))
   -- and the last, [90, 120), which W's end bounds: 30 s >= 25, from 90 s after t0
-  ('seconds_to_silence', 90), ('silence_seconds', 30);
+  ('seconds_to_silence', 90), ('silence_seconds', 30),
+  -- the blocks hold ticks from -90 s to +130 s: W is captured whole
+  ('covered_before_seconds', 60), ('covered_after_seconds', 120);
 SELECT c.ordinal, c.name, c.family, (to_jsonb(f) ->> c.name)::float8 AS got, e.expected,
        abs((to_jsonb(f) ->> c.name)::float8 - e.expected) <= 1e-9 * greatest(1, abs(e.expected)) AS ok
   FROM feat.win, tape.window_features(trades, quotes, '2025-10-02 10:00', config) f,
@@ -226,13 +229,81 @@ SELECT t0, seconds_to_silence, silence_seconds
                                                        q.bid_price, q.bid_size, q.ask_price, q.ask_size)::feat.quote ORDER BY q.sip_timestamp))
             FROM tape.quotes_of(w.quotes) q),
          v.t0, w.config) f;
--- one block missing: the families that need it are NULL, the others are computed
+-- one block missing: the families that need it are NULL, the others are computed (the blocks hold
+-- every tick there is: a captured window without ends)
 SELECT f.trades, f.quotes, f.spread_mean_bps, round(f.tick_imbalance_before::numeric, 10) AS tick_imbalance_before,
        f.arrival_price, round(f.vwap_after::numeric, 10) AS vwap_after, f.realized_vol_after, f.seconds_to_silence
-  FROM feat.win w, tape.window_features(w.trades, NULL, '2025-10-02 10:00', w.config) f;
+  FROM feat.win w, tape.window_features(w.trades, NULL, '2025-10-02 10:00', w.config, '-infinity', 'infinity') f;
 SELECT f.trades, f.quotes, round(f.spread_mean_bps::numeric, 10) AS spread_mean_bps, f.tick_imbalance_before,
        f.vwap_after, f.seconds_to_silence
+  FROM feat.win w, tape.window_features(NULL, w.quotes, '2025-10-02 10:00', w.config, '-infinity', 'infinity') f;
+-- without the window's ends, the quotes alone are known from q1 (-90 s) to q5 (+90 s): W stops
+-- a nanosecond after q5, so q5's zero spread weighs nothing: (40 x 30 + 19.98 x 60 + 39.92 x 30) / 120
+SELECT round(f.spread_mean_bps::numeric, 8) AS spread_mean_bps,
+       round((1e4 * 0.04 / 10.00 * 30 + 1e4 * 0.02 / 10.01 * 60 + 1e4 * 0.04 / 10.02 * 30)::numeric / 120, 8) AS expected,
+       f.covered_before_seconds, round(f.covered_after_seconds::numeric, 9) AS covered_after_seconds
   FROM feat.win w, tape.window_features(NULL, w.quotes, '2025-10-02 10:00', w.config) f;
+
+-- 3b. features over time that was captured only.  The same tape captured over [-30 s, +60 s):
+--    prints before t0 T3 T3b T4 (3 in 30 s), after T6 T7 T8 T9 (4 in 60 s); quotes q2 (60 s valid,
+--    19.98 bps) and q3 (30 s, 39.92 bps); the realised volatility samples -30 and 0 (q2, q2), then
+--    0, 30, 60 (q2, q3, q3: q4 at +60 is outside); no stretch of 25 s without activity, where W
+--    would have had [90, 120)
+SELECT f.trades, f.volume, f.quotes, f.covered_before_seconds, f.covered_after_seconds,
+       f.trades_per_minute_before, f.trades_per_minute_after, round(f.trade_rate_x::numeric, 10) AS trade_rate_x,
+       round(f.spread_mean_bps::numeric, 10) AS spread_mean_bps,
+       round(((1e4 * 0.02 / 10.01 * 60 + 1e4 * 0.04 / 10.02 * 30) / 90)::numeric, 10) AS expected_spread,
+       f.realized_vol_before, round(f.realized_vol_after::numeric, 12) AS realized_vol_after,
+       round(ln(10.02 / 10.01)::numeric, 12) AS expected_rv, f.seconds_to_silence
+  FROM feat.win w,
+       tape.window_features(w.trades, w.quotes, '2025-10-02 10:00', w.config,
+                            window_start => '2025-10-02 09:59:30', window_end => '2025-10-02 10:01:00') f;
+-- the issue this answers: a window asked for wider than the capture.  Blocks of the ticks of
+-- [-60 s, +60 s) only, features over -60/+120 s: the after half is the 60 s captured (4 prints
+-- a minute, not 4 in 120 s), and no halt-like silence appears from the last tick (T9, +45 s) to
+-- where the data ends; with no ends given, W ends just after T9
+CREATE TABLE feat.win_cut AS
+SELECT (SELECT tape.pack_trades(t ORDER BY t.sip_timestamp) FROM tape.trades_of(w.trades) t
+         WHERE t.ts >= '2025-10-02 09:59:00' AND t.ts < '2025-10-02 10:01:00') AS trades,
+       (SELECT tape.pack_quotes(q ORDER BY q.sip_timestamp) FROM tape.quotes_of(w.quotes) q
+         WHERE q.ts >= '2025-10-02 09:59:00' AND q.ts < '2025-10-02 10:01:00') AS quotes,
+       w.config
+  FROM feat.win w;
+SELECT e.captured, f.trades, f.covered_before_seconds, round(f.covered_after_seconds::numeric, 9) AS covered_after_seconds,
+       round(f.trades_per_minute_after::numeric, 6) AS trades_per_minute_after,
+       round((4 / (coalesce(e.until, 45.000000001) / 60))::numeric, 6) AS expected, f.seconds_to_silence, f.silence_seconds
+  FROM feat.win_cut w,
+       (VALUES ('[-60 s, +60 s)', '2025-10-02 09:59:00'::timestamptz, '2025-10-02 10:01:00'::timestamptz, 60),
+               ('no ends given', NULL, NULL, NULL)) e(captured, from_ts, to_ts, until),
+       tape.window_features(w.trades, w.quotes, '2025-10-02 10:00', w.config, e.from_ts, e.to_ts) f
+ ORDER BY e.captured;
+-- a capture that starts after the event: nothing of the before half, the after half from its start
+-- (T8 T9 of [+30 s, +60 s): VWAP (10.03 x 200 + 10.01 x 300) / 500)
+SELECT f.trades, f.covered_before_seconds, f.covered_after_seconds, f.trades_per_minute_before,
+       f.trades_per_minute_after, f.trade_rate_x, f.tick_imbalance_before, f.realized_vol_before,
+       round(f.vwap_after::numeric, 10) AS vwap_after, round((10.03 * 200 + 10.01 * 300) / 500, 10) AS expected
+  FROM feat.win w,
+       tape.window_features(w.trades, w.quotes, '2025-10-02 10:00', w.config,
+                            '2025-10-02 10:00:30', '2025-10-02 10:01:00') f;
+-- a captured window that ends before it starts, or has the wrong infinity at an end, is an error
+SELECT regress.error_of($$SELECT tape.window_features(trades, quotes, '2025-10-02 10:00', config,
+                                                    '2025-10-02 10:01', '2025-10-02 10:00') FROM feat.win$$);
+SELECT regress.error_of($$SELECT tape.window_features(trades, quotes, '2025-10-02 10:00', config, 'infinity', NULL) FROM feat.win$$);
+SELECT regress.error_of($$SELECT tape.window_features(trades, quotes, '2025-10-02 10:00', config, NULL, '-infinity') FROM feat.win$$);
+
+-- 3c. the work of a call is bounded by its ticks, not by its configuration: a realised volatility
+--    sampled every millisecond over a month either side (2.6 billion samples) sees every change of
+--    the mid, the same as every 30 s, at once; a grid finer than a millisecond is refused
+SET statement_timeout = '5s';
+SELECT round(f.realized_vol_before::numeric, 12) AS realized_vol_before, round(ln(10.01 / 10.00)::numeric, 12) AS expected_before,
+       round(f.realized_vol_after::numeric, 12) AS realized_vol_after, round(ln(10.02 / 10.01)::numeric, 12) AS expected_after
+  FROM feat.win w,
+       tape.window_features(w.trades, w.quotes, '2025-10-02 10:00',
+                            '{"features": {"window": {"before_seconds": 2592000, "after_seconds": 2592000},
+                                           "realized_vol": {"sample_seconds": 0.001}}}', '-infinity', 'infinity') f;
+RESET statement_timeout;
+SELECT regress.error_of($$SELECT tape.window_features(NULL, NULL, now(), '{"features": {"realized_vol": {"sample_seconds": 1e-6}}}')$$);
+SELECT regress.error_of($$SELECT tape.window_features(NULL, NULL, now(), '{"features": {"silence": {"min_seconds": 0.0001}}}')$$);
 SELECT tape.window_features(trades, quotes, NULL, config) IS NULL AS no_event_no_features FROM feat.win;
 SELECT regress.error_of($$SELECT tape.window_features(feat.trades('AAA', now(), ARRAY[(0, 1, 1, NULL)]::feat.trade[]),
                                                    feat.quotes('BBB', now(), ARRAY[(0, 1, 1, 2, 1)]::feat.quote[]), now())$$);
@@ -381,6 +452,16 @@ SELECT xml_is_well_formed_document(svg) AS well_formed, svg LIKE '<svg xmlns="ht
 SELECT line FROM feat.win, tape.window_chart(trades, quotes, '2025-10-02 10:00',
                                             config || '{"plot": {"text_width": 36, "text_height": 8}}') line;
 SELECT tape.window_svg(NULL, NULL, now()) IS NULL AS no_trades_no_plot;
+-- prices so large that a step of the price grid is below their rounding (1e17 and one unit of
+-- its last place, 16, above): the grid is counted, not added up until it passes the top, so the
+-- plots end, with a grid of a few lines (the loop that added 2 to 1e17 never got there)
+SELECT xml_is_well_formed_document(svg) AS well_formed, length(svg) < 20000 AS small,
+       (length(svg) - length(replace(svg, 'stroke="#e5e7eb"', ''))) / length('stroke="#e5e7eb"') BETWEEN 1 AND 12 AS grid_lines
+  FROM (SELECT tape.window_svg(feat.trades('HUGE', '2025-10-02 10:00', ARRAY[(-30, 1e17, 100, NULL), (30, 1e17 + 16, 100, NULL)]::feat.trade[]),
+                               NULL, '2025-10-02 10:00') AS svg) s;
+SELECT count(*) AS chart_lines
+  FROM tape.window_chart(feat.trades('HUGE', '2025-10-02 10:00', ARRAY[(-30, 1e17, 100, NULL), (30, 1e17 + 16, 100, NULL)]::feat.trade[]),
+                         NULL, '2025-10-02 10:00');
 
 -- 7. realistic volume: event windows of the mock's tickers (-3/+7 minutes, quotes down-sampled at
 --    5 a second, as the core profile captures them), including a sub-dollar ticker after hours and
@@ -397,7 +478,8 @@ SELECT w.ticker, w.t0,
                ('DYNX', '2025-10-03 09:35'), ('ACME', '2025-11-05 11:00'), ('EVTX', '2024-06-12 16:30')) w(ticker, t0);
 CREATE TABLE feat.mock_features AS
 SELECT w.ticker, w.t0, f.* FROM feat.mock_windows w,
-       tape.window_features(w.trades, w.quotes, w.t0, '{"features": {"block_prints": {"min_shares": 300}}}') f;
+       tape.window_features(w.trades, w.quotes, w.t0, '{"features": {"block_prints": {"min_shares": 300}}}',
+                            w.t0 - interval '3 minutes', w.t0 + interval '7 minutes') f;
 -- the same features in plain SQL (every trade of the mock counts: its conditions are 12, 14, 37, 41)
 CREATE VIEW feat.sql_features AS
 WITH t AS (
@@ -458,6 +540,23 @@ SELECT f.ticker, f.t0, (tape.block_info(w.trades)).rows AS trade_rows, (tape.blo
 -- on these busy windows every feature has a value, but the silence where there is none
 SELECT ticker, t0, array_remove(ARRAY(SELECT key FROM jsonb_each(to_jsonb(f)) WHERE value = 'null'), NULL) AS null_features
   FROM feat.mock_features f ORDER BY t0, ticker;
+-- the same windows with features asked for 30 minutes after the event, over their capture of 7:
+-- every column as over the 7 minutes (the rate of the captured 420 s, no silence where the data
+-- ends), with or without the capture's ends (without them, W ends just after the last tick)
+SELECT w.ticker, w.t0, e.ends_given, f.covered_after_seconds, round(f.trades_per_minute_after::numeric, 4) AS trades_per_minute_after,
+       to_jsonb(f) = to_jsonb(f420) AS same_as_over_420_s,
+       f.covered_after_seconds = CASE WHEN e.ends_given THEN 420 ELSE
+         (greatest((SELECT max(t.sip_timestamp) FROM tape.trades_of(w.trades) t),
+                   (SELECT max(q.sip_timestamp) FROM tape.quotes_of(w.quotes) q))
+          + 1 - (extract(epoch FROM w.t0) * 1e9)::bigint) / 1e9 END AS covered_as_captured
+  FROM feat.mock_windows w, (VALUES (true), (false)) e(ends_given),
+       tape.window_features(w.trades, w.quotes, w.t0, '{"features": {"window": {"after_seconds": 1800}}}',
+                            CASE WHEN e.ends_given THEN w.t0 - interval '3 minutes' END,
+                            CASE WHEN e.ends_given THEN w.t0 + interval '7 minutes' END) f,
+       tape.window_features(w.trades, w.quotes, w.t0, NULL,
+                            CASE WHEN e.ends_given THEN w.t0 - interval '3 minutes' END,
+                            CASE WHEN e.ends_given THEN w.t0 + interval '7 minutes' END) f420
+ ORDER BY w.t0, w.ticker, e.ends_given DESC;
 -- bars from the mock's trades are the mock's minute bars: the mock prints a bar's open, high and
 -- low as its first three trades and its close as its last, so every bar of four trades or more
 -- must have the same open, high, low and close as polygon.bars
@@ -470,6 +569,51 @@ SELECT w.ticker, w.t0, count(*) AS minutes_compared,
                    AND m.ts >= w.t0 - interval '3 minutes' AND m.ts < w.t0 + interval '7 minutes') m ON m.ts = b.ts
  WHERE m.transactions >= 4
  GROUP BY w.ticker, w.t0 ORDER BY w.t0, w.ticker;
+
+-- 8. every number of the research configuration has a range that bounds the work of a call: set
+--    to -1,000,000, to 1e-9 and to 1e15, each value is refused, naming its key, or every research
+--    function that reads it finishes at once on a busy window of the mock (its blocks taken as
+--    complete for good, so that nothing but the configuration bounds the window)
+CREATE FUNCTION feat.config_outcome(p_config jsonb, p_key text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  w feat.mock_windows;
+  started timestamptz := clock_timestamp();
+BEGIN
+  SELECT * INTO w FROM feat.mock_windows WHERE ticker = 'BOLT';
+  PERFORM count(*) FROM tape.window_features(w.trades, w.quotes, w.t0, p_config, '-infinity', 'infinity');
+  PERFORM count(*) FROM tape.bars_from_trades(w.trades, 'dollar_imbalance', 20000, p_config);
+  PERFORM tape.triple_barrier_ticks(w.trades, w.t0, 0.01, 1, 'infinity', p_config);
+  PERFORM count(*) FROM tape.triple_barrier('SELECT * FROM feat.events', 'SELECT * FROM feat.bars', p_config);
+  PERFORM length(tape.window_svg(w.trades, w.quotes, w.t0, p_config));
+  PERFORM count(*) FROM tape.window_chart(w.trades, w.quotes, w.t0, p_config);
+  RETURN CASE WHEN clock_timestamp() - started < interval '2 seconds' THEN 'runs' ELSE 'runs, slowly' END;
+EXCEPTION WHEN invalid_parameter_value THEN
+  RETURN CASE WHEN SQLERRM LIKE '%"' || p_key || '"%' THEN 'refused' ELSE SQLERRM END;
+END
+$$;
+SET statement_timeout = '60s';
+SELECT array_to_string(l.path, '.') AS key, l.value AS "default",
+       feat.config_outcome(regress.config_at(l.path, '-1000000'), array_to_string(l.path, '.')) AS at_minus_1e6,
+       feat.config_outcome(regress.config_at(l.path, '1e-9'), array_to_string(l.path, '.')) AS at_1e_9,
+       feat.config_outcome(regress.config_at(l.path, '1e15'), array_to_string(l.path, '.')) AS at_1e15
+  FROM regress.config_leaves(tape.default_research_config()) l
+ WHERE jsonb_typeof(l.value) = 'number'
+ ORDER BY 1;
+-- ... and every number at the end of its range that asks the most work, all at once: a month
+-- either side sampled every millisecond, silences of a millisecond, plots of the most buckets and
+-- pixels, barriers ten years away, estimators that never forget
+SELECT feat.config_outcome('{"features": {"window": {"before_seconds": 2592000, "after_seconds": 2592000},
+                                          "aggressor": {"quote_lag_ms": 3600000},
+                                          "realized_vol": {"sample_seconds": 0.001}, "silence": {"min_seconds": 0.001},
+                                          "block_prints": {"min_shares": 0, "min_dollars": 0}},
+                             "plot": {"bucket_seconds": 0.001, "width": 10000, "height": 10000,
+                                      "text_width": 1000, "text_height": 200},
+                             "labels": {"vertical_seconds": 316224000, "volatility_span_bars": 1e9,
+                                        "volatility_min_returns": 1, "profit_take": 1e6, "stop_loss": 1e6},
+                             "bars": {"imbalance": {"expected_ticks_span": 1e9, "imbalance_span": 1e12,
+                                                    "min_threshold_x": 0, "max_threshold_x": 0}}}') AS most_work;
+RESET statement_timeout;
 
 SET client_min_messages = warning;
 DROP SCHEMA feat CASCADE;

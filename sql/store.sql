@@ -1,6 +1,7 @@
 -- The local store: settings, partitions, a refresh of named tickers and what its queue
 -- remembers, the errors of the refresh procedures.
 \i test/regress/setup.sql
+\i test/regress/error_of.sql
 SELECT regress.make_server('store', 'tag=store');
 SET tape.progress_interval = 0;
 -- a store of its own (the tests share a database)
@@ -18,6 +19,19 @@ UPDATE tape.configuration SET value = 'ten' WHERE name = 'universe.max_close';  
 UPDATE tape.configuration SET value = '-1' WHERE name = 'refresh.max_attempts';  -- ERROR
 UPDATE tape.configuration SET value = 'week' WHERE name = 'universe.shares_every';  -- ERROR
 INSERT INTO tape.settings VALUES ('universe.max_price', '10');  -- ERROR
+-- the settings that size the work of a call keep a range: each is refused one step beyond either
+-- end, saying the range, and accepted at both ends
+SELECT name, min_value, max_value FROM tape.configuration WHERE max_value IS NOT NULL ORDER BY name;
+SELECT r.name, v.value, regress.error_of(format('UPDATE tape.configuration SET value = %L WHERE name = %L', v.value, r.name)) AS outcome
+  FROM tape.setting_ranges() r,
+       LATERAL (VALUES (CASE WHEN r.max_value ~ '^[0-9]+$' THEN (r.min_value::int - 1)::text ELSE '-1 second' END),
+                       (CASE WHEN r.max_value ~ '^[0-9]+$' THEN (r.max_value::int + 1)::text ELSE '61 minutes' END),
+                       (r.min_value), (r.max_value)) v(value)
+ ORDER BY r.name, v.value;
+UPDATE tape.configuration SET value = '2 hours' WHERE name = 'refresh.retry_delay';  -- ERROR
+UPDATE tape.configuration SET value = CASE name WHEN 'refresh.batch_size' THEN '3' END
+ WHERE name IN (SELECT name FROM tape.setting_ranges());
+SELECT name, value, default_value, changed FROM tape.configuration WHERE changed ORDER BY name;
 SELECT tape.setting('universe.max_close'), tape.setting('refresh.batch_size');
 SELECT tape.setting('nope');  -- ERROR
 

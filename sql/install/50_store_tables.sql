@@ -110,10 +110,60 @@ $$;
 
 COMMENT ON FUNCTION tape.setting_is_valid(text, text) IS 'true if value suits the setting; otherwise an error that says what it must be';
 
+CREATE FUNCTION tape.setting_ranges(OUT name text, OUT min_value text, OUT max_value text)
+RETURNS SETOF record
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  -- the settings that size the work of a call, each within a range that keeps it bounded
+  VALUES
+    ('refresh.batch_size', '0', '1000'),            -- units in one scan's IN list or range
+    ('refresh.max_attempts', '1', '10'),            -- with the doubling delay, the waits of a run
+    ('refresh.retry_delay', '0', '1 hour'),
+    ('detect.warmup_days', '0', '100'),             -- the intraday detectors keep 100 days at most
+    ('partitions.months_ahead', '0', '120'),        -- partitions made by one call
+    ('manifest.spread_minutes', '2', '960')         -- minute bars read per event (a day has 960)
+$$;
+
+COMMENT ON FUNCTION tape.setting_ranges() IS 'the settings that size the work of a call (batches, attempts, waits, warm-up, partitions, bars per event) with the range each must keep, in the setting''s own type';
+
+CREATE FUNCTION tape.setting_in_range(name text, value text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+  r record;
+  outside boolean;
+BEGIN
+  SELECT x.min_value, x.max_value, d.type INTO r
+    FROM tape.setting_ranges() x JOIN tape.setting_defaults() d USING (name)
+   WHERE x.name = setting_in_range.name;
+  IF NOT FOUND THEN
+    RETURN true;
+  END IF;
+  BEGIN
+    outside := CASE r.type
+                 WHEN 'integer' THEN value::integer NOT BETWEEN r.min_value::integer AND r.max_value::integer
+                 WHEN 'interval' THEN value::interval NOT BETWEEN r.min_value::interval AND r.max_value::interval
+               END;
+  EXCEPTION WHEN data_exception THEN
+    RETURN true;    -- not of the setting's type: tape.setting_is_valid says so
+  END;
+  IF outside THEN
+    RAISE EXCEPTION 'invalid value "%" for setting "%"', value, name
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It must be %s from %s to %s.',
+                            CASE r.type WHEN 'integer' THEN 'a whole number' ELSE 'an interval' END,
+                            r.min_value, r.max_value);
+  END IF;
+  RETURN true;
+END
+$$;
+
+COMMENT ON FUNCTION tape.setting_in_range(text, text) IS 'true if a valid value of a setting keeps the setting''s range (tape.setting_ranges()); otherwise an error that says the range';
+
 CREATE TABLE tape.settings (
     name text PRIMARY KEY,
     value text NOT NULL,
-    CHECK (tape.setting_is_valid(name, value))
+    CHECK (tape.setting_in_range(name, value) AND tape.setting_is_valid(name, value))
 );
 
 COMMENT ON TABLE tape.settings IS 'the settings changed from their defaults (see the view tape.configuration, which can be updated); kept by pg_dump';
@@ -122,12 +172,13 @@ SELECT pg_catalog.pg_extension_config_dump('tape.settings', '');
 
 CREATE VIEW tape.configuration AS
 SELECT d.name, coalesce(s.value, d.default_value) AS value, d.default_value, s.name IS NOT NULL AS changed,
-       d.type, d.description
+       d.type, d.description, r.min_value, r.max_value
   FROM tape.setting_defaults() d
   LEFT JOIN tape.settings s ON s.name = d.name
+  LEFT JOIN tape.setting_ranges() r ON r.name = d.name
  ORDER BY d.name;
 
-COMMENT ON VIEW tape.configuration IS 'every setting with its value and default; UPDATE it to change a setting, set value to NULL to go back to the default';
+COMMENT ON VIEW tape.configuration IS 'every setting with its value and default (and, for those that size the work of a call, the range it must keep); UPDATE it to change a setting, set value to NULL to go back to the default';
 
 CREATE FUNCTION tape.configuration_update() RETURNS trigger
 LANGUAGE plpgsql

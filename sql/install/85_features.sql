@@ -132,31 +132,35 @@ CREATE TYPE tape.window_feature_values AS (
     realized_vol_before double precision,
     realized_vol_after double precision,
     seconds_to_silence double precision,
-    silence_seconds double precision
+    silence_seconds double precision,
+    covered_before_seconds double precision,
+    covered_after_seconds double precision
 );
 
-COMMENT ON TYPE tape.window_feature_values IS 'the microstructure features of one event window (tape.window_features()); tape.window_feature_columns() defines each column';
+COMMENT ON TYPE tape.window_feature_values IS 'the microstructure features of one event window (tape.window_features()), and how much of the window they cover; tape.window_feature_columns() defines each column';
 
 CREATE FUNCTION tape.window_features_internal(trades tape.tick_block, quotes tape.tick_block,
-                                              event_ts timestamptz, config jsonb)
+                                              event_ts timestamptz, config jsonb,
+                                              window_start timestamptz, window_end timestamptz)
 RETURNS tape.window_feature_values
 AS 'MODULE_PATHNAME', 'tape_window_features'
 LANGUAGE C STABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION tape.window_features_internal(tape.tick_block, tape.tick_block, timestamptz, jsonb) IS 'the C function behind tape.window_features(); takes a complete, merged configuration';
+COMMENT ON FUNCTION tape.window_features_internal(tape.tick_block, tape.tick_block, timestamptz, jsonb, timestamptz, timestamptz) IS 'the C function behind tape.window_features(); takes a complete, merged configuration';
 
 CREATE FUNCTION tape.window_features(trades tape.tick_block, quotes tape.tick_block,
-                                     event_ts timestamptz, config jsonb DEFAULT NULL)
+                                     event_ts timestamptz, config jsonb DEFAULT NULL,
+                                     window_start timestamptz DEFAULT NULL, window_end timestamptz DEFAULT NULL)
 RETURNS tape.window_feature_values
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT tape.window_features_internal(trades, quotes, event_ts, tape.research_config(config)) $$;
+AS $$ SELECT tape.window_features_internal(trades, quotes, event_ts, tape.research_config(config), window_start, window_end) $$;
 
-COMMENT ON FUNCTION tape.window_features(tape.tick_block, tape.tick_block, timestamptz, jsonb) IS 'the microstructure features of the window [event_ts - before, event_ts + after) of one ticker''s trades and quotes blocks (either may be NULL): spread, depth, aggressor imbalance, trade rate, block prints, VWAP slippage, realised volatility, halt-like silence';
+COMMENT ON FUNCTION tape.window_features(tape.tick_block, tape.tick_block, timestamptz, jsonb, timestamptz, timestamptz) IS 'the microstructure features of the window [event_ts - before, event_ts + after) of one ticker''s trades and quotes blocks (either may be NULL), within the captured window [window_start, window_end) the blocks hold every tick of (NULL: from their first tick to their last): spread, depth, aggressor imbalance, trade rate, block prints, VWAP slippage, realised volatility, halt-like silence, and the seconds of each half covered';
 
 CREATE FUNCTION tape.window_feature_columns()
 RETURNS TABLE (ordinal integer, name text, family text, unit text, definition text)
 AS 'MODULE_PATHNAME', 'tape_window_feature_columns'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 25;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 27;
 
 COMMENT ON FUNCTION tape.window_feature_columns() IS 'every column of tape.window_feature_values: the family of features that computes it, its unit and its exact definition';
 

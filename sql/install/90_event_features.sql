@@ -63,11 +63,12 @@ SELECT pg_catalog.pg_extension_config_dump('tape.event_features', '');
 
 CREATE FUNCTION tape.manifest_events(profile text)
 RETURNS TABLE (source text, ticker text, ts timestamptz, event_type text, direction text, trading_day date,
-               window_id integer, anchor_ts timestamptz, trades tape.tick_block, quotes tape.tick_block)
+               window_id integer, anchor_ts timestamptz, trades tape.tick_block, quotes tape.tick_block,
+               window_start timestamptz, window_end timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE ROWS 1000
 AS $$
   SELECT m.source, m.ticker, m.ts, m.event_type, m.direction, m.trading_day, e.window_id,
-         tape.event_anchor(m.source, m.ts, m.trading_day), e.trades, e.quotes
+         tape.event_anchor(m.source, m.ts, m.trading_day), e.trades, e.quotes, e.window_start, e.window_end
     FROM tape.manifest m
     LEFT JOIN tape.captured_events e
            ON e.profile = m.profile AND e.source = m.source AND e.ticker = m.ticker AND e.ts = m.ts
@@ -76,7 +77,7 @@ AS $$
    WHERE m.profile = manifest_events.profile
 $$;
 
-COMMENT ON FUNCTION tape.manifest_events(text) IS 'every event of a profile''s manifest, once, with its anchor (tape.event_anchor) and the trades and quotes blocks of its window (a daily event: of its own day), NULL while not captured';
+COMMENT ON FUNCTION tape.manifest_events(text) IS 'every event of a profile''s manifest, once, with its anchor (tape.event_anchor), the trades and quotes blocks of its window (a daily event: of its own day) and that window''s bounds, NULL while not captured';
 
 CREATE FUNCTION tape.load_event_features(units tape.work_queue[]) RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -97,7 +98,7 @@ BEGIN
   SELECT unit_profile, e.source, e.ticker, e.ts, e.event_type, e.direction, e.trading_day, e.window_id, e.anchor_ts,
          e.trades IS NOT NULL, e.quotes IS NOT NULL, f.*, now()
     FROM tape.manifest_events(unit_profile) e
-   CROSS JOIN LATERAL tape.window_features_internal(e.trades, e.quotes, e.anchor_ts, config) f
+   CROSS JOIN LATERAL tape.window_features_internal(e.trades, e.quotes, e.anchor_ts, config, e.window_start, e.window_end) f
    WHERE e.ticker = ANY (tickers) AND e.trading_day >= from_day AND e.trading_day < to_day;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
@@ -152,13 +153,35 @@ $$;
 
 COMMENT ON PROCEDURE tape.run_event_step(text, text, regclass, text, jsonb, boolean, boolean, text) IS 'run a pipeline step over the events of a profile''s manifest (its refresh, units query and table of results) on the work queue: the rows of events a rebuilt manifest dropped are deleted first, then the units are done';
 
+CREATE FUNCTION tape.notice_uncaptured_features(profile text, config jsonb) RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+  rules jsonb := (tape.require_manifest(profile)).rules;
+  w jsonb := tape.event_research_config(profile, config) #> '{features,window}';
+  before_s float8 := extract(epoch FROM (rules ->> 'window_before')::interval);
+  after_s float8 := extract(epoch FROM (rules ->> 'window_after')::interval);
+BEGIN
+  -- an intraday event's window holds at least the profile's window around it (merged and
+  -- extended windows more); the features compute over what it holds
+  IF (w ->> 'before_seconds')::float8 > before_s OR (w ->> 'after_seconds')::float8 > after_s THEN
+    RAISE NOTICE 'features.window (% s before, % s after) is wider than what profile "%" captures around an intraday event (% s before, % s after)',
+                 w ->> 'before_seconds', w ->> 'after_seconds', profile, before_s, after_s
+      USING DETAIL = 'The features of each event are computed over the part of the window its capture holds; the columns covered_before_seconds and covered_after_seconds of tape.event_features say how long that is.';
+  END IF;
+END
+$$;
+
+COMMENT ON FUNCTION tape.notice_uncaptured_features(text, jsonb) IS 'say (a NOTICE) when the features'' window of a pipeline call reaches beyond what the profile captures around an intraday event';
+
 CREATE PROCEDURE tape.compute_event_features(profile text, config jsonb DEFAULT NULL, force boolean DEFAULT false,
                                              "join" boolean DEFAULT false)
 LANGUAGE plpgsql
 AS $$
 BEGIN
   -- a value out of range is an error now, not in every unit
-  PERFORM tape.window_features_internal(NULL, NULL, now(), tape.event_research_config(profile, config));
+  PERFORM tape.window_features_internal(NULL, NULL, now(), tape.event_research_config(profile, config), NULL, NULL);
+  PERFORM tape.notice_uncaptured_features(profile, config);
   CALL tape.run_event_step('features', 'tape.compute_event_features', 'tape.event_features', profile, config, force,
                            "join", tape.event_feature_units(profile, config));
 END

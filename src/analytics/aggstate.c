@@ -158,15 +158,20 @@ split_fields(char *text, char **fields, int max_fields)
 	char	   *p = text;
 	int			n = 0;
 
+	/*
+	 * bounded: every loop here steps through the text once, and there are
+	 * at most max_fields fields
+	 */
 	while (scanner_isspace(*p))
 		p++;
 	if (*p++ != '(')
 		return -1;
-	for (;;)
+	for (;;)					/* bounded: max_fields */
 	{
 		char	   *field;
 		char		delimiter;
 
+		/* bounded: one step a byte of the text */
 		while (scanner_isspace(*p))
 			p++;
 		if (*p == '"')
@@ -176,6 +181,7 @@ split_fields(char *text, char **fields, int max_fields)
 			if (p == NULL)
 				return -1;
 			*p++ = '\0';
+			/* bounded: one step a byte of the text */
 			while (scanner_isspace(*p))
 				p++;
 		}
@@ -192,6 +198,7 @@ split_fields(char *text, char **fields, int max_fields)
 		if (delimiter == ')')
 			break;
 	}
+	/* bounded: one step a byte of the text */
 	while (scanner_isspace(*p))
 		p++;
 	return *p == '\0' ? n : -1;
@@ -220,6 +227,7 @@ count_in(const StateType *type, const char *field, const char *input)
 
 	errno = 0;
 	count = strtoi64(field, &end, 10);
+	/* bounded: one step a byte of the field */
 	while (scanner_isspace(*end))
 		end++;
 	if (errno != 0 || end == field || *end != '\0')
@@ -285,6 +293,7 @@ state_in(const StateType *type, const char *input)
 
 	if (split_fields(pstrdup(input), fields, type->nfields) != type->nfields)
 		syntax_error(type, input);
+	/* bounded: MAX_STATE_FIELDS */
 	for (int i = 0; i < type->nfields; i++)
 	{
 		char	   *at = state + type->fields[i].offset;
@@ -320,6 +329,7 @@ state_out(const StateType *type, const void *state)
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '(');
+	/* bounded: MAX_STATE_FIELDS */
 	for (int i = 0; i < type->nfields; i++)
 	{
 		const char *at = (const char *) state + type->fields[i].offset;
@@ -358,6 +368,7 @@ state_recv(const StateType *type, StringInfo buf)
 {
 	char	   *state = palloc0(type->size);
 
+	/* bounded: MAX_STATE_FIELDS */
 	for (int i = 0; i < type->nfields; i++)
 	{
 		char	   *at = state + type->fields[i].offset;
@@ -389,6 +400,7 @@ state_send(const StateType *type, const void *state)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
+	/* bounded: MAX_STATE_FIELDS */
 	for (int i = 0; i < type->nfields; i++)
 	{
 		const char *at = (const char *) state + type->fields[i].offset;

@@ -86,6 +86,7 @@ static bool usable_bar(BarRow *row);
 static int
 column_number(TupleDesc desc, const char *name)
 {
+	/* bounded: MaxTupleAttributeNumber */
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -643,6 +644,7 @@ aggregate_result(FunctionCallInfo fcinfo, int n, int natts, EventColumns columns
 	nulls = palloc(sizeof(bool) * natts);
 	for (int k = 0; k < n; k++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		columns(arg, k, values, nulls);
 		elems[k] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 	}
@@ -665,7 +667,7 @@ config_value(const char *section, Jsonb *config, const char *path, JsonbValue *o
 	JsonbContainer *c = &config->root;
 	const char *p = path;
 
-	for (;;)
+	for (;;)					/* bounded: one step a part of the path */
 	{
 		const char *dot = strchr(p, '.');
 		int			len = dot ? dot - p : (int) strlen(p);
@@ -735,6 +737,7 @@ config_out_of_range(const char *section, const char *path, double value, const c
 void
 config_read(const char *section, Jsonb *config, const ConfigKey *keys, int nkeys, void *out)
 {
+	/* bounded: the keys of a table of the code */
 	for (int k = 0; k < nkeys; k++)
 	{
 		const ConfigKey *key = &keys[k];
@@ -790,6 +793,7 @@ config_string(const char *section, Jsonb *config, const char *path, const char *
 	config_value(section, config, path, &v);
 	if (v.type == jbvString)
 	{
+		/* bounded: a list of the code */
 		for (int i = 0; allowed[i] != NULL; i++)
 		{
 			if (strlen(allowed[i]) == (size_t) v.val.string.len &&
@@ -798,6 +802,7 @@ config_string(const char *section, Jsonb *config, const char *path, const char *
 		}
 	}
 	initStringInfo(&list);
+	/* bounded: a list of the code */
 	for (int i = 0; allowed[i] != NULL; i++)
 		appendStringInfo(&list, "%s\"%s\"", i > 0 ? (allowed[i + 1] ? ", " : " or ") : "", allowed[i]);
 	ereport(ERROR,

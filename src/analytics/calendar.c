@@ -287,25 +287,26 @@ tape_nyse_holidays(PG_FUNCTION_ARGS)
 				 errmsg("years must satisfy 1990 <= from_year <= to_year <= 2100")));
 
 	InitMaterializedSRF(fcinfo, 0);
+	/* bounded: the years 1990 to 2100, each with at most 32 holidays */
 	for (int y = from_year; y <= to_year; y++)
 	{
 		NyseHoliday hol[32];
 		int			n = nyse_rules_for_year(y, hol);
 
 		/* sort by date: the rules are few, an insertion sort does */
-		for (int i = 1; i < n; i++)
+		for (int i = 1; i < n; i++)	/* bounded: 32 */
 		{
 			NyseHoliday x = hol[i];
 			int			j = i - 1;
 
-			while (j >= 0 && hol[j].day > x.day)
+			while (j >= 0 && hol[j].day > x.day)	/* bounded: 32 */
 			{
 				hol[j + 1] = hol[j];
 				j--;
 			}
 			hol[j + 1] = x;
 		}
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++)	/* bounded: 32 */
 		{
 			Datum		values[4];
 			bool		nulls[4] = {false, false, false, false};
@@ -498,6 +499,7 @@ load_holidays(void)
 		bool		isnull;
 		Datum		close;
 
+		CHECK_FOR_INTERRUPTS();
 		e->day = DatumGetDateADT(SPI_getbinval(tup, desc, 1, &isnull));
 		e->closed = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
 		close = SPI_getbinval(tup, desc, 3, &isnull);
@@ -523,7 +525,7 @@ find_holiday(DateADT day)
 	int			lo = 0;
 	int			hi = holidays.count - 1;
 
-	while (lo <= hi)
+	while (lo <= hi)			/* bounded: log2 of the holidays */
 	{
 		int			mid = lo + (hi - lo) / 2;
 		DateADT		d = holidays.entries[mid].day;
@@ -646,7 +648,10 @@ calendar_add_trading_days(DateADT date, int n)
 	{
 		/* the trading day itself, or the next one */
 		while (!calendar_is_trading_day(d))
+		{
+			CHECK_FOR_INTERRUPTS();
 			d++;
+		}
 		return d;
 	}
 	while (left > 0)

@@ -403,6 +403,7 @@ parabolic(const DayMeasures *m)
 		return false;
 	base = day_back(h, c->e4_days - 1);
 	greens = m->green ? 1 : 0;
+	/* bounded: E4_parabolic_move.days is below HISTORY_DAYS */
 	for (int k = 0; k < c->e4_days - 1; k++)
 	{
 		if (day_back(h, k)->close > day_back(h, k + 1)->close)
@@ -477,6 +478,7 @@ rule_volume_bounce(const DayMeasures *m, bool *up)
 
 	if (!m->green || !has(m->rvol) || m->rvol < c->e11_rvol || m->h->ndays < c->e11_lookback)
 		return false;
+	/* bounded: E11_volume_bounce.lookback_days is below HISTORY_DAYS */
 	for (int k = 0; k < c->e11_lookback; k++)
 		top = Max(top, day_back(m->h, k)->close);
 	return top > 0 && pct_at_most(m->prev->close, top, -c->e11_drawdown);
@@ -551,6 +553,7 @@ atr_remember(TickerHistory *h, int cap, double v)
 		double		old = h->atr_fifo[h->atr_head];
 		int			k = 0;
 
+		/* bounded: atr_pct_history_days, at most HISTORY_DAYS */
 		while (k < h->atr_n && h->atr_sorted[k] != old)
 			k++;
 		memmove(&h->atr_sorted[k], &h->atr_sorted[k + 1], sizeof(double) * (h->atr_n - k - 1));
@@ -559,6 +562,7 @@ atr_remember(TickerHistory *h, int cap, double v)
 	h->atr_fifo[h->atr_head] = v;
 	h->atr_head = (h->atr_head + 1) % cap;
 	pos = h->atr_n;
+	/* bounded: atr_pct_history_days, at most HISTORY_DAYS */
 	while (pos > 0 && h->atr_sorted[pos - 1] > v)
 	{
 		h->atr_sorted[pos] = h->atr_sorted[pos - 1];
@@ -778,7 +782,10 @@ tape_detect_daily(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	barsource_open(&src, "tape.detect_daily", query, true, rsinfo->setResult);
 	while (barsource_next(&src, &row))
+	{
+		CHECK_FOR_INTERRUPTS();
 		daily_feed(&dd, &row);
+	}
 	barsource_close(&src);
 	SPI_finish();
 

@@ -532,6 +532,7 @@ pooled_variance(const LogSums *minute, int first, int last)
 	double		ss = 0;
 	int			df = 0;
 
+	/* bounded: PROFILE_KEYS */
 	for (int k = first; k <= last; k++)
 	{
 		if (minute[k].n >= 2)
@@ -571,11 +572,14 @@ series_baselines(const IntradayConfig *c, ProfileSeries *ps)
 
 		memset(&total, 0, sizeof(total));
 		memset(&window, 0, sizeof(window));
+		/* bounded: PROFILE_KEYS */
 		for (int k = first; k <= last; k++)
 			log_sums_add(&total, &ps->minute[k]);
 		/* the window of minutes k - profile_minutes .. k + profile_minutes, sliding */
+		/* bounded: PROFILE_KEYS */
 		for (int k = first; k <= Min(last, first + c->profile_minutes - 1); k++)
 			log_sums_add(&window, &ps->minute[k]);
+		/* bounded: PROFILE_KEYS */
 		for (int k = first; k <= last; k++)
 		{
 			const LogSums *use;
@@ -630,6 +634,7 @@ series_add_day(const IntradayConfig *c, ProfileSeries *ps, int slot, bool replac
 	if (exact)
 	{
 		memset(ps->minute, 0, sizeof(ps->minute));
+		/* bounded: MAX_PROFILE_DAYS days of PROFILE_KEYS minutes */
 		for (int dd = 0; dd < c->profile_days; dd++)
 		{
 			for (int k = 0; k < PROFILE_KEYS; k++)
@@ -674,12 +679,14 @@ profile_reset(const IntradayConfig *c, VolumeProfile *p)
 	p->ndays = 0;
 	p->head = 0;
 	p->since_exact = 0;
+	/* bounded: two series of MAX_PROFILE_DAYS days of PROFILE_KEYS minutes */
 	for (int i = 0; i < (c->enabled[EV_TAPE_SPEED] ? 2 : 1); i++)
 	{
 		ProfileSeries *ps = i == 0 ? &p->volume : &p->trades;
 
 		memset(ps->minute, 0, sizeof(ps->minute));
 		memset(ps->today, 0, sizeof(ps->today));
+		/* bounded: MAX_PROFILE_DAYS days of PROFILE_KEYS minutes */
 		for (int k = 0; k < PROFILE_KEYS * c->profile_days; k++)
 			ps->logs[k] = NAN;
 	}
@@ -789,6 +796,7 @@ day_level(Detector *d, TimestampTz ts, double *level_v, double *level_t)
 	{
 		IBar	   *k = &d->bars[d->level_next++];
 
+		CHECK_FOR_INTERRUPTS();
 		if (k->volume > 0 && k->vol_typical > 0)
 		{
 			d->level_v[0] += log(k->volume / k->vol_typical);
@@ -992,6 +1000,7 @@ run_volume_x(DayScan *s, int i, int len, bool transactions)
 
 	for (int k = i - len + 1; k <= i; k++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		v += transactions ? s->bars[k].transactions : s->bars[k].volume;
 		base += transactions ? s->bars[k].trans_base : s->bars[k].vol_base;
 	}
@@ -1007,6 +1016,7 @@ bar_at_or_before(DayScan *s, int i, TimestampTz ts)
 {
 	for (int m = i - 1; m >= 0; m--)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (s->bars[m].ts <= ts)
 			return m;
 	}
@@ -1069,6 +1079,7 @@ came_from_below(DayScan *s, int j)
 	{
 		IBar	   *b = &s->bars[k];
 
+		CHECK_FOR_INTERRUPTS();
 		if (isnan(b->vwap))
 			return false;
 		if (b->close < b->vwap)
@@ -1085,6 +1096,7 @@ came_from_below(DayScan *s, int j)
 	{
 		IBar	   *b = &s->bars[k];
 
+		CHECK_FOR_INTERRUPTS();
 		if (!isnan(b->vwap) && pct_at_most(b->close, b->vwap, -c->vb_up_below))
 			return true;
 	}
@@ -1105,6 +1117,7 @@ failed_reclaim(DayScan *s, int first)
 		IBar	   *b = &s->bars[k];
 		IBar	   *before = &s->bars[k - 1];
 
+		CHECK_FOR_INTERRUPTS();
 		if (!isnan(b->vwap) && b->high >= b->vwap && b->close < b->vwap &&
 			!isnan(before->vwap) && before->close < before->vwap)
 			return true;
@@ -1189,7 +1202,10 @@ judge_price_momentum(DayScan *s, int i)
 			int			seen = 0;
 
 			for (int m = i - 1; m >= 0 && s->bars[m].ts >= from; m--, seen++)
+			{
+				CHECK_FOR_INTERRUPTS();
 				hi = Max(hi, s->bars[m].high);
+			}
 			up = seen > 0 && b->close > hi;
 		}
 		if (pct_at_most(b->close, s->bars[j].close, -c->pm_down_change))
@@ -1201,7 +1217,10 @@ judge_price_momentum(DayScan *s, int i)
 			int			seen = 0;
 
 			for (int m = i - 1; m >= 0 && s->bars[m].ts >= from; m--, seen++)
+			{
+				CHECK_FOR_INTERRUPTS();
 				lo = Min(lo, s->bars[m].low);
+			}
 			if (k >= 0)
 				prev_fall = Max(0.0, -percent_change(s->bars[j].close, s->bars[k].close));
 			down = seen > 0 && b->close < lo && -change >= c->pm_down_accel * prev_fall;
@@ -1236,6 +1255,7 @@ base_of(DayScan *s, int f, double *hi, double *lo)
 	*lo = INFINITY;
 	for (int m = f - 1; m >= 0 && s->bars[m].ts >= from; m--, count++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		*hi = Max(*hi, s->bars[m].high);
 		*lo = Min(*lo, s->bars[m].low);
 	}
@@ -1269,7 +1289,10 @@ judge_consolidation_break(DayScan *s, int i)
 #define BEYOND(k) (up ? pct_at_least(s->bars[k].close, hi, c->cb_breakout) \
 				   : pct_at_most(s->bars[k].close, lo, -c->cb_breakout))
 		for (int k = f; k <= i && run; k++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			run = BEYOND(k);
+		}
 		if (!run || BEYOND(f - 1))
 			continue;
 #undef BEYOND
@@ -1417,6 +1440,7 @@ detect_day(Detector *d)
 	s.orb_cutoff = d->day.rth_open + (int64) c->orb_cutoff * USECS_PER_MINUTE;
 	for (int i = 0; i < s.n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (s.bars[i].ts >= d->day.rth_open && s.bars[i].ts < s.or_end)
 		{
 			s.or_high = Max(s.or_high, s.bars[i].high);
@@ -1434,7 +1458,10 @@ detect_day(Detector *d)
 		}
 	}
 	for (int k = 0; k < d->nevents; k++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		score_event(c, &d->events[k]);
+	}
 }
 
 /*
@@ -1454,6 +1481,7 @@ filter_day(Detector *d, double day_dv)
 		IEvent	   *e = &d->events[k];
 		IBar	   *b = &d->bars[e->bar];
 
+		CHECK_FOR_INTERRUPTS();
 		e->dropped = e->close < c->min_price || e->close > c->max_price ||
 			e->dollar_volume < c->min_bar_dv ||
 			day_dv < (e->up ? c->min_day_dv : c->min_day_dv_bear) ||
@@ -1482,17 +1510,22 @@ dedup_day(Detector *d)
 	double		keep = 1.0 - d->cfg.dedup_keep_pct / 100.0;
 
 	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		order[i] = i;
+	}
 	for (int i = 1; i < n; i++)
 	{
 		int			x = order[i];
 		int			j = i - 1;
 
+		CHECK_FOR_INTERRUPTS();
 		while (j >= 0 &&
 			   (d->events[order[j]].score < d->events[x].score ||
 				(d->events[order[j]].score == d->events[x].score &&
 				 d->events[order[j]].ts > d->events[x].ts)))
 		{
+			CHECK_FOR_INTERRUPTS();
 			order[j + 1] = order[j];
 			j--;
 		}
@@ -1502,12 +1535,14 @@ dedup_day(Detector *d)
 	{
 		IEvent	   *e = &d->events[order[i]];
 
+		CHECK_FOR_INTERRUPTS();
 		if (e->dropped)
 			continue;
 		for (int j = 0; j < i; j++)
 		{
 			IEvent	   *k = &d->events[order[j]];
 
+			CHECK_FOR_INTERRUPTS();
 			if (!k->dropped && k->type == e->type && k->up == e->up &&
 				llabs(k->ts - e->ts) < window && e->score < k->score * keep)
 			{
@@ -1538,7 +1573,10 @@ finish_day(Detector *d)
 	else if (d->nbars > 0)
 	{
 		for (int i = 0; i < d->nbars; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			day_dv += d->bars[i].dollar_volume;
+		}
 		detect_day(d);
 		filter_day(d, day_dv);
 		dedup_day(d);
@@ -1547,9 +1585,11 @@ finish_day(Detector *d)
 			IEvent		x = d->events[i];
 			int			j = i - 1;
 
+			CHECK_FOR_INTERRUPTS();
 			while (j >= 0 && (d->events[j].ts > x.ts ||
 							  (d->events[j].ts == x.ts && d->events[j].type > x.type)))
 			{
+				CHECK_FOR_INTERRUPTS();
 				d->events[j + 1] = d->events[j];
 				j--;
 			}
@@ -1557,6 +1597,7 @@ finish_day(Detector *d)
 		}
 		for (int k = 0; k < d->nevents; k++)
 		{
+			CHECK_FOR_INTERRUPTS();
 			if (!d->events[k].dropped)
 			{
 				d->sink(d, &d->events[k]);
@@ -1657,7 +1698,10 @@ tape_detect_intraday(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	barsource_open(&src, "tape.detect_intraday", query, false, rsinfo->setResult);
 	while (barsource_next(&src, &row))
+	{
+		CHECK_FOR_INTERRUPTS();
 		detector_feed(&d, &row);
+	}
 	finish_day(&d);
 	barsource_close(&src);
 	SPI_finish();

@@ -209,8 +209,8 @@ typedef struct TickerLabels
 static const ConfigKey label_keys[] = {
 	{"profit_take", CV_NUMBER, offsetof(LabelConfig, profit_take), 0, 1e6, false},
 	{"stop_loss", CV_NUMBER, offsetof(LabelConfig, stop_loss), 0, 1e6, false},
-	{"vertical_seconds", CV_NUMBER, offsetof(LabelConfig, vertical_seconds), 0, 86400.0 * 3660, true},
-	{"bar_seconds", CV_NUMBER, offsetof(LabelConfig, bar_seconds), 0, 86400.0 * 31, true},
+	{"vertical_seconds", CV_NUMBER, offsetof(LabelConfig, vertical_seconds), 0.001, 86400.0 * 3660, false},
+	{"bar_seconds", CV_NUMBER, offsetof(LabelConfig, bar_seconds), 0.001, 86400.0 * 31, false},
 	{"volatility_span_bars", CV_NUMBER, offsetof(LabelConfig, vol_span), 1, 1e9, false},
 	{"volatility_min_returns", CV_WHOLE, offsetof(LabelConfig, vol_min_returns), 1, 1e9, false},
 };
@@ -236,8 +236,8 @@ label_config_read(Jsonb *config, LabelConfig *cfg)
 	Jsonb	   *section = research_section(config, "labels");
 
 	config_read("labels", section, label_keys, lengthof(label_keys), cfg);
-	cfg->vertical_ns = Max((int64) llround(cfg->vertical_seconds * 1e9), 1000);
-	cfg->bar_ns = Max((int64) llround(cfg->bar_seconds * 1e9), 1000);
+	cfg->vertical_ns = (int64) llround(cfg->vertical_seconds * 1e9);
+	cfg->bar_ns = (int64) llround(cfg->bar_seconds * 1e9);
 	cfg->touch_close = strcmp(config_string("labels", section, "touch", touches), "close") == 0;
 	cfg->time_sign = strcmp(config_string("labels", section, "time_label", time_labels), "sign") == 0;
 }
@@ -374,6 +374,7 @@ span_point_find(const SpanPoint *pts, int n, int64 pos)
 	int			lo = 0,
 				hi = n;
 
+	/* bounded: log2 of the points */
 	while (lo < hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
@@ -409,6 +410,7 @@ label_weights(Label *labels, int n)
 	{
 		Label	   *l = &labels[i];
 
+		CHECK_FOR_INTERRUPTS();
 		l->uniqueness = NAN;
 		l->return_weight = NAN;
 		if (l->barrier == BARRIER_NONE || l->span_end < l->span_start)
@@ -427,6 +429,7 @@ label_weights(Label *labels, int n)
 	r_at = palloc(sizeof(double) * np);
 	for (int k = 0; k < np; k++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (k > 0 && c > 0)
 		{
 			u += (double) (pts[k].pos - pts[k - 1].pos) / c;
@@ -443,6 +446,7 @@ label_weights(Label *labels, int n)
 		int			a,
 					b;
 
+		CHECK_FOR_INTERRUPTS();
 		if (l->barrier == BARRIER_NONE || l->span_end < l->span_start)
 			continue;
 		a = span_point_find(pts, np, l->span_start);
@@ -671,6 +675,7 @@ ticker_finish(const LabelConfig *cfg, TickerLabels *tl, Tuplestorestate *out, Tu
 	{
 		Label	   *l = &tl->labels[i];
 
+		CHECK_FOR_INTERRUPTS();
 		if (l->active)
 		{
 			l->active = false;
@@ -680,6 +685,7 @@ ticker_finish(const LabelConfig *cfg, TickerLabels *tl, Tuplestorestate *out, Tu
 	label_weights(tl->labels, tl->nlabels);
 	for (int i = 0; i < tl->nlabels; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		label_put(out, desc, tl->ticker, &tl->labels[i], cfg);
 		*labelled += tl->labels[i].barrier != BARRIER_NONE;
 	}
@@ -701,6 +707,7 @@ ticker_bar(const LabelConfig *cfg, TickerLabels *tl, LBar *bar, int *next_event)
 
 	while (*next_event < tl->nlabels && tl->labels[*next_event].ts <= bar->ts)
 	{
+		CHECK_FOR_INTERRUPTS();
 		ticker_enter(cfg, tl, &tl->labels[*next_event]);
 		if (tl->labels[*next_event].active)
 			tl->active[tl->nactive++] = *next_event;
@@ -710,6 +717,7 @@ ticker_bar(const LabelConfig *cfg, TickerLabels *tl, LBar *bar, int *next_event)
 	{
 		Label	   *l = &tl->labels[tl->active[a]];
 
+		CHECK_FOR_INTERRUPTS();
 		(void) label_bar(cfg, l, bar, tl->nbars);
 		if (l->span_end == tl->nbars)
 			l->ln_end = ln_close;
@@ -845,6 +853,7 @@ tape_triple_barrier(PG_FUNCTION_ARGS)
 		bool		has_prev_ts = false;
 		TimestampTz prev_ts = 0;
 
+		CHECK_FOR_INTERRUPTS();
 		memset(&tl, 0, sizeof(tl));
 		tl.ticker = next_ticker(&ev.rows, ev.more, &bs.rows, bs.more);
 		tickers++;
@@ -852,6 +861,7 @@ tape_triple_barrier(PG_FUNCTION_ARGS)
 		/* the ticker's events */
 		while (row_is_ticker(&ev.rows, ev.more, "events", tl.ticker))
 		{
+			CHECK_FOR_INTERRUPTS();
 			ticker_add_event(&tl, &ev);
 			ev.more = row_stream_next(&ev.rows);
 		}
@@ -862,6 +872,7 @@ tape_triple_barrier(PG_FUNCTION_ARGS)
 		{
 			RowStream  *r = &bs.rows;
 
+			CHECK_FOR_INTERRUPTS();
 			if (tl.nlabels > 0)
 			{
 				LBar		bar;
@@ -903,7 +914,10 @@ tape_triple_barrier(PG_FUNCTION_ARGS)
 		}
 		/* events after its last bar enter with no path */
 		while (next_event < tl.nlabels)
+		{
+			CHECK_FOR_INTERRUPTS();
 			ticker_enter(&cfg, &tl, &tl.labels[next_event++]);
+		}
 		ticker_finish(&cfg, &tl, rsinfo->setResult, rsinfo->setDesc, &labelled);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(ticker_cxt);
@@ -966,8 +980,11 @@ tape_triple_barrier_ticks(PG_FUNCTION_ARGS)
 	l.side = side;
 	l.sigma = sigma;
 	for (i = 0; i < t.n && t.ns[i] <= t0_ns; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (t.flags[i] & TF_PRICE)
 			entry = i;
+	}
 	/* NULL: complete up to its last trade; infinity: complete for good */
 	if (PG_ARGISNULL(4))
 		covered_ns = t.n > 0 ? t.ns[t.n - 1] : PG_INT64_MIN;
@@ -991,6 +1008,7 @@ tape_triple_barrier_ticks(PG_FUNCTION_ARGS)
 		{
 			double		r;
 
+			CHECK_FOR_INTERRUPTS();
 			if (!(t.flags[i] & TF_PRICE))
 				continue;
 			path++;

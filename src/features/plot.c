@@ -31,6 +31,7 @@
 
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -71,6 +72,10 @@ typedef struct PlotData
 	double		hi;
 	double		max_volume;		/* largest bucket volume */
 } PlotData;
+
+/* The most buckets of an SVG plot, and lines of its price grid */
+#define PLOT_MAX_BUCKETS	2000
+#define PLOT_MAX_GRID_LINES 12
 
 /* The parameters of the plots (config section "plot") */
 typedef struct PlotConfig
@@ -158,6 +163,7 @@ plot_buckets(const PlotArgs *a, int n, PlotData *d)
 	d->b = palloc0(sizeof(PlotBucket) * n);
 	d->lo = INFINITY;
 	d->hi = -INFINITY;
+	/* bounded: PLOT_MAX_BUCKETS, or text_width; the trades' loop checks */
 	for (int j = 0; j < n; j++)
 	{
 		PlotBucket *b = &d->b[j];
@@ -167,6 +173,7 @@ plot_buckets(const PlotArgs *a, int n, PlotData *d)
 		{
 			int			sign = 0;
 
+			CHECK_FOR_INTERRUPTS();
 			if (t->flags[i] & TF_PRICE)
 				sign = tick_rule_sign(&tick, t->price[i]);
 			if (t->ns[i] < a->start)
@@ -221,9 +228,14 @@ plot_buckets(const PlotArgs *a, int n, PlotData *d)
 		d->lo = d->hi = 0;
 	if (d->hi - d->lo < 1e-9 * Max(fabs(d->hi), 1))
 	{
-		/* a flat window: give it a cent either way */
-		d->lo -= 0.01;
-		d->hi += 0.01;
+		/*
+		 * a flat window: give it a cent either way, or more where a cent is
+		 * lost in the price's rounding
+		 */
+		double		pad = Max(0.01, 1e-9 * fabs(d->hi));
+
+		d->lo -= pad;
+		d->hi += pad;
 	}
 }
 
@@ -260,6 +272,7 @@ step_decimals(double step)
 {
 	int			d = 0;
 
+	/* bounded: 8 */
 	while (d < 8 && fabs(step * pow(10, d) - rint(step * pow(10, d))) > 1e-6)
 		d++;
 	return d;
@@ -269,6 +282,7 @@ step_decimals(double step)
 static void
 append_xml(StringInfo s, const char *text)
 {
+	/* bounded: a ticker's few bytes */
 	for (const char *p = text; p && *p; p++)
 	{
 		switch (*p)
@@ -323,7 +337,7 @@ tape_window_svg(PG_FUNCTION_ARGS)
 	plot_args(fcinfo, &a);
 	width = a.plot.width;
 	height = a.plot.height;
-	n = (int) Min(Max((a.end - a.start) / (int64) (a.plot.bucket_seconds * 1e9), 1), 2000);
+	n = (int) Min(Max((a.end - a.start) / (int64) (a.plot.bucket_seconds * 1e9), 1), PLOT_MAX_BUCKETS);
 	plot_buckets(&a, n, &d);
 
 	plot_w = width - left - right;
@@ -344,18 +358,34 @@ tape_window_svg(PG_FUNCTION_ARGS)
 	append_xml(&s, d.ticker ? d.ticker : "(no trades)");
 	appendStringInfo(&s, " %s, event at %s New York</text>\n", ny_time(d.t0, 'd'), ny_time(d.t0, 's'));
 
-	/* price grid and labels */
+	/*
+	 * price grid and labels: the multiples of step in the range, counted (a
+	 * price added to step by step may not move at all where step is below
+	 * its rounding)
+	 */
 	step = nice_step(d.hi - d.lo, 5);
 	decimals = step_decimals(step);
-	for (double p = ceil(d.lo / step - 1e-9) * step; p <= d.hi + 1e-9 * step; p += step)
-		appendStringInfo(&s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e7eb\"/>"
-						 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#57606a\">%.*f</text>\n",
-						 left, Y(p), width - right, Y(p), left - 6, Y(p) + 4, decimals, p);
+	if (step > 0 && isfinite(step))
+	{
+		double		first = ceil(d.lo / step - 1e-9);
+
+		for (int g = 0; g < PLOT_MAX_GRID_LINES; g++)
+		{
+			double		p = (first + g) * step;
+
+			if (p > d.hi + 1e-9 * step)
+				break;
+			appendStringInfo(&s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e7eb\"/>"
+							 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#57606a\">%.*f</text>\n",
+							 left, Y(p), width - right, Y(p), left - 6, Y(p) + 4, decimals, p);
+		}
+	}
 	/* time grid: a line a minute (or every few for long windows) */
 	{
 		int64		minute = INT64CONST(60) * NS_PER_SECOND;
 		int64		every = minute * Max(1, (d.end - d.start) / (minute * 12));
 
+		/* bounded: every is a twelfth of the window, a minute at least */
 		for (int64 g = (d.start + every - 1) / every * every; g <= d.end; g += every)
 			appendStringInfo(&s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eef0f2\"/>"
 							 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#57606a\">%s</text>\n",
@@ -366,6 +396,7 @@ tape_window_svg(PG_FUNCTION_ARGS)
 	if (a.has_quotes)
 	{
 		appendStringInfoString(&s, "<path fill=\"#58a6ff\" fill-opacity=\"0.18\" stroke=\"none\" d=\"");
+		/* bounded: PLOT_MAX_BUCKETS (and the loops below) */
 		for (int j = 0; j < n;)
 		{
 			int			run_end;
@@ -375,9 +406,11 @@ tape_window_svg(PG_FUNCTION_ARGS)
 				j++;
 				continue;
 			}
+			/* bounded: PLOT_MAX_BUCKETS */
 			for (run_end = j; run_end < n && !isnan(d.b[run_end].bid); run_end++)
 				appendStringInfo(&s, "%s%.1f %.1f H%.1f ", run_end == j ? "M" : "L",
 								 left + run_end * col_w, Y(d.b[run_end].ask), left + (run_end + 1) * col_w);
+			/* bounded: PLOT_MAX_BUCKETS */
 			for (int k = run_end - 1; k >= j; k--)
 				appendStringInfo(&s, "L%.1f %.1f H%.1f ", left + (k + 1) * col_w, Y(d.b[k].bid), left + k * col_w);
 			appendStringInfoString(&s, "Z ");
@@ -390,6 +423,7 @@ tape_window_svg(PG_FUNCTION_ARGS)
 			first = true;
 			appendStringInfo(&s, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1\" d=\"",
 							 side == 0 ? "#2f81f7" : "#bf3989");
+			/* bounded: PLOT_MAX_BUCKETS */
 			for (int j = 0; j < n; j++)
 			{
 				double		p = side == 0 ? d.b[j].bid : d.b[j].ask;
@@ -408,6 +442,7 @@ tape_window_svg(PG_FUNCTION_ARGS)
 	}
 
 	/* candles */
+	/* bounded: PLOT_MAX_BUCKETS */
 	for (int j = 0; j < n; j++)
 	{
 		PlotBucket *b = &d.b[j];
@@ -429,6 +464,7 @@ tape_window_svg(PG_FUNCTION_ARGS)
 	/* the VWAP */
 	first = true;
 	appendStringInfoString(&s, "<path fill=\"none\" stroke=\"#d4a017\" stroke-width=\"1.5\" d=\"");
+	/* bounded: PLOT_MAX_BUCKETS */
 	for (int j = 0; j < n; j++)
 	{
 		if (isnan(d.b[j].vwap))
@@ -439,6 +475,7 @@ tape_window_svg(PG_FUNCTION_ARGS)
 	appendStringInfoString(&s, "\"/>\n");
 
 	/* volume: buys up from the middle, sells, and unsigned prints */
+	/* bounded: PLOT_MAX_BUCKETS */
 	for (int j = 0; j < n; j++)
 	{
 		PlotBucket *b = &d.b[j];
@@ -526,12 +563,14 @@ tape_window_chart(PG_FUNCTION_ARGS)
 					 d.ticker ? d.ticker : "(no trades)", ny_time(d.t0, 'd'), ny_time(d.t0, 's'),
 					 "\u2502\u25cf");
 	PUT_LINE();
+	/* bounded: plot.text_height rows of plot.text_width columns */
 	for (int r = 0; r < h; r++)
 	{
 		double		p = d.hi - r * step;
 
 		resetStringInfo(&line);
 		appendStringInfo(&line, "%10.*f \u2524", decimals, p);
+		/* bounded: plot.text_width */
 		for (int j = 0; j < w; j++)
 		{
 			PlotBucket *b = &d.b[j];
@@ -552,6 +591,7 @@ tape_window_chart(PG_FUNCTION_ARGS)
 	/* volume */
 	resetStringInfo(&line);
 	appendStringInfo(&line, "%10s \u2524", "volume");
+	/* bounded: plot.text_width */
 	for (int j = 0; j < w; j++)
 	{
 		int			level = d.max_volume > 0 ? (int) ceil(8 * d.b[j].volume / d.max_volume) : 0;
@@ -567,6 +607,7 @@ tape_window_chart(PG_FUNCTION_ARGS)
 		int64		every = minute * Max(1, (d.end - d.start) / (minute * 4));
 		int			col = 0;
 
+		/* bounded: every is a quarter of the window, a minute at least */
 		for (int64 g = (d.start + every - 1) / every * every; g < d.end; g += every)
 		{
 			int			at = (int) ((g - d.start) / d.bucket_ns);
@@ -574,6 +615,7 @@ tape_window_chart(PG_FUNCTION_ARGS)
 
 			if (at < col || at + (int) strlen(label) > w + 2)
 				continue;
+			/* bounded: plot.text_width */
 			while (col < at)
 			{
 				appendStringInfoChar(&line, ' ');

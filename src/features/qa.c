@@ -186,6 +186,7 @@ check_sequence(const int64 *seq, int64 from, int64 to, QaValues *out,
 
 	for (int64 i = from; i < to; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (seq[i] == SEQUENCE_NULL)
 			continue;
 		if (prev != SEQUENCE_NULL && seq[i] < prev)
@@ -196,8 +197,11 @@ check_sequence(const int64 *seq, int64 from, int64 to, QaValues *out,
 	CHECK_FOR_INTERRUPTS();
 	qsort(sorted, n, sizeof(int64), int64_cmp);
 	for (int64 i = 1; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (sorted[i] == sorted[i - 1])
 			duplicates++;
+	}
 	pfree(sorted);
 	set_count(out, rows_col, to - from);
 	set_count(out, out_of_order_col, out_of_order);
@@ -229,6 +233,7 @@ check_nbbo(const QaRange *r, QaValues *out)
 
 	for (int64 k = r->q_first; k < r->q_end; k++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (!(q->bid[k] > 0) || !(q->ask[k] > 0))
 			one_sided++;
 		else if (q->ask[k] < q->bid[k])
@@ -259,6 +264,7 @@ check_trades_vs_nbbo(const QaRange *r, QaValues *out)
 	{
 		double		mid;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!(t->flags[i] & TF_PRICE))
 			continue;
 		priced++;
@@ -307,6 +313,7 @@ check_rth_coverage(const QaRange *r, QaValues *out)
 	set_count(out, QV_RTH_TRADES, first_at(r->t->ns, r->t->n, to) - i);
 	for (; i < r->t->n && r->t->ns[i] < to; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		longest = Max(longest, r->t->ns[i] - prev);
 		prev = r->t->ns[i];
 	}

@@ -62,6 +62,7 @@ query_describe(const char *query, const char *what)
 bool
 query_has_column(TupleDesc desc, const char *name)
 {
+	/* bounded: MaxTupleAttributeNumber */
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);

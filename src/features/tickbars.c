@@ -543,6 +543,7 @@ tape_bars_from_trades_query(PG_FUNCTION_ARGS)
 		int			len;
 		int64		ns;
 
+		CHECK_FOR_INTERRUPTS();
 		if (isnull[0])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

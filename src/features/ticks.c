@@ -103,6 +103,7 @@ trade_flags(const TradeRules *rules, Datum conditions, bool isnull)
 	{
 		int32		id;
 
+		CHECK_FOR_INTERRUPTS();
 		if (elem_nulls && !(elem_nulls[i / 8] & (1 << (i % 8))))
 			continue;			/* a NULL element names no condition */
 		id = ids[k++];
@@ -129,6 +130,7 @@ grow_columns(void **cols[], const Size *widths, int n, int64 *cap, int64 need)
 	if (need <= *cap)
 		return;
 	newcap = Max(need, Max(*cap * 2, 256));
+	/* bounded: the five columns of the arrays */
 	for (int c = 0; c < n; c++)
 		*cols[c] = *cap == 0 ? palloc(newcap * widths[c]) : repalloc_huge(*cols[c], newcap * widths[c]);
 	*cap = newcap;
@@ -178,6 +180,7 @@ trade_arrays_add(TradeArrays *t, const TradeRules *rules, int64 ns, double price
 static int
 schema_column(const BlockSchema *schema, const char *name)
 {
+	/* bounded: STORE_MAX_COLUMNS */
 	for (int c = 0; c < schema->ncolumns; c++)
 		if (strcmp(schema->columns[c].name, name) == 0)
 			return c;
@@ -214,6 +217,7 @@ read_block_rows(bytea *block, const BlockRowsReader *reader, void *arg)
 	while ((n = block_decoder_next_batch(d)) > 0)
 	{
 		CHECK_FOR_INTERRUPTS();
+		/* bounded: STORE_BATCH rows, with a check for each batch */
 		for (int i = 0; i < n; i++)
 			reader->row(arg, d->values + i * nc, d->nulls + i * nc);
 	}
@@ -272,6 +276,7 @@ trade_reading_row(void *arg, const Datum *v, const bool *isnull)
 	{
 		int			s;
 
+		/* bounded: CONDITION_CACHE */
 		for (s = 0; s < r->nseen; s++)
 			if (r->seen[s] == v[r->c_cond])
 				break;
@@ -425,6 +430,7 @@ first_at(const int64 *times, int64 n, int64 ns)
 	int64		lo = 0,
 				hi = n;
 
+	/* bounded: log2 of the times */
 	while (lo < hi)
 	{
 		int64		mid = lo + (hi - lo) / 2;
@@ -468,7 +474,10 @@ quote_at(const QuoteArrays *q, int64 ns, int64 from)
 	int64		k = from;
 
 	while (k + 1 < q->n && q->ns[k + 1] <= ns)
+	{
+		CHECK_FOR_INTERRUPTS();
 		k++;
+	}
 	return k;
 }
 
@@ -521,6 +530,7 @@ research_ids(Jsonb *trades, const char *key, bits8 *bits)
 	{
 		double		d;
 
+		CHECK_FOR_INTERRUPTS();
 		if (tok != WJB_ELEM)
 			continue;
 		if (elem.type != jbvNumeric)
@@ -590,6 +600,7 @@ column_doc_result_desc(FunctionCallInfo fcinfo, const char *type_name, const Col
 		elog(ERROR, "a function returning %s must return a composite type", type_name);
 	if (desc->natts != ncolumns)
 		elog(ERROR, "%s must have %d columns", type_name, ncolumns);
+	/* bounded: the columns of a result type of the code */
 	for (int c = 0; c < ncolumns; c++)
 		if (strcmp(NameStr(TupleDescAttr(desc, c)->attname), columns[c].name) != 0)
 			elog(ERROR, "column %d of %s must be \"%s\"", c + 1, type_name, columns[c].name);
@@ -607,6 +618,7 @@ column_doc_rows(FunctionCallInfo fcinfo, const ColumnDoc *columns, int ncolumns)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	InitMaterializedSRF(fcinfo, 0);
+	/* bounded: the columns of a result type of the code */
 	for (int c = 0; c < ncolumns; c++)
 	{
 		Datum		values[5];

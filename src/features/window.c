@@ -3,11 +3,17 @@
  * window.c
  *		The features of an event window, from its trades and quotes.
  *
- * tape.window_features(trades, quotes, event_ts, config) reads the two
- * blocks once into arrays, finds the window W = [t0 - before, t0 + after)
- * around the event time t0 (features.window), with its halves "before" =
- * [t0 - before, t0) and "after" = [t0, t0 + after), and runs every feature
- * family of the table below over them.  A family is one function that fills
+ * tape.window_features(trades, quotes, event_ts, config, window_start,
+ * window_end) reads the two blocks once into arrays, finds the window W
+ * around the event time t0: [t0 - before, t0 + after) (features.window),
+ * cut to the captured window [window_start, window_end) that the blocks
+ * hold every tick of (by default from the first tick of the blocks to the
+ * last), with its halves "before" (up to t0) and "after" (from t0), and runs
+ * every feature family of the table below over them.  Nothing is computed
+ * over time that was not captured: a rate is over the captured part of its
+ * half, a silence ends where the capture does, and the columns
+ * covered_before_seconds and covered_after_seconds say how much of each half
+ * that is.  A family is one function that fills
  * its columns of tape.window_feature_values; the column table names each
  * column, the family that fills it, its unit and its definition (the same
  * words docs/features.md gives, and tape.window_feature_columns() returns).
@@ -78,6 +84,8 @@ typedef enum FeatureValue
 	FV_REALIZED_VOL_AFTER,
 	FV_SECONDS_TO_SILENCE,
 	FV_SILENCE_SECONDS,
+	FV_COVERED_BEFORE_SECONDS,
+	FV_COVERED_AFTER_SECONDS,
 	FV_NCOLUMNS
 } FeatureValue;
 
@@ -109,8 +117,11 @@ typedef struct FeatureWindow
 	const TradeArrays *t;		/* NULL when no trades block was given */
 	const QuoteArrays *q;		/* NULL when no quotes block was given */
 	int64		t0;				/* the event, ns */
-	int64		start;			/* W = [start, end) */
+	int64		start;			/* W = [start, end): features.window around
+								 * t0, within the captured window */
 	int64		end;
+	int64		covered_before; /* ns of W before t0 */
+	int64		covered_after;	/* ns of W from t0 */
 	int64		t_first;		/* first trade in W */
 	int64		t_event;		/* first trade at or after t0 */
 	int64		t_end;			/* first trade at or after W's end */
@@ -141,6 +152,7 @@ static void family_block_prints(const FeatureWindow *w, FeatureValues *out);
 static void family_vwap_slippage(const FeatureWindow *w, FeatureValues *out);
 static void family_realized_vol(const FeatureWindow *w, FeatureValues *out);
 static void family_silence(const FeatureWindow *w, FeatureValues *out);
+static void family_coverage(const FeatureWindow *w, FeatureValues *out);
 
 /* A family of features: one function filling its columns */
 typedef struct FeatureFamily
@@ -161,6 +173,7 @@ static const FeatureFamily families[] = {
 	{"vwap_slippage", family_vwap_slippage, true, false},
 	{"realized_vol", family_realized_vol, false, true},
 	{"silence", family_silence, true, true},
+	{"coverage", family_coverage, false, false},
 };
 
 /* The columns of tape.window_feature_values, each with its family and words */
@@ -182,8 +195,8 @@ static const ColumnDoc feature_columns[FV_NCOLUMNS] = {
 	{"quote_imbalance_before", "aggressor", "-1 to 1",
 	"the same signed by Lee-Ready: above the mid of the NBBO in force quote_lag_ms before the trade (strictly) is a buy, below a sell, at the mid or without a valid NBBO the tick rule"},
 	{"quote_imbalance_after", "aggressor", "-1 to 1", "the same after t0"},
-	{"trades_per_minute_before", "trade_rate", "trades a minute", "prints before t0 / before_seconds x 60"},
-	{"trades_per_minute_after", "trade_rate", "trades a minute", "prints after t0 / after_seconds x 60"},
+	{"trades_per_minute_before", "trade_rate", "trades a minute", "prints before t0 / covered_before_seconds x 60"},
+	{"trades_per_minute_after", "trade_rate", "trades a minute", "prints after t0 / covered_after_seconds x 60"},
 	{"trade_rate_x", "trade_rate", "ratio", "trades_per_minute_after / trades_per_minute_before"},
 	{"block_prints", "block_prints", "trades",
 	"prints in W of at least min_shares shares or (when min_dollars > 0) min_dollars dollars"},
@@ -193,11 +206,15 @@ static const ColumnDoc feature_columns[FV_NCOLUMNS] = {
 	{"vwap_after", "vwap_slippage", "price", "VWAP of the signed trades after t0"},
 	{"vwap_slippage_bps", "vwap_slippage", "bps", "10^4 (vwap_after - arrival_price) / arrival_price"},
 	{"realized_vol_before", "realized_vol", "log return",
-	"sqrt of the sum of squared log changes of the mid sampled every sample_seconds from t0 - before_seconds to t0 (not annualised)"},
-	{"realized_vol_after", "realized_vol", "log return", "the same from t0 to t0 + after_seconds"},
+	"sqrt of the sum of squared log changes of the mid sampled every sample_seconds from t0 back to the start of W (not annualised)"},
+	{"realized_vol_after", "realized_vol", "log return", "the same from t0 to the end of W"},
 	{"seconds_to_silence", "silence", "seconds",
 	"from t0 to the start of the first silence (no print and no NBBO change for min_seconds, counted in regular hours within W) that ends after t0; negative when it began before"},
 	{"silence_seconds", "silence", "seconds", "how long that silence lasted within W and regular hours"},
+	{"covered_before_seconds", "coverage", "seconds",
+	"the part of [t0 - before_seconds, t0) inside the captured window [window_start, window_end): the time the before half is computed over"},
+	{"covered_after_seconds", "coverage", "seconds",
+	"the part of [t0, t0 + after_seconds) inside the captured window: the time the after half is computed over"},
 };
 
 static const ConfigKey window_keys[] = {
@@ -209,8 +226,8 @@ static const ConfigKey feature_keys[] = {
 	{"aggressor.quote_lag_ms", CV_NUMBER, offsetof(FeatureConfig, quote_lag_ms), 0, 3600e3, false},
 	{"block_prints.min_shares", CV_NUMBER, offsetof(FeatureConfig, block_min_shares), 0, 1e12, false},
 	{"block_prints.min_dollars", CV_NUMBER, offsetof(FeatureConfig, block_min_dollars), 0, 1e15, false},
-	{"realized_vol.sample_seconds", CV_NUMBER, offsetof(FeatureConfig, rv_sample_seconds), 0, 86400, true},
-	{"silence.min_seconds", CV_NUMBER, offsetof(FeatureConfig, silence_min_seconds), 0, 86400, true},
+	{"realized_vol.sample_seconds", CV_NUMBER, offsetof(FeatureConfig, rv_sample_seconds), 0.001, 86400, false},
+	{"silence.min_seconds", CV_NUMBER, offsetof(FeatureConfig, silence_min_seconds), 0.001, 86400, false},
 };
 
 /* What a call keeps between rows: the configuration read and the result type */
@@ -237,9 +254,8 @@ feature_config_read(Jsonb *config, FeatureConfig *cfg)
 	cfg->before_ns = (int64) llround(cfg->before_seconds * 1e9);
 	cfg->after_ns = (int64) llround(cfg->after_seconds * 1e9);
 	cfg->quote_lag_ns = (int64) llround(cfg->quote_lag_ms * 1e6);
-	/* at least a microsecond: the grid and the silences are in nanoseconds */
-	cfg->rv_sample_ns = Max((int64) llround(cfg->rv_sample_seconds * 1e9), 1000);
-	cfg->silence_min_ns = Max((int64) llround(cfg->silence_min_seconds * 1e9), 1000);
+	cfg->rv_sample_ns = (int64) llround(cfg->rv_sample_seconds * 1e9);
+	cfg->silence_min_ns = (int64) llround(cfg->silence_min_seconds * 1e9);
 	research_trade_rules(config, &cfg->rules);
 }
 
@@ -288,6 +304,7 @@ prepare_window(FeatureWindow *w)
 			int64		from = Max(q->ns[k], w->start);
 			int64		to = k + 1 < w->q_end ? q->ns[k + 1] : w->end;
 
+			CHECK_FOR_INTERRUPTS();
 			if (quote_is_valid(q, k) && to > from)
 			{
 				w->q_weight[k - w->q_in] = (double) (to - from) / 1e9;
@@ -326,11 +343,14 @@ family_activity(const FeatureWindow *w, FeatureValues *out)
 		double		volume = 0;
 
 		for (int64 i = w->t_first; i < w->t_end; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			if (w->t->flags[i] & TF_VOLUME)
 			{
 				n++;
 				volume += w->t->size[i];
 			}
+		}
 		set_count(out, FV_TRADES, n);
 		set_value(out, FV_VOLUME, volume);
 	}
@@ -371,6 +391,7 @@ family_spread(const FeatureWindow *w, FeatureValues *out)
 	{
 		double		weight = w->q_weight[k - w->q_in];
 
+		CHECK_FOR_INTERRUPTS();
 		if (weight <= 0)
 			continue;
 		sw[n].spread = 1e4 * (q->ask[k] - q->bid[k]) / ((q->ask[k] + q->bid[k]) / 2);
@@ -382,6 +403,7 @@ family_spread(const FeatureWindow *w, FeatureValues *out)
 	qsort(sw, n, sizeof(SpreadWeight), spread_weight_cmp);
 	for (int64 i = 0; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		cum += sw[i].weight;
 		/* a hair of tolerance: the weights are sums of doubles */
 		if (cum >= 0.95 * w->q_total * (1 - 1e-12) || i == n - 1)
@@ -409,6 +431,7 @@ family_depth(const FeatureWindow *w, FeatureValues *out)
 	{
 		double		weight = w->q_weight[k - w->q_in];
 
+		CHECK_FOR_INTERRUPTS();
 		bid += weight * q->bid_size[k];
 		ask += weight * q->ask_size[k];
 		bid_d += weight * q->bid_size[k] * q->bid[k];
@@ -444,6 +467,7 @@ family_aggressor(const FeatureWindow *w, FeatureValues *out)
 					lr;
 		int			half;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!(t->flags[i] & TF_PRICE))
 			continue;
 		sign = tick_rule_sign(&tick, t->price[i]);
@@ -491,12 +515,16 @@ family_trade_rate(const FeatureWindow *w, FeatureValues *out)
 	double		rate[2] = {NAN, NAN};
 
 	for (int64 i = w->t_first; i < w->t_end; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if (w->t->flags[i] & TF_VOLUME)
 			n[i >= w->t_event]++;
-	if (w->cfg->before_ns > 0)
-		rate[0] = n[0] / ((double) w->cfg->before_ns / 60e9);
-	if (w->cfg->after_ns > 0)
-		rate[1] = n[1] / ((double) w->cfg->after_ns / 60e9);
+	}
+	/* over the captured part of each half: none captured, no rate */
+	if (w->covered_before > 0)
+		rate[0] = n[0] / ((double) w->covered_before / 60e9);
+	if (w->covered_after > 0)
+		rate[1] = n[1] / ((double) w->covered_after / 60e9);
 	set_value(out, FV_TRADES_PER_MINUTE_BEFORE, rate[0]);
 	set_value(out, FV_TRADES_PER_MINUTE_AFTER, rate[1]);
 	if (rate[0] > 0)
@@ -514,6 +542,7 @@ family_block_prints(const FeatureWindow *w, FeatureValues *out)
 
 	for (int64 i = w->t_first; i < w->t_end; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (!(t->flags[i] & TF_VOLUME))
 			continue;
 		volume += t->size[i];
@@ -548,17 +577,24 @@ family_vwap_slippage(const FeatureWindow *w, FeatureValues *out)
 	}
 	if (isnan(arrival))
 		for (int64 i = w->t_event - 1; i >= 0; i--)
+		{
+			CHECK_FOR_INTERRUPTS();
 			if (t->flags[i] & TF_PRICE)
 			{
 				arrival = t->price[i];
 				break;
 			}
-	for (int64 i = w->t_event; i < w->t_end; i++)
+		}
+	/* the after half: from t0, or from W's start when W starts after t0 */
+	for (int64 i = Max(w->t_event, w->t_first); i < w->t_end; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		if ((t->flags[i] & (TF_PRICE | TF_VOLUME)) == (TF_PRICE | TF_VOLUME))
 		{
 			pv += t->price[i] * t->size[i];
 			v += t->size[i];
 		}
+	}
 	set_value(out, FV_ARRIVAL_PRICE, arrival);
 	if (v > 0)
 	{
@@ -571,10 +607,16 @@ family_vwap_slippage(const FeatureWindow *w, FeatureValues *out)
 /*
  * the realised volatility of the mid sampled at from, from + step, ... up
  * to to: sqrt of the sum of squared log changes between consecutive
- * samples that both have a valid NBBO; NaN without any such pair
+ * samples that both have a valid NBBO; NaN without any such pair.  A sample
+ * sees the quotes before end only (W's end, where to may fall).
+ *
+ * The samples between two quotes all see the same NBBO, so their changes
+ * are 0: the walk jumps from a sample to the last one before the next
+ * quote, and costs a few steps a quote whatever the grid (a grid of a
+ * millisecond over a month would be 2.6 billion samples otherwise).
  */
 static double
-realized_vol(const QuoteArrays *q, int64 from, int64 to, int64 step)
+realized_vol(const QuoteArrays *q, int64 from, int64 to, int64 step, int64 end)
 {
 	double		sum = 0;
 	double		prev = NAN;
@@ -584,8 +626,11 @@ realized_vol(const QuoteArrays *q, int64 from, int64 to, int64 step)
 	for (int64 g = from; g <= to; g += step)
 	{
 		double		mid = NAN;
+		int64		next_quote;
+		int64		same;
 
-		k = quote_at(q, g, k);
+		CHECK_FOR_INTERRUPTS();
+		k = quote_at(q, Min(g, end - 1), k);
 		if (k >= 0 && quote_is_valid(q, k))
 			mid = (q->bid[k] + q->ask[k]) / 2;
 		if (!isnan(mid) && !isnan(prev))
@@ -596,19 +641,42 @@ realized_vol(const QuoteArrays *q, int64 from, int64 to, int64 step)
 			any = true;
 		}
 		prev = mid;
+
+		/* the samples after g that still see quote k: changes of 0 */
+		next_quote = k + 1 < q->n ? q->ns[k + 1] : PG_INT64_MAX;
+		same = (Min(next_quote - 1, to) - g) / step;
+		if (same > 0)
+		{
+			any = any || !isnan(mid);
+			g += same * step;
+		}
 	}
 	return any ? sqrt(sum) : NAN;
 }
 
-/* realized_vol: before and after t0, on a grid anchored at t0 */
+/*
+ * realized_vol: before and after t0, on a grid anchored at t0: t0 - k step
+ * from W's start to t0 (or W's end, when W ends before t0), t0 + k step
+ * from t0 (or W's start, when W starts after t0) to W's end
+ */
 static void
 family_realized_vol(const FeatureWindow *w, FeatureValues *out)
 {
 	int64		step = w->cfg->rv_sample_ns;
-	int64		back = w->cfg->before_ns / step * step;
 
-	set_value(out, FV_REALIZED_VOL_BEFORE, realized_vol(w->q, w->t0 - back, w->t0, step));
-	set_value(out, FV_REALIZED_VOL_AFTER, realized_vol(w->q, w->t0, w->t0 + w->cfg->after_ns, step));
+	if (w->start <= w->t0)
+	{
+		int64		from = w->t0 - (w->t0 - w->start) / step * step;
+		int64		to = w->t0 - (w->t0 - Min(w->t0, w->end) + step - 1) / step * step;
+
+		set_value(out, FV_REALIZED_VOL_BEFORE, realized_vol(w->q, from, to, step, w->end));
+	}
+	if (w->end >= w->t0)
+	{
+		int64		from = w->t0 + (Max(w->start, w->t0) - w->t0 + step - 1) / step * step;
+
+		set_value(out, FV_REALIZED_VOL_AFTER, realized_vol(w->q, from, w->end, step, w->end));
+	}
 }
 
 /*
@@ -639,13 +707,20 @@ family_silence(const FeatureWindow *w, FeatureValues *out)
 		int64		from,
 					to;
 
+		CHECK_FOR_INTERRUPTS();
 		/* the next activity: a print, or a quote that changes the NBBO */
 		while (i < w->t_end && !(t->flags[i] & TF_VOLUME))
+		{
+			CHECK_FOR_INTERRUPTS();
 			i++;
+		}
 		while (k < w->q_end && k > 0 &&
 			   q->bid[k] == q->bid[k - 1] && q->ask[k] == q->ask[k - 1] &&
 			   q->bid_size[k] == q->bid_size[k - 1] && q->ask_size[k] == q->ask_size[k - 1])
+		{
+			CHECK_FOR_INTERRUPTS();
 			k++;
+		}
 		if (i < w->t_end)
 			next = t->ns[i];
 		if (k < w->q_end && q->ns[k] < next)
@@ -669,6 +744,62 @@ family_silence(const FeatureWindow *w, FeatureValues *out)
 	}
 }
 
+/* coverage: how much of each half of features.window was captured */
+static void
+family_coverage(const FeatureWindow *w, FeatureValues *out)
+{
+	if (w->t == NULL && w->q == NULL)
+		return;
+	set_value(out, FV_COVERED_BEFORE_SECONDS, (double) w->covered_before / 1e9);
+	set_value(out, FV_COVERED_AFTER_SECONDS, (double) w->covered_after / 1e9);
+}
+
+/*
+ * captured_window
+ *		The captured window [*from, *to) of a call: window_start and
+ *		window_end (the fifth and sixth arguments), -infinity and infinity
+ *		for a capture without that end; NULL: the first tick of the blocks,
+ *		and just after their last.  Empty blocks and no block give an empty
+ *		window at t0.
+ */
+static void
+captured_window(FunctionCallInfo fcinfo, const FeatureWindow *w, int64 *from, int64 *to)
+{
+	int64		first = PG_INT64_MAX,
+				after_last = PG_INT64_MIN;
+
+	if (w->t && w->t->n > 0)
+	{
+		first = Min(first, w->t->ns[0]);
+		after_last = Max(after_last, w->t->ns[w->t->n - 1] + 1);
+	}
+	if (w->q && w->q->n > 0)
+	{
+		first = Min(first, w->q->ns[0]);
+		after_last = Max(after_last, w->q->ns[w->q->n - 1] + 1);
+	}
+	if (first > after_last)
+		first = after_last = w->t0;
+
+	if (PG_ARGISNULL(4))
+		*from = first;
+	else if (TIMESTAMP_IS_NOBEGIN(PG_GETARG_TIMESTAMPTZ(4)))
+		*from = PG_INT64_MIN;
+	else
+		*from = research_time_ns(PG_GETARG_TIMESTAMPTZ(4), "window_start");
+	if (PG_ARGISNULL(5))
+		*to = after_last;
+	else if (TIMESTAMP_IS_NOEND(PG_GETARG_TIMESTAMPTZ(5)))
+		*to = PG_INT64_MAX;
+	else
+		*to = research_time_ns(PG_GETARG_TIMESTAMPTZ(5), "window_end");
+	if (*to < *from)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window_end must not be before window_start"),
+				 errdetail("The captured window [window_start, window_end) is where the blocks hold every tick.")));
+}
+
 /* ---------------------------------------------------------------------
  * SQL functions
  * ---------------------------------------------------------------------
@@ -676,9 +807,9 @@ family_silence(const FeatureWindow *w, FeatureValues *out)
 
 /*
  * tape_window_features
- *		tape.window_features_internal(trades, quotes, event_ts, config): the
- *		features of one event window.  Either block may be NULL: the
- *		families that need it are left NULL.
+ *		tape.window_features_internal(trades, quotes, event_ts, config,
+ *		window_start, window_end): the features of one event window.  Either
+ *		block may be NULL: the families that need it are left NULL.
  */
 Datum
 tape_window_features(PG_FUNCTION_ARGS)
@@ -690,6 +821,8 @@ tape_window_features(PG_FUNCTION_ARGS)
 	FeatureWindow w;
 	FeatureValues out;
 	HeapTuple	tuple;
+	int64		captured_start,
+				captured_end;
 
 	if (PG_ARGISNULL(2))
 		PG_RETURN_NULL();
@@ -719,8 +852,6 @@ tape_window_features(PG_FUNCTION_ARGS)
 	memset(&w, 0, sizeof(FeatureWindow));
 	w.cfg = &cache->cfg;
 	w.t0 = research_time_ns(PG_GETARG_TIMESTAMPTZ(2), "event_ts");
-	w.start = w.t0 - w.cfg->before_ns;
-	w.end = w.t0 + w.cfg->after_ns;
 	if (!PG_ARGISNULL(0))
 	{
 		read_trade_block(PG_GETARG_BYTEA_PP(0), &w.cfg->rules, &trades);
@@ -736,6 +867,13 @@ tape_window_features(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("trades of \"%s\" and quotes of \"%s\" are not one window", w.t->ticker, w.q->ticker),
 				 errdetail("The features of a window come from one ticker's trades and quotes.")));
+
+	/* W: features.window around t0, within the captured window */
+	captured_window(fcinfo, &w, &captured_start, &captured_end);
+	w.start = Max(w.t0 - w.cfg->before_ns, captured_start);
+	w.end = Max(Min(w.t0 + w.cfg->after_ns, captured_end), w.start);
+	w.covered_before = Max(Min(w.t0, w.end) - w.start, 0);
+	w.covered_after = Max(w.end - Max(w.t0, w.start), 0);
 	prepare_window(&w);
 
 	for (int c = 0; c < FV_NCOLUMNS; c++)

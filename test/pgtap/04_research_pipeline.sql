@@ -22,7 +22,7 @@ SELECT col_is_pk('tape', t, ARRAY['profile', 'source', 'ticker', 'ts', 'event_ty
   FROM unnest(ARRAY['event_features', 'event_labels']) AS t;
 SELECT is((SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
             WHERE a.attrelid = 'tape.event_features'::regclass AND a.attnum > 0 AND NOT a.attisdropped
-              AND a.attnum BETWEEN 12 AND 36),
+              AND a.attnum BETWEEN 12 AND 38),
           (SELECT array_agg(c.name ORDER BY c.ordinal) FROM tape.window_feature_columns() c),
           'tape.event_features holds every feature of tape.window_features, in its order');
 SELECT is((SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
