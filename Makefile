@@ -78,6 +78,7 @@ REGRESS = \
 	detect_config \
 	detect_quality \
 	store \
+	null_arguments \
 	universe \
 	store_qa \
 	features \

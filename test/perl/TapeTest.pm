@@ -25,11 +25,13 @@ my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
 my ($S3_KEY_ID, $S3_SECRET) = ('tap-test-s3-key-id', 'tap-test-s3-secret-not-secret');
 
 # every mock started, stopped when the test ends however it ends (a test that dies or
-# forgets stop_mock leaves no server running)
+# forgets stop_mock leaves no server running); the test's exit status is kept (reaping
+# the mock would set it to the mock's signal)
 my @mocks;
 
 END
 {
+	local $?;
 	foreach my $h (@mocks)
 	{
 		eval { $h->kill_kill if $h->pumpable; };
