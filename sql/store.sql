@@ -1,6 +1,7 @@
 -- The local store: settings, partitions, a refresh of named tickers and what its queue
 -- remembers, the errors of the refresh procedures.
 \i test/regress/setup.sql
+\i test/regress/error_of.sql
 SELECT regress.make_server('store', 'tag=store');
 SET tape.progress_interval = 0;
 -- a store of its own (the tests share a database)
@@ -16,6 +17,8 @@ SELECT name, value, default_value, changed FROM tape.configuration WHERE changed
 SELECT * FROM tape.settings ORDER BY name;
 UPDATE tape.configuration SET value = 'ten' WHERE name = 'universe.max_close';  -- ERROR
 UPDATE tape.configuration SET value = '-1' WHERE name = 'refresh.max_attempts';  -- ERROR
+SELECT v AS value, regress.error_of(format($$UPDATE tape.configuration SET value = %L WHERE name = 'refresh.max_attempts'$$, v))
+  FROM unnest(ARRAY['+5', ' 5', '5 ', '5.0', '1e1', '٥', '', '99999999999']) AS v;
 UPDATE tape.configuration SET value = 'week' WHERE name = 'universe.shares_every';  -- ERROR
 INSERT INTO tape.settings VALUES ('universe.max_price', '10');  -- ERROR
 SELECT tape.setting('universe.max_close'), tape.setting('refresh.batch_size');
