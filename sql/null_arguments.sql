@@ -17,9 +17,9 @@ SELECT tape.refresh_begin('bars_1d', NULL, '{}', false);  -- ERROR
 CALL tape.run_refresh(NULL, 'tape.refresh_bars', '{}', false, false, NULL, ARRAY['SELECT 1']);  -- ERROR
 CALL tape.refresh_reference(NULL, 'tape.refresh_corporate_actions', '2025-09-02', '2025-09-03', NULL, false, false);  -- ERROR
 CALL tape.refresh_reference(NULL, NULL, NULL, NULL, NULL, NULL, NULL);  -- ERROR
--- no run was recorded, no lock is held
-SELECT count(*) AS runs FROM tape.refresh_runs WHERE refresh IS NULL OR arguments = '{}';
-SELECT count(*) AS locks FROM pg_locks WHERE locktype = 'advisory' AND classid = 1952542821;
+-- this session recorded no run and holds no lock
+SELECT count(*) AS runs FROM tape.refresh_runs WHERE leader_pid = pg_backend_pid();
+SELECT count(*) AS locks FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();
 
 -- a NULL among the tickers: every refresh that takes tickers says so
 CALL tape.refresh_bars('day', '2025-09-02', '2025-09-03', tickers => ARRAY['ACME', NULL]);  -- ERROR
