@@ -12,6 +12,7 @@ OBJS = \
 	src/markettime.o \
 	src/pipeline.o \
 	src/progress.o \
+	src/querytext.o \
 	src/analytics/aggregates.o \
 	src/analytics/aggstate.o \
 	src/analytics/barsource.o \
@@ -78,9 +79,11 @@ REGRESS = \
 	detect_config \
 	detect_quality \
 	store \
+	null_arguments \
 	universe \
 	store_qa \
 	features \
+	query_text \
 	manifest \
 	capture \
 	capture_qa \

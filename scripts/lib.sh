@@ -157,3 +157,33 @@ stop_services() {
         fi
     fi
 }
+
+# crash_lines LOG [KILLED]: the lines of a server log (- for stdin) that say a backend crashed
+# and the server restarted its backends: a process terminated by a signal or an exception or
+# exiting with a code other than 0 or 1, and "all server processes terminated; reinitializing".
+# KILLED, a file of process ids (one a line) that a test killed with -9 on purpose, excuses
+# those kills and one restart each.
+crash_lines() {
+    awk -v killed="${2:-}" '
+        BEGIN { if (killed != "") while ((getline pid < killed) > 0) excused[pid] = 1 }
+        /\(PID [0-9]+\) was terminated by signal [0-9]+/ {
+            match($0, /\(PID [0-9]+\)/)
+            pid = substr($0, RSTART + 5, RLENGTH - 6)
+            if ($0 ~ /terminated by signal 9:/ && (pid in excused)) { kills++; next }
+            print; next
+        }
+        /\(PID [0-9]+\) was terminated by exception/ { print; next }
+        /\(PID [0-9]+\) exited with exit code [0-9]+/ { if ($0 !~ /exit code [01]$/) print; next }
+        /all server processes terminated; reinitializing/ { if (restarts++ >= kills) print }
+    ' "$1"
+}
+
+# tap_crash_lines DIR: crash_lines of the server log of every cluster the Perl TAP tests
+# started (DIR is their tmp_check/log), each line after the name of its log
+tap_crash_lines() {
+    for log in "$1"/*.log; do
+        [ -f "$log" ] || continue
+        case ${log##*/} in regress_log_*) continue ;; esac
+        crash_lines "$log" "$log.killed" | sed "s|^|${log##*/}: |"
+    done
+}

@@ -10,14 +10,26 @@ setup_workdir
 trap stop_services EXIT INT TERM
 
 failed=""
+# step NAME COMMAND: run a step as the PostgreSQL user; it fails if the command fails or if
+# a backend crashed meanwhile (in the throwaway cluster's log, and for the Perl TAP tests in
+# the logs of their own clusters): a crash that the tests survive is still a crash
 step() {
     name=$1
     shift
     say "$name"
-    if as_run_user "$1"; then
-        echo "    ok: $name"
-    else
-        echo "    FAILED: $name"
+    log_before=0
+    [ -f "$WORK/postgres.log" ] && log_before=$(wc -l <"$WORK/postgres.log")
+    if as_run_user "$1"; then status=ok; else status=FAILED; fi
+    crashes=""
+    [ -f "$WORK/postgres.log" ] && crashes=$(tail -n +$((log_before + 1)) "$WORK/postgres.log" | crash_lines -)
+    [ "$name" = "Perl TAP" ] && crashes="$crashes$(tap_crash_lines "$WORK/tree/tmp_check/log")"
+    if [ -n "$crashes" ]; then
+        echo "    the server restarted its backends after a crash:"
+        echo "$crashes" | sed 's/^/      /'
+        status=FAILED
+    fi
+    echo "    $status: $name"
+    if [ $status = FAILED ]; then
         failed="$failed
   - $name"
     fi

@@ -17,6 +17,8 @@ SELECT name, value, default_value, changed FROM tape.configuration WHERE changed
 SELECT * FROM tape.settings ORDER BY name;
 UPDATE tape.configuration SET value = 'ten' WHERE name = 'universe.max_close';  -- ERROR
 UPDATE tape.configuration SET value = '-1' WHERE name = 'refresh.max_attempts';  -- ERROR
+SELECT v AS value, regress.error_of(format($$UPDATE tape.configuration SET value = %L WHERE name = 'refresh.max_attempts'$$, v))
+  FROM unnest(ARRAY['+5', ' 5', '5 ', '5.0', '1e1', '٥', '', '99999999999']) AS v;
 UPDATE tape.configuration SET value = 'week' WHERE name = 'universe.shares_every';  -- ERROR
 INSERT INTO tape.settings VALUES ('universe.max_price', '10');  -- ERROR
 -- the settings that size the work of a call keep a range: each is refused one step beyond either

@@ -60,12 +60,19 @@ PG_FUNCTION_INFO_V1(tape_refresh_unlock);
  * tape_require_transaction_control
  *		CALL tape.require_transaction_control(command): an error unless the
  *		calling procedure may commit.
+ *
+ * A procedure cannot be STRICT: a NULL command is an error of its own.
  */
 Datum
 tape_require_transaction_control(PG_FUNCTION_ARGS)
 {
-	char	   *command = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *command;
 
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the command of tape.require_transaction_control must not be null")));
+	command = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
 		((CallContext *) fcinfo->context)->atomic)
 		ereport(ERROR,

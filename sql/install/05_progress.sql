@@ -47,3 +47,9 @@ AS 'MODULE_PATHNAME', 'tape_progress_end'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION tape.progress_end(boolean) IS 'the running operation of this session is over: a closing NOTICE if any progress NOTICE was sent (unless closing_notice is false: the caller says its own last word), and its row leaves tape.progress (an error ends it too)';
+
+-- a row of tape.progress says an operation of tape runs: only tape's own procedures (which run
+-- as the extension's owner) and the roles the owner grants EXECUTE to may publish one
+REVOKE ALL ON FUNCTION tape.progress_begin(text, text, double precision, text, text),
+                       tape.progress_update(bigint, bigint, bigint, text, double precision),
+                       tape.progress_end(boolean) FROM PUBLIC;

@@ -72,7 +72,7 @@ BEGIN
           RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
         END IF;
       WHEN 'integer' THEN
-        IF value::integer < 0 THEN
+        IF value !~ '^[0-9]+$' OR value::integer < 0 THEN  -- digits only: not '+5', ' 5' or '5.0'
           RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation';
         END IF;
       WHEN 'interval' THEN PERFORM value::interval;

@@ -182,6 +182,11 @@ DECLARE
   holder integer;
   r tape.refresh_runs;
 BEGIN
+  -- no lock has a NULL name: the loop below would wait for one forever
+  IF refresh IS NULL OR command IS NULL THEN
+    RAISE EXCEPTION 'the refresh and the command of a run must not be null'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   requests_before := (SELECT s.requests FROM tape.polygon_session_stats() s);
   LOOP
     IF tape.try_refresh_lock(refresh) THEN
@@ -558,10 +563,15 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = format('%s works on from_date to to_date, both included; to_date is today (New York) when omitted.', command);
   END IF;
+  IF pg_catalog.array_position(tickers, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'tickers holds a NULL'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = format('Name the tickers, or pass NULL for %s.', without_tickers);
+  END IF;
 END
 $$;
 
-COMMENT ON FUNCTION tape.check_refresh_arguments(text, date, date, text[], text) IS 'the errors every refresh gives for an empty tickers array and a range that ends before it starts';
+COMMENT ON FUNCTION tape.check_refresh_arguments(text, date, date, text[], text) IS 'the errors every refresh gives for an empty tickers array, a NULL among the tickers and a range that ends before it starts';
 
 CREATE PROCEDURE tape.run_refresh(refresh text, command text, arguments jsonb, "join" boolean, force boolean,
                                   prepare text, steps text[])

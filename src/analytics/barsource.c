@@ -30,6 +30,7 @@
 #include "barsource.h"
 #include "markettime.h"
 #include "progress.h"
+#include "querytext.h"
 
 #include <math.h>
 
@@ -41,7 +42,6 @@
 #include "nodes/parsenodes.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_func.h"
-#include "parser/parser.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -74,28 +74,11 @@ static const struct
 /* the columns that may give the day of a day bar, in order of preference */
 static const char *const day_columns[] = {"day", "date", "trading_day", "ts"};
 
-static int	column_number(TupleDesc desc, const char *name);
 static void missing_column(const char *fname, bool daily, const char *what,
 						   const char *name) pg_attribute_noreturn();
 static const char *day_column(TupleDesc desc, const char *fname, const char *what);
-static char *single_select(const char *fname, const char *query);
 static double estimated_rows(Portal portal);
 static bool usable_bar(BarRow *row);
-
-/* the 0-based number of a column, or -1 */
-static int
-column_number(TupleDesc desc, const char *name)
-{
-	/* bounded: MaxTupleAttributeNumber */
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-			return i;
-	}
-	return -1;
-}
 
 /* what is the query of the functions, the row of the aggregates */
 static void
@@ -115,32 +98,10 @@ day_column(TupleDesc desc, const char *fname, const char *what)
 {
 	for (int i = 0; i < (int) lengthof(day_columns); i++)
 	{
-		if (column_number(desc, day_columns[i]) >= 0)
+		if (query_column(desc, day_columns[i]) >= 0)
 			return day_columns[i];
 	}
 	missing_column(fname, true, what, "day");
-}
-
-/*
- * single_select
- *		The one SELECT of a bars query, without what may follow it (a
- *		semicolon, a comment), ready to be wrapped in a subquery.
- */
-static char *
-single_select(const char *fname, const char *query)
-{
-	List	   *stmts = raw_parser(query, RAW_PARSE_DEFAULT);
-	RawStmt    *raw;
-	int			len;
-
-	if (list_length(stmts) != 1 || !IsA(linitial_node(RawStmt, stmts)->stmt, SelectStmt) ||
-		((SelectStmt *) linitial_node(RawStmt, stmts)->stmt)->intoClause != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the bars query of %s must be a single SELECT", fname)));
-	raw = linitial_node(RawStmt, stmts);
-	len = raw->stmt_len > 0 ? raw->stmt_len : (int) strlen(query) - raw->stmt_location;
-	return pnstrdup(query + raw->stmt_location, len);
 }
 
 /*
@@ -154,25 +115,19 @@ barsource_open(BarSource *src, const char *fname, const char *query, bool daily,
 {
 	StringInfoData sql;
 	TupleDesc	desc;
-	int			ret;
-	char	   *select = single_select(fname, query);
+	char	   *select;
 
 	memset(src, 0, sizeof(BarSource));
 	src->fname = fname;
 	src->daily = daily;
 	src->found = found;
 
-	/* the query's columns, without running it (a newline ends a trailing comment) */
+	/* the query's columns, without running it */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT * FROM (%s\n) AS bars LIMIT 0", select);
-	ret = SPI_execute(sql.data, true, 0);
-	if (ret != SPI_OK_SELECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the bars query of %s must be a SELECT", fname)));
-	desc = SPI_tuptable->tupdesc;
+	appendStringInfo(&sql, "the bars query of %s", fname);
+	desc = query_describe(query, sql.data, &select);
 
-	if (column_number(desc, "ticker") < 0)
+	if (query_column(desc, "ticker") < 0)
 		missing_column(fname, daily, "query", "ticker");
 	resetStringInfo(&sql);
 	if (daily)
@@ -186,13 +141,13 @@ barsource_open(BarSource *src, const char *fname, const char *query, bool daily,
 	}
 	else
 	{
-		if (column_number(desc, "ts") < 0)
+		if (query_column(desc, "ts") < 0)
 			missing_column(fname, daily, "query", "ts");
 		appendStringInfoString(&sql, "SELECT ticker::text, ts::timestamptz");
 	}
 	for (int c = 0; c < BC_NVALUES; c++)
 	{
-		src->present[c] = column_number(desc, value_columns[c].name) >= 0;
+		src->present[c] = query_column(desc, value_columns[c].name) >= 0;
 		if (!src->present[c] && !value_columns[c].optional)
 			missing_column(fname, daily, "query", value_columns[c].name);
 		if (src->present[c])
@@ -203,8 +158,7 @@ barsource_open(BarSource *src, const char *fname, const char *query, bool daily,
 		else
 			src->attno[c] = -1;
 	}
-	appendStringInfo(&sql, " FROM (%s\n) AS bars ORDER BY 1, 2", select);
-	SPI_freetuptable(SPI_tuptable);
+	appendStringInfo(&sql, " FROM (%s) AS bars ORDER BY 1, 2", select);
 
 	src->portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
 
@@ -432,7 +386,7 @@ reader_setup(BarRowReader *r, HeapTupleHeader rec)
 	int			a;
 
 #define TYPE_OF(n) (TupleDescAttr(desc, (n))->atttypid)
-	a = column_number(desc, "ticker");
+	a = query_column(desc, "ticker");
 	if (a < 0)
 		missing_column(r->fname, r->daily, "row", "ticker");
 	setup_cast(r, &r->ticker, "ticker", a, TYPE_OF(a), TEXTOID);
@@ -440,20 +394,20 @@ reader_setup(BarRowReader *r, HeapTupleHeader rec)
 	{
 		const char *daycol = day_column(desc, r->fname, "row");
 
-		a = column_number(desc, daycol);
+		a = query_column(desc, daycol);
 		r->when_from_ts = strcmp(daycol, "ts") == 0;
 		setup_cast(r, &r->when, daycol, a, TYPE_OF(a), r->when_from_ts ? TIMESTAMPTZOID : DATEOID);
 	}
 	else
 	{
-		a = column_number(desc, "ts");
+		a = query_column(desc, "ts");
 		if (a < 0)
 			missing_column(r->fname, r->daily, "row", "ts");
 		setup_cast(r, &r->when, "ts", a, TYPE_OF(a), TIMESTAMPTZOID);
 	}
 	for (int c = 0; c < BC_NVALUES; c++)
 	{
-		a = column_number(desc, value_columns[c].name);
+		a = query_column(desc, value_columns[c].name);
 		if (a < 0 && !value_columns[c].optional)
 			missing_column(r->fname, r->daily, "row", value_columns[c].name);
 		setup_cast(r, &r->value[c], value_columns[c].name, a, a >= 0 ? TYPE_OF(a) : InvalidOid, FLOAT8OID);

@@ -171,7 +171,9 @@ find_option(const char *name, Oid context)
  *		The integer value of an option, checked against its bounds.
  *
  * Only plain decimal digits are an integer here: parse_int() would take
- * "0.4" (rounded to 0), "0x10", "1e3" and surrounding white space.
+ * "0.4" (rounded to 0), "0x10", "1e3", "+5" and surrounding white space.  A
+ * minus sign is read, so that "-1" is said to be out of range ("-0" is
+ * refused).
  */
 static int
 option_int(const PolygonOption *opt, const char *value)
@@ -179,7 +181,7 @@ option_int(const PolygonOption *opt, const char *value)
 	int64		result = 0;
 	const char *p = value;
 
-	if (*p == '+' || *p == '-')
+	if (*p == '-')
 		p++;
 	if (*p == '\0')
 		goto invalid;
@@ -195,7 +197,11 @@ option_int(const PolygonOption *opt, const char *value)
 					 errdetail("Valid values are between %d and %d.", opt->min, opt->max)));
 	}
 	if (value[0] == '-')
+	{
+		if (result == 0)
+			goto invalid;		/* "-0" is no spelling of 0 */
 		result = -result;
+	}
 	if (result < opt->min || result > opt->max)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

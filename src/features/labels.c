@@ -780,8 +780,8 @@ tape_triple_barrier(PG_FUNCTION_ARGS)
 		elog(ERROR, "tape.barrier_label must have %d columns", BL_NCOLUMNS);
 
 	SPI_connect();
-	edesc = query_describe(events_query, "the events query of tape.triple_barrier");
-	bdesc = query_describe(bars_query, "the bars query of tape.triple_barrier");
+	edesc = query_describe(events_query, "the events query of tape.triple_barrier", &events_query);
+	bdesc = query_describe(bars_query, "the bars query of tape.triple_barrier", &bars_query);
 	if (!query_has_column(edesc, "ticker") || !query_has_column(edesc, "ts"))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),

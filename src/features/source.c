@@ -7,7 +7,8 @@
  * view, a foreign table, anything) and read their rows once, in the order
  * they ask for, through a cursor fetched in batches: memory holds a batch,
  * never the whole result.  The caller names the columns it needs; the
- * query's columns are found by name without running it.
+ * query's text is read, and its columns found by name without running it,
+ * by querytext.c, as for the detectors.
  *
  * Copyright (c) 2026, tape developers
  *
@@ -23,55 +24,6 @@
 #include "utils/portal.h"
 
 #define SOURCE_BATCH_ROWS 10000 /* rows fetched from a cursor at a time */
-
-/*
- * query_describe
- *		The columns of a query, without running it; what names the query in
- *		messages ("the trades query of tape.bars_from_trades").  The caller
- *		is connected to SPI; the result lives in its context.
- */
-TupleDesc
-query_describe(const char *query, const char *what)
-{
-	StringInfoData sql;
-	SPIPlanPtr	plan;
-	TupleDesc	desc;
-
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	if (!SPI_is_cursor_plan(plan))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a single SELECT", what)));
-	SPI_freeplan(plan);
-
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT * FROM (%s) AS q LIMIT 0", query);
-	if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a SELECT", what)));
-	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-	SPI_freetuptable(SPI_tuptable);
-	pfree(sql.data);
-	return desc;
-}
-
-/* whether a query's columns include name */
-bool
-query_has_column(TupleDesc desc, const char *name)
-{
-	/* bounded: MaxTupleAttributeNumber */
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-			return true;
-	}
-	return false;
-}
 
 /*
  * row_stream_open

@@ -14,6 +14,7 @@
 #define TAPE_FEATURES_SOURCE_H
 
 #include "tape.h"
+#include "querytext.h"
 
 #include "access/tupdesc.h"
 #include "executor/spi.h"
@@ -33,8 +34,6 @@ typedef struct RowStream
 	bool		nulls[SOURCE_MAX_COLUMNS];
 } RowStream;
 
-extern TupleDesc query_describe(const char *query, const char *what);
-extern bool query_has_column(TupleDesc desc, const char *name);
 extern void row_stream_open(RowStream *src, const char *sql);
 extern bool row_stream_next(RowStream *src);
 extern void row_stream_close(RowStream *src);

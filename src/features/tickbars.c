@@ -505,7 +505,7 @@ tape_bars_from_trades_query(PG_FUNCTION_ARGS)
 	research_trade_rules(config, &rules);
 
 	SPI_connect();
-	qdesc = query_describe(query, what);
+	qdesc = query_describe(query, what, &query);
 	has_sip = query_has_column(qdesc, "sip_timestamp");
 	has_cond = query_has_column(qdesc, "conditions");
 	for (int c = 0; c < 4; c++)

@@ -19,17 +19,19 @@ use PostgreSQL::Test::Utils;
 use Time::HiRes qw(time usleep);
 
 our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_psql
-  background_psql_db background_psql_as wait_for_requests session);
+  background_psql_db background_psql_as wait_for_requests session kill_backend);
 
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
 my ($S3_KEY_ID, $S3_SECRET) = ('tap-test-s3-key-id', 'tap-test-s3-secret-not-secret');
 
 # every mock started, stopped when the test ends however it ends (a test that dies or
-# forgets stop_mock leaves no server running)
+# forgets stop_mock leaves no server running); the test's exit status is kept (reaping
+# the mock would set it to the mock's signal)
 my @mocks;
 
 END
 {
+	local $?;
 	foreach my $h (@mocks)
 	{
 		eval { $h->kill_kill if $h->pumpable; };
@@ -130,6 +132,21 @@ sub new_node
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION tape');
 	return $node;
+}
+
+# kill_backend: kill -9 a backend of a node, as a crash would (the server restarts its
+# backends when restart_after_crash is on).  The pid is noted beside the node's log
+# (<log>.killed): scripts/test.sh fails the suite for any other crash in a server log.
+sub kill_backend
+{
+	my ($node, $pid) = @_;
+	die "kill_backend: \"$pid\" is not a process id" unless $pid =~ /^[0-9]+$/;
+	my $file = $node->logfile . ".killed";
+	open(my $fh, ">>", $file) or die "$file: $!";
+	print $fh "$pid\n";
+	close $fh;
+	kill 'KILL', $pid;
+	return;
 }
 
 # make_server: a polygon_fdw server on the mock (with a fault spec), its key, and

@@ -96,7 +96,7 @@ usleep(1_000_000 * $interval);
 $node->safe_psql('postgres', query('EVTX'));
 my ($hk) = waiter('waiter_k', 'FLUX');
 my $pid = $node->safe_psql('postgres', "SELECT pid FROM pg_stat_activity WHERE application_name = 'waiter_k'");
-kill 'KILL', $pid;
+kill_backend($node, $pid);
 $hk->finish;
 $node->poll_query_until('postgres', 'SELECT true') or die 'the server did not come back';
 my $t0 = time();

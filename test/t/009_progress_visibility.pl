@@ -79,5 +79,28 @@ is( $node->safe_psql(
 $harness->finish;
 like($sweep_out, qr/^[0-9]+$/, 'the sweep finished');
 
+# a row of tape.progress is an operation of tape's own or of a role the owner trusts: dave,
+# with USAGE on schema tape, cannot publish one (of any name), update or end one
+my $err;
+my $dave = session($node, 'dave');
+foreach my $call ("SELECT tape.progress_begin('tape.refresh_bars', 'units', 100)",
+	'SELECT tape.progress_update(50)', 'SELECT tape.progress_end()')
+{
+	(undef, $err) = $dave->query($call);
+	like($err, qr/permission denied for function progress_(begin|update|end)/, "dave may not call: $call");
+}
+is($node->safe_psql('postgres', 'SELECT count(*) FROM tape.progress'), '0', 'tape.progress shows nothing of his');
+# with EXECUTE granted, his operation shows, under his name
+$node->safe_psql('postgres',
+	'GRANT EXECUTE ON FUNCTION tape.progress_begin(text, text, double precision, text, text), '
+	  . 'tape.progress_update(bigint, bigint, bigint, text, double precision), tape.progress_end(boolean) TO dave');
+$dave->query("SELECT tape.progress_begin('my_sweep', 'tickers', 100)");
+$dave->query("SELECT tape.progress_update(50, detail => 'ACME')");
+is($node->safe_psql('postgres', 'SELECT concat_ws(\'|\', command, detail, done, usename) FROM tape.progress'),
+	'my_sweep|ACME|50|dave', 'granted EXECUTE, he reports his own operation');
+$dave->query('SELECT tape.progress_end()');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM tape.progress'), '0', 'and ends it');
+$dave->quit;
+
 stop_mock($mock);
 done_testing();

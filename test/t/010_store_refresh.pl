@@ -171,7 +171,7 @@ my $year_clean = bars_digest('year');
 ok(wait_done('crash', 20), 'the same CALL is under way in another database');
 my $pid = $node->safe_psql('crash', "SELECT leader_pid FROM tape.refresh_runs WHERE status = 'running'");
 like($pid, qr/^[0-9]+$/, 'the backend running it is known');
-kill 'KILL', $pid if $pid =~ /^[0-9]+$/;
+kill_backend($node, $pid) if $pid =~ /^[0-9]+$/;
 $h->finish;
 ok($node->poll_query_until('crash', 'SELECT true'), 'the server is back after the crash');
 my @after_crash = done_units('crash');

@@ -154,7 +154,7 @@ capture_db('crash', 'tag=crash,delay_ms=100');
 ok(wait_done('crash', 8), 'the capture is under way');
 my $pid = $node->safe_psql('crash', "SELECT leader_pid FROM tape.refresh_runs WHERE refresh = 'capture' AND status = 'running'");
 like($pid, qr/^[0-9]+$/, 'the backend running it is known');
-kill 'KILL', $pid if $pid =~ /^[0-9]+$/;
+kill_backend($node, $pid) if $pid =~ /^[0-9]+$/;
 $h->finish;
 ok($node->poll_query_until('crash', 'SELECT true'), 'the server is back after the crash');
 @finished = done_series('crash');
