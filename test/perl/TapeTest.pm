@@ -179,15 +179,15 @@ sub background_psql_db
 	return ($h, \$out, \$err);
 }
 
-# session: a psql kept open as a role (default: the bootstrap superuser), for
-# transactions that span the work of other sessions.  $s->query(SQL) runs SQL and
-# returns what it printed (in list context, also its errors and notices) once it is
-# done; $s->quit ends it.
+# session: a psql kept open as a role (default: the bootstrap superuser) on a database
+# (default: postgres), for transactions and locks that span the work of other sessions.
+# $s->query(SQL) runs SQL and returns what it printed (in list context, also its errors
+# and notices) once it is done; $s->quit ends it.
 sub session
 {
-	my ($node, $user) = @_;
+	my ($node, $user, $db) = @_;
 	my ($in, $out, $err) = ('', '', '');
-	my $connstr = $node->connstr('postgres') . (defined $user ? " user=$user" : '');
+	my $connstr = $node->connstr($db // 'postgres') . (defined $user ? " user=$user" : '');
 	my $h = IPC::Run::start([ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0', '-d', $connstr ],
 		'<', \$in, '>', \$out, '2>', \$err);
 	return bless { h => $h, in => \$in, out => \$out, err => \$err, n => 0 }, 'TapeTest::Session';
