@@ -18,7 +18,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Time::HiRes qw(time usleep);
 
-our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_psql
+our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server make_server_db background_psql
   background_psql_db wait_for_requests session);
 
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
@@ -133,10 +133,17 @@ sub new_node
 }
 
 # make_server: a polygon_fdw server on the mock (with a fault spec), its key, and
-# its tables imported into a schema of the same name
+# its tables imported into a schema of the same name, in database postgres
 sub make_server
 {
 	my ($node, $mock, $name, $spec, $options) = @_;
+	return make_server_db($node, 'postgres', $mock, $name, $spec, $options);
+}
+
+# make_server_db: the same in database $db
+sub make_server_db
+{
+	my ($node, $db, $mock, $name, $spec, $options) = @_;
 	my $url = $mock->{url} . (defined $spec ? "/_f/$spec" : '');
 	my $opts = "base_url '$url'";
 	$opts .= ", $options" if $options;
@@ -145,7 +152,7 @@ sub make_server
 	$opts .= ", cache 'false'" unless $opts =~ /\bcache\b/;
 	# the key is set with statement logging off, as the docs advise
 	$node->safe_psql(
-		'postgres', qq{
+		$db, qq{
 SET log_statement = 'none';
 CREATE SERVER $name FOREIGN DATA WRAPPER polygon_fdw OPTIONS ($opts);
 CREATE USER MAPPING FOR CURRENT_USER SERVER $name OPTIONS (api_key '$mock->{key}');
