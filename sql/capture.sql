@@ -180,6 +180,41 @@ SELECT count(*) AS requests, count(DISTINCT (r.ticker, r.gte, r.lte)) AS series,
 SELECT fetches, requests_planned, requests_made, run_requests, run_requests - requests_made AS fetched_again
   FROM tape.capture_qa_summary WHERE profile = 'every';
 
+-- only the disk budget stops a capture quietly: a full disk (or any error of the server: no
+-- memory, an I/O error) fails the CALL; the units done stay done, the one in flight is left to
+-- do, and the next call resumes without fetching a unit done again
+INSERT INTO tape.profiles (profile, max_events, window_before, window_after, quotes_per_second)
+VALUES ('wide', 100, '10 minutes', '20 minutes', 5);
+SET client_min_messages = warning;
+CALL tape.build_manifest('wide', '2025-10-01', '2025-10-03');
+RESET client_min_messages;
+\i test/regress/server_error.sql
+SET regress.server_error = '53100';  -- disk_full
+CREATE TRIGGER full_disk BEFORE INSERT ON tape.tick_windows FOR EACH ROW EXECUTE FUNCTION regress.server_error('BOLT');
+SELECT regress.mock_requests('capture') AS before \gset
+SET client_min_messages = warning;
+CALL tape.capture_ticks('wide', what => 'trades', disk_budget => '1 GB');  -- ERROR
+RESET client_min_messages;
+SELECT status, finished_at IS NOT NULL AS finished, tape.refresh_lock_holder('capture') IS NULL AS lock_released
+  FROM tape.refresh_runs ORDER BY run_id DESC LIMIT 1;
+SELECT unit_key, status, attempts, last_sqlstate FROM tape.work_queue
+ WHERE run_id = (SELECT max(run_id) FROM tape.refresh_runs) ORDER BY range_start, ticker;
+SELECT unit_key AS done_before FROM tape.work_queue
+ WHERE run_id = (SELECT max(run_id) FROM tape.refresh_runs) AND status = 'done' \gset
+DROP TRIGGER full_disk ON tape.tick_windows;
+SELECT regress.mock_requests('capture') AS before_resume \gset
+SET client_min_messages = warning;
+CALL tape.capture_ticks('wide', what => 'trades');
+RESET client_min_messages;
+SELECT count(*) AS windows, count(trades) AS with_trades FROM tape.captured_windows WHERE profile = 'wide';
+-- the resume asked for the series of the units left, once each, and none of the unit done before
+SELECT count(*) AS requests,
+       count(*) FILTER (WHERE r.ticker || ' ' || (to_timestamp(r.gte / 1e9) AT TIME ZONE 'America/New_York')::date
+                              = substr(:'done_before', 8)) AS of_the_unit_done
+  FROM regress.tick_requests('capture', :before_resume) r;
+SELECT sum((params ->> 'requests')::integer) AS planned FROM tape.work_queue
+ WHERE run_id = (SELECT max(run_id) FROM tape.refresh_runs);
+
 -- errors
 CALL tape.capture_ticks('nope');  -- ERROR
 CALL tape.capture_ticks('plus');  -- ERROR

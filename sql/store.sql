@@ -151,3 +151,101 @@ SELECT count(*) AS failed_units, min(last_error) AS error, min(last_sqlstate) AS
 SELECT regress.mock_requests('storebad') AS requests;
 UPDATE tape.configuration SET value = 'store' WHERE name = 'foreign_schema';
 SELECT tape.run_status(r) AS status, count(*) FROM tape.refresh_runs r GROUP BY 1 ORDER BY 1;
+
+-- an error of the server itself (a full disk, no memory, an I/O error) fails the CALL at once:
+-- no unit is at fault, so none is marked failed or retried; the units done stay done, the
+-- unit in flight and the rest are left to do, the lock is released, and the next call resumes
+UPDATE tape.configuration SET value = '1' WHERE name = 'refresh.batch_size';
+\i test/regress/server_error.sql
+CREATE TRIGGER server_error BEFORE INSERT ON tape.bars_1d FOR EACH ROW EXECUTE FUNCTION regress.server_error('DYNX');
+SELECT regress.mock_requests('store') AS requests_before_errors \gset
+\set SHOW_CONTEXT never
+SET regress.server_error = '53100';  -- disk_full
+CALL tape.refresh_bars('day', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX', 'FLUX']);  -- ERROR
+SELECT unit_key, status, attempts, last_sqlstate, last_error FROM tape.work_queue
+ WHERE queue = 'bars_1d' AND range_start >= '2023-01-01' AND range_start < '2024-01-01' ORDER BY unit_key;
+SELECT status, finished_at IS NOT NULL AS finished, tape.refresh_lock_holder('bars_1d') IS NULL AS lock_released,
+       (SELECT count(*) FROM tape.progress) AS progress_rows
+  FROM tape.refresh_runs ORDER BY run_id DESC LIMIT 1;
+SELECT regress.mock_requests('store') - :requests_before_errors AS requests;
+SET regress.server_error = '53200';  -- out_of_memory
+CALL tape.refresh_bars('day', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX', 'FLUX']);  -- ERROR
+SET regress.server_error = '58030';  -- io_error
+CALL tape.refresh_bars('day', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX', 'FLUX']);  -- ERROR
+\set SHOW_CONTEXT errors
+SELECT unit_key, status, attempts, last_sqlstate FROM tape.work_queue
+ WHERE queue = 'bars_1d' AND range_start >= '2023-01-01' AND range_start < '2024-01-01' ORDER BY unit_key;
+SELECT regress.mock_requests('store') - :requests_before_errors AS requests;
+-- an error of one unit's own still fails only that unit, and the run goes on
+SET regress.server_error = '22003';  -- numeric_value_out_of_range
+UPDATE tape.configuration SET value = '10 ms' WHERE name = 'refresh.retry_delay';
+SET client_min_messages = warning;
+CALL tape.refresh_bars('day', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX', 'FLUX']);
+RESET client_min_messages;
+UPDATE tape.configuration SET value = '30 seconds' WHERE name = 'refresh.retry_delay';
+SELECT unit_key, status, attempts, last_sqlstate FROM tape.work_queue
+ WHERE queue = 'bars_1d' AND range_start >= '2023-01-01' AND range_start < '2024-01-01' ORDER BY unit_key;
+DROP TRIGGER server_error ON tape.bars_1d;
+SET client_min_messages = warning;
+CALL tape.refresh_bars('day', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX', 'FLUX']);
+RESET client_min_messages;
+SELECT unit_key, status FROM tape.work_queue WHERE queue = 'bars_1d' AND range_start >= '2023-01-01' AND range_start < '2024-01-01' ORDER BY unit_key;
+SELECT ticker, count(*) FROM tape.bars_1d WHERE ts >= '2023-01-01' AND ts < '2024-01-01' GROUP BY 1 ORDER BY 1;
+SELECT status, count(*) FROM tape.refresh_runs WHERE refresh = 'bars_1d' AND arguments ->> 'from_date' = '2023-01-01'
+ GROUP BY 1 ORDER BY 1;
+
+-- the runner calls only loaders of extension tape or of the role that runs the refresh: a role
+-- that may change tape.unit_kinds cannot make a refresh run its code with the rights of
+-- whoever runs it
+CREATE ROLE regress_queue_intruder;
+GRANT USAGE, CREATE ON SCHEMA regress TO regress_queue_intruder;
+GRANT USAGE ON SCHEMA tape TO regress_queue_intruder;
+GRANT SELECT, UPDATE ON tape.unit_kinds TO regress_queue_intruder;
+CREATE TABLE regress.loader_calls (loader text, called_as text, n integer);
+GRANT INSERT ON regress.loader_calls TO regress_queue_intruder;
+SET ROLE regress_queue_intruder;
+CREATE FUNCTION regress.intruder_loader(units tape.work_queue[]) RETURNS bigint LANGUAGE sql
+AS $$ INSERT INTO regress.loader_calls VALUES ('intruder', current_user, cardinality(units)) RETURNING 0::bigint $$;
+UPDATE tape.unit_kinds SET loader = 'regress.intruder_loader(tape.work_queue[])' WHERE queue = 'bars_1d';
+RESET ROLE;
+\set SHOW_CONTEXT never
+CALL tape.refresh_bars('day', '2025-01-01', '2025-12-31', tickers => ARRAY['ACME']);  -- ERROR
+-- nor a function of tape's that is not a loader
+UPDATE tape.unit_kinds SET loader = 'tape.version()' WHERE queue = 'bars_1d';
+CALL tape.refresh_bars('day', '2025-01-01', '2025-12-31', tickers => ARRAY['ACME']);  -- ERROR
+\set SHOW_CONTEXT errors
+SELECT count(*) AS intruder_calls FROM regress.loader_calls;
+SELECT unit_key, status, attempts FROM tape.work_queue WHERE unit_key = 'ACME 2025';
+UPDATE tape.unit_kinds SET loader = 'tape.load_bars(tape.work_queue[])' WHERE queue = 'bars_1d';
+SET client_min_messages = warning;
+CALL tape.refresh_bars('day', '2025-01-01', '2025-12-31', tickers => ARRAY['ACME']);
+RESET client_min_messages;
+SELECT unit_key, status FROM tape.work_queue WHERE unit_key = 'ACME 2025';
+-- a refresh of one's own (docs/store.md, the queue): a kind of unit with a loader of the role
+-- that runs it
+CREATE FUNCTION regress.own_loader(units tape.work_queue[]) RETURNS bigint LANGUAGE sql
+AS $$ INSERT INTO regress.loader_calls SELECT 'own', current_user, cardinality(units) RETURNING n::bigint $$;
+INSERT INTO tape.unit_kinds (queue, refresh, loader, batch_by, batch_size, unit, description, from_local_data)
+VALUES ('regress_own', 'regress_own', 'regress.own_loader(tape.work_queue[])', 'ranges', 2, 'day', 'a test''s own units', true);
+CALL tape.run_refresh('regress_own', 'regress.own_refresh', '{}', false, false, NULL,
+  ARRAY[$$SELECT 'regress_own', 'day ' || d::date, 'OWN', tape.ny_midnight(d::date), tape.ny_midnight(d::date + 1), '{}'::jsonb
+            FROM generate_series('2024-03-04'::date, '2024-03-08', '1 day') d$$]);
+SELECT loader, called_as, sum(n) AS units, count(*) AS calls FROM regress.loader_calls GROUP BY 1, 2;
+SELECT status, units, units_done, rows FROM tape.refresh_runs WHERE refresh = 'regress_own';
+-- the intruder cannot swap it for its own either
+SET ROLE regress_queue_intruder;
+UPDATE tape.unit_kinds SET loader = 'regress.intruder_loader(tape.work_queue[])' WHERE queue = 'regress_own';
+RESET ROLE;
+\set SHOW_CONTEXT never
+CALL tape.run_refresh('regress_own', 'regress.own_refresh', '{}', false, true, NULL,
+  ARRAY[$$SELECT 'regress_own', 'day 2024-03-11', 'OWN', tape.ny_midnight('2024-03-11'), tape.ny_midnight('2024-03-12'), '{}'::jsonb$$]);  -- ERROR
+\set SHOW_CONTEXT errors
+SELECT loader, count(*) AS calls FROM regress.loader_calls GROUP BY 1 ORDER BY 1;
+DELETE FROM tape.work_queue WHERE queue = 'regress_own';
+DELETE FROM tape.unit_kinds WHERE queue = 'regress_own';
+DROP TABLE regress.loader_calls;
+DROP FUNCTION regress.intruder_loader(tape.work_queue[]), regress.own_loader(tape.work_queue[]);
+REVOKE ALL ON tape.unit_kinds FROM regress_queue_intruder;
+REVOKE ALL ON SCHEMA tape FROM regress_queue_intruder;
+REVOKE ALL ON SCHEMA regress FROM regress_queue_intruder;
+DROP ROLE regress_queue_intruder;

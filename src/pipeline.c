@@ -17,9 +17,16 @@
  * twice.  A transaction-level lock would be released by the procedure's
  * first COMMIT, so it is a session-level lock; and so that a cancelled or
  * failed refresh does not leave its session holding it, the abort of the
- * transaction releases it.  A normal end releases it explicitly.  Its tag is
- * the one pg_advisory_lock(int4, int4) uses, so pg_locks shows it as
- * locktype advisory, classid TAPE_LOCK_CLASS, objid hashtext(name).
+ * transaction releases it.  A normal end releases it explicitly.
+ *
+ * The lock says "a run is in progress", so only tape's runs may take it:
+ * were it one that pg_advisory_lock() can take, any connected role could
+ * hold it and make every refresh end at once (or a joining one wait
+ * forever).  pg_locks shows it as locktype advisory, classid
+ * TAPE_LOCK_CLASS, objid hashtext(name) and objsubid TAPE_LOCK_SPACE, a
+ * fourth key that pg_advisory_lock() never uses (it uses 1 for one bigint
+ * key, 2 for two integer keys), so no SQL call can take it or wait for it;
+ * and the functions that take it are not executable by PUBLIC.
  *
  * Copyright (c) 2026, tape developers
  *
@@ -42,6 +49,9 @@
 /* the first key of tape's advisory locks: 'tape' read as an integer */
 #define TAPE_LOCK_CLASS 0x74617065
 
+/* their fourth key: none of pg_advisory_lock()'s (1 and 2) */
+#define TAPE_LOCK_SPACE 3
+
 /* the refresh locks this session holds, released if its transaction aborts */
 typedef struct HeldLock
 {
@@ -55,6 +65,7 @@ static bool callback_registered = false;
 PG_FUNCTION_INFO_V1(tape_require_transaction_control);
 PG_FUNCTION_INFO_V1(tape_try_refresh_lock);
 PG_FUNCTION_INFO_V1(tape_refresh_unlock);
+PG_FUNCTION_INFO_V1(tape_run_xact_lock);
 
 /*
  * tape_require_transaction_control
@@ -84,14 +95,14 @@ tape_require_transaction_control(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* the lock tag of a refresh */
+/* the lock tag of a refresh, or of another lock of tape's, by its name */
 static void
 refresh_lock_tag(LOCKTAG *tag, text *name)
 {
 	int32		key = DatumGetInt32(DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID,
 													PointerGetDatum(name)));
 
-	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, TAPE_LOCK_CLASS, (uint32) key, 2);
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, TAPE_LOCK_CLASS, (uint32) key, TAPE_LOCK_SPACE);
 }
 
 /* forget a held lock; true if it was held */
@@ -177,5 +188,21 @@ tape_refresh_unlock(PG_FUNCTION_ARGS)
 	refresh_lock_tag(&tag, PG_GETARG_TEXT_PP(0));
 	if (forget_lock(&tag))
 		LockRelease(&tag, ExclusiveLock, true);
+	PG_RETURN_VOID();
+}
+
+/*
+ * tape_run_xact_lock
+ *		tape.run_xact_lock(name): wait for and take a lock of tape's own
+ *		(the tag of the refresh locks) until the end of the transaction, for
+ *		work that sessions sharing a run must do one at a time.
+ */
+Datum
+tape_run_xact_lock(PG_FUNCTION_ARGS)
+{
+	LOCKTAG		tag;
+
+	refresh_lock_tag(&tag, PG_GETARG_TEXT_PP(0));
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	PG_RETURN_VOID();
 }

@@ -22,7 +22,7 @@ CREATE FUNCTION tape.try_refresh_lock(refresh text) RETURNS boolean
 AS 'MODULE_PATHNAME', 'tape_try_refresh_lock'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION tape.try_refresh_lock(text) IS 'take the advisory lock of a refresh without waiting (false if another session holds it); held across commits until tape.refresh_unlock() or an abort';
+COMMENT ON FUNCTION tape.try_refresh_lock(text) IS 'take the advisory lock of a refresh without waiting (false if another session holds it); held across commits until tape.refresh_unlock() or an abort; a lock no pg_advisory_lock() call can take';
 
 CREATE FUNCTION tape.refresh_unlock(refresh text) RETURNS void
 AS 'MODULE_PATHNAME', 'tape_refresh_unlock'
@@ -30,14 +30,24 @@ LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 
 COMMENT ON FUNCTION tape.refresh_unlock(text) IS 'release the advisory lock of a refresh';
 
+CREATE FUNCTION tape.run_xact_lock(name text) RETURNS void
+AS 'MODULE_PATHNAME', 'tape_run_xact_lock'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tape.run_xact_lock(text) IS 'wait for and take a lock of tape''s own, by name, until the end of the transaction (work that sessions sharing a run do one at a time); a lock no pg_advisory_lock() call can take';
+
+-- the locks say that a run is in progress: only the roles that run refreshes (the owner, and
+-- those it grants) may take them, so no other role can make a refresh end or wait
+REVOKE ALL ON FUNCTION tape.try_refresh_lock(text), tape.refresh_unlock(text), tape.run_xact_lock(text) FROM PUBLIC;
+
 CREATE FUNCTION tape.refresh_lock_holder(refresh text) RETURNS integer
 LANGUAGE sql VOLATILE STRICT PARALLEL SAFE
 AS $$
-  -- the tag of src/pipeline.c: classid 'tape' (0x74617065), objid hashtext(name), objsubid 2
+  -- the tag of src/pipeline.c: classid 'tape' (0x74617065), objid hashtext(name), objsubid 3
   SELECT l.pid FROM pg_catalog.pg_locks l
    WHERE l.locktype = 'advisory' AND l.granted
      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
-     AND l.classid = '1952542821'::oid AND l.objid = pg_catalog.hashtext(refresh)::oid AND l.objsubid = 2
+     AND l.classid = '1952542821'::oid AND l.objid = pg_catalog.hashtext(refresh)::oid AND l.objsubid = 3
    LIMIT 1
 $$;
 
@@ -408,6 +418,63 @@ COMMENT ON FUNCTION tape.fail_unit(bigint, text, text, text) IS 'record the fail
 
 -- the worker loop of every refresh
 
+CREATE FUNCTION tape.run_stop_of(sqlstate text, constraint_name text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+         -- a loader's own limit: disk_full naming the limit (tape.disk_budget_reached)
+         WHEN sqlstate = '53100' AND constraint_name = 'disk_budget' THEN 'limit'
+         -- the server cannot go on, whatever the unit: insufficient resources (a full disk, out of
+         -- memory, too many connections) and system errors (I/O)
+         WHEN left(sqlstate, 2) IN ('53', '58') THEN 'error'
+       END;
+
+COMMENT ON FUNCTION tape.run_stop_of(text, text) IS 'how an error of a loader ends a run: limit (a loader''s own limit, SQLSTATE 53100 with the limit''s name as constraint: the disk budget; the run stops cleanly), error (SQLSTATE class 53 or 58: the server cannot go on; the run fails with the error) or NULL (the unit failed; it is retried)';
+
+CREATE FUNCTION tape.unit_loader(queue text) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+  loader regprocedure := (SELECT k.loader FROM tape.unit_kinds k WHERE k.queue = unit_loader.queue);
+  f record;
+BEGIN
+  -- a row of tape.unit_kinds names the function, but the runner calls only one that is tape's
+  -- own or the running role's own: a role that may change the table cannot make a refresh run
+  -- its code with the rights of whoever runs the refresh
+  SELECT n.nspname, p.proname,
+         EXISTS (SELECT FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+                    AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+                    AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'tape'))
+         OR p.proowner = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) AS trusted
+    INTO f
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+   WHERE p.oid = loader AND p.prokind = 'f' AND p.prorettype = 'bigint'::regtype
+     AND p.proargtypes = ARRAY['tape.work_queue[]'::regtype]::oidvector;
+  IF NOT FOUND OR NOT f.trusted THEN
+    RAISE EXCEPTION 'the loader of unit kind "%" is not a function tape may run: %', queue, coalesce(loader::text, 'none')
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('A refresh runs only loaders of extension tape or of the role that runs it (%s) that take tape.work_queue[] and return bigint.',
+                            current_user),
+            HINT = 'Set tape.unit_kinds.loader of that kind back to tape''s loader, or to a function of your own.';
+  END IF;
+  RETURN format('%I.%I', f.nspname, f.proname);
+END
+$$;
+
+COMMENT ON FUNCTION tape.unit_loader(text) IS 'the function the runner calls for units of a kind (qualified): the loader tape.unit_kinds names, if it is a function of extension tape or of the running role that takes tape.work_queue[] and returns bigint; an error otherwise';
+
+CREATE FUNCTION tape.await_units_in_flight(run_id bigint) RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$
+  -- a unit in flight is locked FOR UPDATE by the session working on it: a KEY SHARE lock waits
+  -- for its transaction to end (and blocks neither its completion nor any other unit)
+  SELECT count(*) FROM (SELECT FROM tape.work_queue q
+                         WHERE q.run_id = await_units_in_flight.run_id AND q.status <> 'done'
+                         FOR KEY SHARE OF q) x
+$$;
+
+COMMENT ON FUNCTION tape.await_units_in_flight(bigint) IS 'wait until the units of a run that other sessions are working on are committed or rolled back, so that what follows (the next step''s plan, the closing report) sees them';
+
 CREATE PROCEDURE tape.work_queue_run(run_id bigint, command text, requests_before bigint, INOUT loaded bigint)
 LANGUAGE plpgsql
 AS $$
@@ -424,7 +491,9 @@ DECLARE
   detail text;
   hint text;
   state text;
-  stop boolean := false;
+  limit_name text;
+  stop text;
+  stopped_at text;
   wait_until timestamptz;
   total bigint;
   done bigint;
@@ -432,15 +501,21 @@ BEGIN
   LOOP
     units := ARRAY(SELECT c FROM tape.claim_units(run_id) c);
     IF cardinality(units) = 0 THEN
-      -- nothing due: wait for failed units whose retry is to come, else the run is over
+      -- nothing due: wait for failed units whose retry is to come, else for the units other
+      -- sessions have in flight (one that fails is retried), then the run is over
       SELECT min(q.next_attempt_at) INTO wait_until FROM tape.work_queue q
        WHERE q.run_id = work_queue_run.run_id AND q.status = 'failed' AND q.run_attempts < max_attempts;
-      EXIT WHEN wait_until IS NULL;
+      IF wait_until IS NULL THEN
+        PERFORM tape.await_units_in_flight(run_id);
+        SELECT min(q.next_attempt_at) INTO wait_until FROM tape.work_queue q
+         WHERE q.run_id = work_queue_run.run_id AND q.status = 'failed' AND q.run_attempts < max_attempts;
+        EXIT WHEN wait_until IS NULL;
+      END IF;
       COMMIT;
       PERFORM pg_catalog.pg_sleep(least(greatest(extract(epoch FROM wait_until - clock_timestamp()), 0.01), 1));
       CONTINUE;
     END IF;
-    SELECT k.loader::regproc::text INTO loader FROM tape.unit_kinds k WHERE k.queue = units[1].queue;
+    loader := tape.unit_loader(units[1].queue);
     BEGIN
       EXECUTE format('SELECT %s($1)', loader) INTO n USING units;
       PERFORM tape.complete_units(ARRAY(SELECT x.unit_id FROM unnest(units) x));
@@ -448,10 +523,13 @@ BEGIN
       successes := successes + cardinality(units);
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS err = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT,
-                              state = RETURNED_SQLSTATE;
-      IF state = '53100' THEN
-        -- disk_full: a loader's limit (a disk budget), or the disk itself; the units stay to do
-        stop := true;
+                              state = RETURNED_SQLSTATE, limit_name = CONSTRAINT_NAME;
+      detail := nullif(detail, '');
+      hint := nullif(hint, '');
+      stop := tape.run_stop_of(state, limit_name);
+      stopped_at := units[1].unit_key;
+      IF stop IS NOT NULL THEN
+        NULL;
       ELSIF cardinality(units) = 1 THEN
         PERFORM tape.fail_unit(units[1].unit_id, err, detail, state);
         failures := failures + 1;
@@ -464,22 +542,41 @@ BEGIN
             loaded := loaded + coalesce(n, 0);
             successes := successes + 1;
           EXCEPTION WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS err = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, state = RETURNED_SQLSTATE;
+            GET STACKED DIAGNOSTICS err = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT,
+                                    state = RETURNED_SQLSTATE, limit_name = CONSTRAINT_NAME;
+            detail := nullif(detail, '');
+            hint := nullif(hint, '');
+            stop := tape.run_stop_of(state, limit_name);
+            IF stop IS NOT NULL THEN
+              stopped_at := u.unit_key;
+              EXIT;
+            END IF;
             PERFORM tape.fail_unit(u.unit_id, err, detail, state);
             failures := failures + 1;
           END;
         END LOOP;
       END IF;
     END;
-    IF stop THEN
+    IF stop IS NOT NULL THEN
       -- the units stay to do, with the reason the run stopped before them
       UPDATE tape.work_queue q SET last_error = err, last_error_detail = detail, last_sqlstate = state
-       WHERE q.unit_id = ANY (ARRAY(SELECT x.unit_id FROM unnest(units) x));
-      UPDATE tape.refresh_runs r SET status = 'stopped' WHERE r.run_id = work_queue_run.run_id;
+       WHERE q.unit_id = ANY (ARRAY(SELECT x.unit_id FROM unnest(units) x)) AND q.status <> 'done';
+      UPDATE tape.refresh_runs r
+         SET status = CASE stop WHEN 'limit' THEN 'stopped' ELSE 'interrupted' END,
+             finished_at = CASE stop WHEN 'limit' THEN r.finished_at ELSE clock_timestamp() END
+       WHERE r.run_id = work_queue_run.run_id AND (stop = 'limit' OR r.leader_pid = pg_catalog.pg_backend_pid());
       COMMIT;
-      RAISE NOTICE '% stopped: %', command, err
-        USING DETAIL = coalesce(detail, 'The disk is full.'), HINT = coalesce(hint, 'Free some space, then call it again to resume.');
-      EXIT;
+      IF stop = 'limit' THEN
+        RAISE NOTICE '% stopped: %', command, err
+          USING DETAIL = coalesce(detail, 'The run reached a limit of its own.'),
+                HINT = coalesce(hint, format('Call %s again to resume.', command));
+        EXIT;
+      END IF;
+      -- the rollback of this error releases the run's lock and progress; what was committed stays
+      RAISE EXCEPTION '% stopped: %', command, err
+        USING ERRCODE = state,
+              DETAIL = concat_ws(' ', detail, format('The units done stay done; %s (in flight) and the units after it are left to do.', stopped_at)),
+              HINT = concat_ws(' ', hint, format('Called again once the cause is fixed, %s resumes with the units left.', command));
     END IF;
     COMMIT;
     IF successes = 0 AND failures >= stop_after THEN
@@ -498,7 +595,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON PROCEDURE tape.work_queue_run(bigint, text, bigint, bigint) IS 'work through the due units of a run, a batch at a time, committing after each; failed units are retried within the run up to refresh.max_attempts times; a loader that raises disk_full (53100) stops the run cleanly, its units left to do';
+COMMENT ON PROCEDURE tape.work_queue_run(bigint, text, bigint, bigint) IS 'work through the due units of a run, a batch at a time, committing after each; failed units are retried within the run up to refresh.max_attempts times; a loader''s own limit (tape.run_stop_of: the disk budget) stops the run cleanly, its units left to do; an error of the server (disk full, out of memory, I/O) ends the run with that error, the units done staying done';
 
 -- watching the queue
 

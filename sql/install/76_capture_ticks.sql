@@ -153,7 +153,7 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 BEGIN
   RAISE EXCEPTION 'disk budget of % reached', pg_catalog.pg_size_pretty(budget)
-    USING ERRCODE = 'disk_full',
+    USING ERRCODE = 'disk_full', CONSTRAINT = 'disk_budget',
           DETAIL = format('The tick blocks stored take %s; %s.', pg_catalog.pg_size_pretty(stored),
                           CASE WHEN needed IS NULL THEN 'nothing more fits'
                                ELSE format('the next unit (%s) needs %s more', unit, pg_catalog.pg_size_pretty(needed)) END),
@@ -161,7 +161,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION tape.disk_budget_reached(bigint, bigint, text, bigint) IS 'the error that stops a capture at its disk budget (SQLSTATE 53100 disk_full: the work queue ends the run cleanly and leaves the unit to do)';
+COMMENT ON FUNCTION tape.disk_budget_reached(bigint, bigint, text, bigint) IS 'the error that stops a capture at its disk budget (SQLSTATE 53100 disk_full, constraint disk_budget: the work queue ends the run cleanly and leaves the unit to do; any other disk_full fails the capture)';
 
 CREATE FUNCTION tape.load_tick_windows(units tape.work_queue[]) RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -198,7 +198,7 @@ BEGIN
   needed := (SELECT sum((tape.block_info(b)).bytes) FROM unnest(blocks) b);
   IF budget > 0 THEN
     -- one session at a time checks and writes, so that sessions sharing a run keep to it together
-    PERFORM pg_catalog.pg_advisory_xact_lock(1952542821, pg_catalog.hashtext('tape.tick_windows budget'));
+    PERFORM tape.run_xact_lock('tape.tick_windows budget');
     stored := coalesce((SELECT sum(t.bytes) FROM tape.tick_windows t), 0);
     IF stored + needed > budget THEN
       PERFORM tape.disk_budget_reached(budget, stored, u.unit_key, needed);
@@ -316,8 +316,10 @@ BEGIN
     USING HINT = CASE WHEN run.status = 'stopped'
                       THEN format('CALL tape.capture_ticks(%L, disk_budget => ''...'') with a larger budget captures them.',
                                   run.arguments ->> 'profile')
-                      ELSE format('CALL tape.capture_ticks(%L) captures them (SELECT * FROM tape.refresh_failures says why units failed).',
-                                  run.arguments ->> 'profile') END;
+                      WHEN EXISTS (SELECT FROM tape.work_queue q WHERE q.run_id = run.run_id AND q.status = 'failed')
+                      THEN format('CALL tape.capture_ticks(%L) captures them (SELECT * FROM tape.refresh_failures says why units failed).',
+                                  run.arguments ->> 'profile')
+                      ELSE format('CALL tape.capture_ticks(%L) captures them.', run.arguments ->> 'profile') END;
 END
 $$;
 

@@ -18,7 +18,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Time::HiRes qw(time usleep);
 
-our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server background_psql
+our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server make_server_db background_psql
   background_psql_db background_psql_as wait_for_requests session kill_backend);
 
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
@@ -150,10 +150,17 @@ sub kill_backend
 }
 
 # make_server: a polygon_fdw server on the mock (with a fault spec), its key, and
-# its tables imported into a schema of the same name
+# its tables imported into a schema of the same name, in database postgres
 sub make_server
 {
 	my ($node, $mock, $name, $spec, $options) = @_;
+	return make_server_db($node, 'postgres', $mock, $name, $spec, $options);
+}
+
+# make_server_db: the same in database $db
+sub make_server_db
+{
+	my ($node, $db, $mock, $name, $spec, $options) = @_;
 	my $url = $mock->{url} . (defined $spec ? "/_f/$spec" : '');
 	my $opts = "base_url '$url'";
 	$opts .= ", $options" if $options;
@@ -162,7 +169,7 @@ sub make_server
 	$opts .= ", cache 'false'" unless $opts =~ /\bcache\b/;
 	# the key is set with statement logging off, as the docs advise
 	$node->safe_psql(
-		'postgres', qq{
+		$db, qq{
 SET log_statement = 'none';
 CREATE SERVER $name FOREIGN DATA WRAPPER polygon_fdw OPTIONS ($opts);
 CREATE USER MAPPING FOR CURRENT_USER SERVER $name OPTIONS (api_key '$mock->{key}');
@@ -209,15 +216,15 @@ sub background_psql_connstr
 	return ($h, \$out, \$err);
 }
 
-# session: a psql kept open as a role (default: the bootstrap superuser), for
-# transactions that span the work of other sessions.  $s->query(SQL) runs SQL and
-# returns what it printed (in list context, also its errors and notices) once it is
-# done; $s->quit ends it.
+# session: a psql kept open as a role (default: the bootstrap superuser) on a database
+# (default: postgres), for transactions and locks that span the work of other sessions.
+# $s->query(SQL) runs SQL and returns what it printed (in list context, also its errors
+# and notices) once it is done; $s->quit ends it.
 sub session
 {
-	my ($node, $user) = @_;
+	my ($node, $user, $db) = @_;
 	my ($in, $out, $err) = ('', '', '');
-	my $connstr = $node->connstr('postgres') . (defined $user ? " user=$user" : '');
+	my $connstr = $node->connstr($db // 'postgres') . (defined $user ? " user=$user" : '');
 	my $h = IPC::Run::start([ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0', '-d', $connstr ],
 		'<', \$in, '>', \$out, '2>', \$err);
 	return bless { h => $h, in => \$in, out => \$out, err => \$err, n => 0 }, 'TapeTest::Session';

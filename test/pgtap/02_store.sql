@@ -11,7 +11,7 @@ CREATE EXTENSION IF NOT EXISTS tape;
 SET timezone = 'America/New_York';
 
 BEGIN;
-SELECT plan(52);
+SELECT plan(59);
 
 -- the tables and their primary keys
 SELECT has_table('tape', t, 'table tape.' || t) FROM unnest(ARRAY['tickers', 'ticker_shares', 'market_daily', 'bars_1d', 'bars_1h',
@@ -67,6 +67,19 @@ SELECT throws_ok($$SELECT tape.setting('nope')$$, '42704', NULL, 'an unknown set
 SELECT throws_ok($$CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31', tickers => ARRAY['ACME'])$$, '25001',
                  'tape.refresh_bars cannot run inside a transaction block', 'a refresh in a transaction block: 25001');
 SELECT throws_ok($$SELECT * FROM tape.universe('1999-01-04')$$, 'P0002', NULL, 'a universe the store lacks: P0002');
+
+-- the run locks: no role but the owner (and those it grants) may take them
+SELECT ok(NOT bool_or(has_function_privilege('public', f, 'EXECUTE')), 'PUBLIC cannot take or release a run lock')
+  FROM unnest(ARRAY['tape.try_refresh_lock(text)', 'tape.refresh_unlock(text)', 'tape.run_xact_lock(text)']) AS f;
+-- how an error of a loader ends a run
+SELECT is(tape.run_stop_of('53100', 'disk_budget'), 'limit', 'the disk budget stops a run cleanly');
+SELECT is(tape.run_stop_of('53100', NULL), 'error', 'a full disk fails it');
+SELECT is(tape.run_stop_of('58030', NULL), 'error', 'an I/O error fails it');
+SELECT is(tape.run_stop_of('22003', NULL), NULL, 'an error of the unit fails only the unit');
+-- the loaders the runner calls
+SELECT is(tape.unit_loader('bars_1m'), 'tape.load_bars', 'the loader of minute bars, qualified');
+UPDATE tape.unit_kinds SET loader = 'tape.version()' WHERE queue = 'bars_1m';
+SELECT throws_ok($$SELECT tape.unit_loader('bars_1m')$$, '42501', NULL, 'a loader that is not one: 42501');
 
 SELECT * FROM finish();
 ROLLBACK;

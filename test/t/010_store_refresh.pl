@@ -5,7 +5,8 @@
 # joining worker shares the units and no unit is fetched twice; kill -9 of the
 # backend mid-refresh, then a re-run, ends with exactly the rows of an
 # uninterrupted run; a 429 storm slows a refresh but does not fail it; a ticker
-# that always fails is reported and the others finish.
+# that always fails is reported and the others finish; a role with no privileges
+# holding advisory locks stops no refresh and makes none wait.
 
 use strict;
 use warnings;
@@ -143,6 +144,13 @@ my ($h2, $out2, $err2) = background_psql_db($node, 'share', $refresh =~ s/\)$/, 
 $h1->finish;
 $h2->finish;
 like($$err2, qr/tape.refresh_bars joins the run of session [0-9]+/, 'a worker started with join => true joins it');
+# each ends once the units the other has in flight are committed, so both close with the whole run
+foreach my $session ([ 'the leader', $err1 ], [ 'the worker', $err2 ])
+{
+	my @last = ${ $session->[1] } =~ /NOTICE:  tape.refresh_bars: ([0-9]+ of [0-9]+ units done)/g;
+	is_deeply(\@last, ["$units of $units units done"], "$session->[0] closes with every unit of the run done");
+	unlike(${ $session->[1] }, qr/WARNING/, "$session->[0] reports no failure");
+}
 is($node->safe_psql('share', "SELECT count(*) FROM tape.work_queue WHERE status = 'done'"), $units, 'every unit is done');
 is($node->safe_psql('share', "SELECT count(DISTINCT done_by) FROM tape.work_queue"), '2',
 	'the two sessions shared the units');
@@ -152,6 +160,34 @@ $count{$_}++ foreach requested_units('share');
 is(scalar(grep { $count{$_} > 1 } keys %count), 0, 'no unit was fetched twice');
 is(scalar(keys %count), $units, 'every unit was fetched once');
 is(bars_digest('share'), $clean, 'the store holds exactly the rows of the uninterrupted run');
+
+# --- a role with no privileges can neither stop a refresh nor make one wait ------------
+# pg_advisory_lock() takes no lock of tape's: not with the two integer keys pg_locks shows
+# for a refresh (classid, objid), nor with them as one bigint
+store_db('hostile', 'phostile', 'tag=hostile');
+$node->safe_psql('postgres', 'CREATE ROLE nobody LOGIN');
+my $nobody = session($node, 'nobody', 'hostile');
+$nobody->query("SELECT pg_advisory_lock(1952542821, hashtext('bars_1m')), "
+	  . "pg_advisory_lock((1952542821::bigint << 32) | (hashtext('bars_1m')::bigint & 4294967295))");
+is($nobody->query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"),
+	'2',
+	'a role with no privileges holds the advisory locks of the run lock\'s keys');
+($ret, $stdout, $stderr) = $node->psql('hostile', "SET statement_timeout = '60s'; $refresh");
+is($ret, 0, 'a refresh started meanwhile succeeds');
+like($stderr, qr/NOTICE:  tape.refresh_bars: $units of $units units done/, 'and does every unit');
+unlike($stderr, qr/already running/, 'it does not take the role\'s lock for a run');
+($ret, $stdout, $stderr) = $node->psql('hostile',
+	"SET statement_timeout = '60s'; " . ($refresh =~ s/\)$/, force => true, "join" => true)/r));
+is($ret, 0, 'a refresh with join => true does not wait for the role\'s lock') or diag($stderr);
+like($stderr, qr/NOTICE:  tape.refresh_bars: $units of $units units done/, 'it runs the refresh itself');
+is(bars_digest('hostile'), $clean, 'the store holds exactly the rows of the uninterrupted run');
+# nor can a role with USAGE on schema tape take tape's lock through tape's own functions
+$node->safe_psql('hostile', 'GRANT USAGE ON SCHEMA tape TO nobody');
+my ($taken, $denied) = $nobody->query("SELECT tape.try_refresh_lock('bars_1m')");
+like($denied, qr/permission denied for function try_refresh_lock/, 'nor tape.try_refresh_lock');
+(undef, $denied) = $nobody->query("SELECT tape.run_xact_lock('bars_1m')");
+like($denied, qr/permission denied for function run_xact_lock/, 'nor tape.run_xact_lock');
+$nobody->quit;
 
 # --- a year of minute bars of the demo universe, kill -9 midway, a re-run -------------
 # (the backend killed with -9 makes the server restart, as servers do)

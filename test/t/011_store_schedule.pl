@@ -46,16 +46,8 @@ is(scalar(grep { $_ > 1 } values %paths), 0, 'none made twice');
 # pg_dump keeps the store (the partitions of the bars tables, the queue and the runs)
 $node->safe_psql('postgres', 'CREATE DATABASE store');
 $node->safe_psql('store', 'CREATE EXTENSION tape');
-$node->safe_psql(
-	'store', qq{
-SET log_statement = 'none';
-CREATE SERVER polygon FOREIGN DATA WRAPPER polygon_fdw
-  OPTIONS (base_url '$mock->{url}/_f/tag=dump', requests_per_minute '0', cache 'false');
-CREATE USER MAPPING FOR CURRENT_USER SERVER polygon OPTIONS (api_key '$mock->{key}');
-CREATE SCHEMA polygon;
-IMPORT FOREIGN SCHEMA polygon FROM SERVER polygon INTO polygon;
-UPDATE tape.configuration SET value = '2' WHERE name = 'refresh.batch_size';
-});
+make_server_db($node, 'store', $mock, 'polygon', 'tag=dump');
+$node->safe_psql('store', "UPDATE tape.configuration SET value = '2' WHERE name = 'refresh.batch_size'");
 my $minute = "CALL tape.refresh_bars('minute', '2024-03-01', '2024-03-31', tickers => ARRAY['ACME', 'BOLT'])";
 $node->safe_psql('store', $minute);
 $node->safe_psql('store', "CALL tape.refresh_bars('day', '2024-01-02', '2024-12-31', tickers => ARRAY['ACME'])");

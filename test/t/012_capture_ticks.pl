@@ -3,7 +3,8 @@
 # a cancelled capture resumes without asking again for a unit it finished; kill -9 of the
 # backend mid-capture, then a re-run, ends with exactly the blocks of an uninterrupted capture
 # and no finished unit fetched twice; a second session with "join" => true shares the units and
-# no request series is fetched twice; progress shows in NOTICEs and in tape.progress.
+# no request series is fetched twice, and each session closes with the whole capture; progress
+# shows in NOTICEs and in tape.progress; a role's advisory lock makes no capture wait.
 
 use strict;
 use warnings;
@@ -185,6 +186,15 @@ my ($h2, $out2, $err2) = background_psql_db($node, 'share', "CALL tape.capture_t
 $h1->finish;
 $h2->finish;
 like($$err2, qr/tape.capture_ticks joins the run of session [0-9]+/, 'a session started with join => true joins it');
+# each ends once the units the other has in flight are stored: both close with the whole
+# capture done, nothing left to capture and no failure to look for
+foreach my $session ([ 'the leader', $err1 ], [ 'the joined session', $err2 ])
+{
+	my @last = ${ $session->[1] } =~ /NOTICE:  tape.capture_ticks: ([0-9]+ of [0-9]+ units done)/g;
+	is_deeply(\@last, ['36 of 36 units done'], "$session->[0] closes with every unit of the capture done");
+	unlike(${ $session->[1] }, qr/left to capture|refresh_failures|WARNING/,
+		"$session->[0] says nothing is left and points at no failure");
+}
 is(units_done('share'), 36, 'every unit is done');
 is($node->safe_psql('share', "SELECT count(DISTINCT done_by) FROM tape.work_queue WHERE queue LIKE 'capture%'"), '2',
 	'the two sessions shared the units');
@@ -193,6 +203,20 @@ $count{$_}++ foreach requested_series('share');
 is(scalar(grep { $count{$_} > 1 } keys %count), 0, 'no request series was fetched twice');
 is(scalar(keys %count), $requests, 'every series of the plan was fetched');
 is(blocks_digest('share'), $clean, 'the store holds exactly the blocks of the uninterrupted capture');
+
+# --- a role with no privileges cannot make a capture with a disk budget wait -------------
+# (sessions sharing a run check the budget one at a time, under a lock of tape's own)
+capture_db('budget', 'tag=budget');
+$node->safe_psql('postgres', 'CREATE ROLE nobody LOGIN');
+my $nobody = session($node, 'nobody', 'budget');
+$nobody->query("SELECT pg_advisory_lock(1952542821, hashtext('tape.tick_windows budget'))");
+is($nobody->query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"),
+	'1', 'a role with no privileges holds the advisory lock of the budget lock\'s keys');
+($ret, $stdout, $stderr) = $node->psql('budget',
+	"SET statement_timeout = '60s'; CALL tape.capture_ticks('cap', disk_budget => '1 GB')");
+is($ret, 0, 'a capture with a disk budget does not wait for it') or diag($stderr);
+is(blocks_digest('budget'), $clean, 'and stores exactly the blocks of the uninterrupted capture');
+$nobody->quit;
 
 $node->stop;
 stop_mock($mock);
