@@ -8,22 +8,8 @@
 SELECT regress.make_server('tb');
 CREATE SCHEMA tbk;
 
--- source rows (p_source, with the columns of polygon.trades or polygon.quotes, in p_order) against
--- the rows of a block (p_reader: trades_of or quotes_of), row by row, every column by its text form
--- (so -0, NaN, the last nanosecond and NULL against '' all count)
-CREATE FUNCTION tbk.differences(p_source text, p_order text, p_block tape.tick_block,
-                                p_reader text DEFAULT 'trades_of',
-                                OUT source_rows bigint, OUT block_rows bigint, OUT differing_rows bigint)
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format($q$
-    WITH src AS (SELECT s.*, row_number() OVER (ORDER BY %s) AS ordinality FROM (%s) s),
-         blk AS (SELECT r.* FROM tape.%I($1) WITH ORDINALITY r)
-    SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM blk),
-           (SELECT count(*) FROM src FULL JOIN blk USING (ordinality) WHERE src::text IS DISTINCT FROM blk::text)
-  $q$, p_order, p_source, p_reader) INTO source_rows, block_rows, differing_rows USING p_block;
-END $$;
-
+-- tbk.differences(source, order, block, reader) and the tables of section 13
+\i test/regress/round_trip.sql
 
 -- 1. trades from polygon_fdw (the mock's ACME, two hours): the block holds every column of every row
 CREATE TABLE tbk.acme_trades AS
@@ -261,6 +247,47 @@ SELECT regress.error_of($$SELECT 'hello'::tape.tick_block$$) AS no_bytes;
 SELECT regress.error_of($$SELECT '\x12345'::tape.tick_block$$) AS odd_hex;
 SELECT regress.error_of($$SELECT replace(block::text, '(trades SYNT', '(trades FAKE')::tape.tick_block
                         FROM tbk.blocks WHERE name = 'synthetic'$$) AS wrong_label;
+
+-- 13. every combination of NULLs, texts and arrays of every length around the one-byte header's limit
+-- (126 bytes of data), each after values that end at every offset modulo 4: trades_of and quotes_of
+-- build their tuples by hand, and a varlena too long for a short header is aligned, with zeros before it
+-- tbk.every_null: bit c of the row number NULLs the c-th column that may be NULL (ts and the eleven after
+-- sip_timestamp): 4,096 rows
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE octet_length(id) >= 127) AS long_ids,
+       count(*) FILTER (WHERE octet_length(id) BETWEEN 120 AND 126) AS ids_just_short,
+       count(*) FILTER (WHERE pg_column_size(conditions) - 3 > 127) AS long_arrays,
+       count(*) FILTER (WHERE array_position(conditions, NULL) IS NOT NULL) AS arrays_with_nulls,
+       count(DISTINCT num_nulls(ts, participant_timestamp, trf_timestamp, price, size, exchange, trf_id, tape,
+                                conditions, correction, id, sequence_number)) AS null_counts
+  FROM tbk.every_null;
+INSERT INTO tbk.blocks SELECT 'every null', tape.pack_trades(t ORDER BY t.sip_timestamp) FROM tbk.every_null t;
+SELECT (tbk.differences('SELECT * FROM tbk.every_null', 'sip_timestamp', block)).*
+  FROM tbk.blocks WHERE name = 'every null';
+-- the same spilled to disk by the function's tuplestore, and uncompressed
+SET work_mem = '64kB';
+SELECT (tbk.differences('SELECT * FROM tbk.every_null', 'sip_timestamp', block)).*
+  FROM tbk.blocks WHERE name = 'every null';
+RESET work_mem;
+SET tape.block_compression_level = 0;
+SELECT (tbk.differences('SELECT * FROM tbk.every_null', 'sip_timestamp',
+                        (SELECT tape.pack_trades(t ORDER BY t.sip_timestamp) FROM tbk.every_null t))).*;
+RESET tape.block_compression_level;
+SELECT (SELECT sum(length(id)) FROM tbk.every_null) AS source_id_length,
+       sum(length(id)) AS read_id_length, sum(cardinality(conditions)) AS read_conditions
+  FROM tbk.blocks, tape.trades_of(block) WHERE name = 'every null';
+-- the reproduction of issue 15 (50 trades: ids of 130-132 bytes, conditions {12} and {12,37,41} in turn,
+-- no correction): 6,551 bytes of ids, not 155
+SELECT (SELECT sum(length(id)) FROM tbk.issue_trades) AS source_id_length, sum(length(id)) AS read_id_length
+  FROM tape.trades_of((SELECT tape.pack_trades(t ORDER BY t.sip_timestamp) FROM tbk.issue_trades t));
+-- quotes: the same over the twelve columns after sip_timestamp and ts: 8,192 rows, two arrays
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE pg_column_size(conditions) - 3 > 127) AS long_conditions,
+       count(*) FILTER (WHERE pg_column_size(indicators) - 3 > 127) AS long_indicators
+  FROM tbk.every_null_quote;
+SELECT (tbk.differences('SELECT * FROM tbk.every_null_quote', 'sip_timestamp',
+                        (SELECT tape.pack_quotes(q ORDER BY q.sip_timestamp) FROM tbk.every_null_quote q),
+                        'quotes_of')).*;
 
 DROP SCHEMA tbk CASCADE;
 SELECT regress.make_server('tb');

@@ -588,12 +588,21 @@ block_decoder_put(BlockDecoder *d, Tuplestorestate *ts)
 		}
 		if (hoff + len > d->rowbuf_cap)
 		{
+			/* nothing in it is kept: a new buffer, not a copy */
+			if (d->rowbuf)
+				pfree(d->rowbuf);
 			d->rowbuf_cap = Max(hoff + len, 2 * d->rowbuf_cap);
-			d->rowbuf = d->rowbuf ? repalloc(d->rowbuf, d->rowbuf_cap) : palloc(d->rowbuf_cap);
+			d->rowbuf = palloc(d->rowbuf_cap);
 		}
 
+		/*
+		 * Every byte zeroed first: the padding before an aligned value must
+		 * be zero (a reader takes a nonzero byte where a 4-byte varlena may
+		 * start for the header of a short one), and no byte of a tuple is
+		 * left unset, since it may be written to disk as it is.
+		 */
 		th = (HeapTupleHeader) d->rowbuf;
-		memset(th, 0, hoff);
+		memset(th, 0, hoff + len);
 		HeapTupleHeaderSetNatts(th, nc);
 		th->t_hoff = (uint8) hoff;
 		data = (char *) th + hoff;
