@@ -289,6 +289,95 @@ SELECT (tbk.differences('SELECT * FROM tbk.every_null_quote', 'sip_timestamp',
                         (SELECT tape.pack_quotes(q ORDER BY q.sip_timestamp) FROM tbk.every_null_quote q),
                         'quotes_of')).*;
 
+-- 14. forged blocks: counts the bytes given cannot back are refused before anything is sized from them
+-- (a row takes a byte of the payload at least, stored and decompressed; zstd expands at most 64 times;
+-- a dictionary entry of more than 256 bytes serves one row), and nothing else allocates more than the
+-- bytes given justify.  tbk.reseal(bytes) recomputes the CRC-32C, as anyone can; tbk.forged(rows,
+-- payload, compression, raw_size) is a trades block of ticker X around a payload of one's own.
+CREATE FUNCTION tbk.crc32c(p bytea) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  crc bigint := 4294967295;
+BEGIN
+  FOR i IN 0 .. length(p) - 1 LOOP
+    crc := crc # get_byte(p, i);
+    FOR k IN 1 .. 8 LOOP
+      crc := CASE WHEN crc & 1 = 1 THEN (crc >> 1) # 2197175160 ELSE crc >> 1 END;
+    END LOOP;
+  END LOOP;
+  RETURN crc # 4294967295;
+END $$;
+CREATE FUNCTION tbk.le32(v bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+  SELECT set_byte(set_byte(set_byte(set_byte('\x00000000'::bytea, 0, (v & 255)::int), 1, (v >> 8 & 255)::int),
+                  2, (v >> 16 & 255)::int), 3, (v >> 24 & 255)::int)
+$$;
+CREATE FUNCTION tbk.reseal(b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+  SELECT overlay(b PLACING tbk.le32(tbk.crc32c(substr(b, 1, 44) || substr(b, 49))) FROM 45 FOR 4)
+$$;
+-- a header for rows rows of sip_timestamp 1 (first and last), ticker X, then the payload
+CREATE FUNCTION tbk.forged(p_rows bigint, p_payload bytea, p_compression int DEFAULT 0,
+                           p_raw_size bigint DEFAULT NULL) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+  SELECT tbk.reseal('\x5441504201'::bytea || set_byte('\x00'::bytea, 0, 1) || set_byte('\x00'::bytea, 0, p_compression)
+                    || '\x01'::bytea || tbk.le32(p_rows) || tbk.le32(p_rows) || tbk.le32(0)
+                    || '\x01000000000000000100000000000000'::bytea || tbk.le32(coalesce(p_raw_size, length(p_payload)))
+                    || '\x0100000000000000'::bytea || 'X'::bytea || p_payload)
+$$;
+-- every column a constant or all NULL (ts is sip_timestamp's, sip_timestamp 1): 30 bytes for any number
+-- of rows, and conditions as a dictionary of one array of 300 elements given to every row
+CREATE TABLE tbk.payloads AS
+SELECT '\x0102030001020002' || repeat('0000', 11) AS constant,
+       '\x0102030001020002' || repeat('0000', 7) || '09b40201' || '00ac02' || repeat('02', 300) || '01020000'
+         || repeat('0000', 3) AS shared_array;
+SELECT i.rows, (SELECT count(*) FROM tape.trades_of(f::tape.tick_block)) AS rows_read
+  FROM tbk.payloads, tbk.forged(30, decode(substr(constant, 3), 'hex')) f, tape.block_info(f::tape.tick_block) i;
+SELECT regress.error_of(format($$SELECT count(*) FROM tape.trades_of(%L::bytea::tape.tick_block)$$,
+                               tbk.forged(100000, decode(substr(constant, 3), 'hex')))) AS constant_rows_inflated
+  FROM tbk.payloads;
+-- the details of the same refusals
+CREATE FUNCTION tbk.refusal(p_query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  d text;
+BEGIN
+  EXECUTE p_query;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+  RETURN SQLSTATE || ': ' || d;
+END $$;
+SELECT what, tbk.refusal(format('SELECT count(*) FROM tape.trades_of(%L::bytea::tape.tick_block)', b)) AS refused
+  FROM tbk.payloads,
+       LATERAL (VALUES
+         ('every row constant, 100,000 rows claimed', tbk.forged(100000, decode(substr(constant, 3), 'hex'))),
+         ('40 rows and 40 bytes claimed, 30 stored', tbk.forged(40, decode(substr(constant, 3), 'hex'), 0, 40)),
+         ('a zstd frame of 1 MB of zeros in 41 bytes',
+          tbk.forged(1, decode('28b52ffda000001000' || repeat('02001000', 7) || '03001000', 'hex'), 1, 1048576)),
+         ('one array of 300 elements given to 300 rows', tbk.forged(300, decode(substr(shared_array, 3), 'hex'))),
+         ('the same array given to one row', tbk.forged(1, decode(substr(shared_array, 3), 'hex')))) v(what, b);
+-- the 3,000-row block of the issue, rows and source_rows set to 8,000,000 and the CRC recomputed
+CREATE TABLE tbk.regular AS
+SELECT 'REG'::text AS ticker, 'epoch'::timestamptz + (sip / 1000) * interval '1 microsecond' AS ts, sip AS sip_timestamp,
+       sip - 5000 AS participant_timestamp, NULL::bigint AS trf_timestamp, 5.0::float8 AS price, 100::float8 AS size,
+       4 AS exchange, NULL::int AS trf_id, 3 AS tape, '{12}'::int[] AS conditions, NULL::int AS correction,
+       i::text AS id, i::bigint AS sequence_number
+  FROM generate_series(1, 3000) i, LATERAL (SELECT 1772000000000000000 + i * 1000000::bigint AS sip) v;
+INSERT INTO tbk.blocks SELECT 'regular', tape.pack_trades(t ORDER BY t.sip_timestamp) FROM tbk.regular t;
+-- its payload takes a byte a row at least (sip_timestamp is written as varints, not as a constant delta)
+SELECT i.rows, i.compression, i.bytes >= i.rows AS byte_a_row, c.encoding AS sip_timestamp_encoding
+  FROM tbk.blocks, tape.block_info(block) i, tape.block_columns(block) c
+ WHERE name = 'regular' AND c.column_name = 'sip_timestamp';
+SELECT tbk.refusal(format('SELECT count(*) FROM tape.window_qa(%L::bytea::tape.tick_block, NULL, %L, %L)',
+                          tbk.reseal(overlay(overlay(block::bytea PLACING tbk.le32(8000000) FROM 13 FOR 4)
+                                             PLACING tbk.le32(8000000) FROM 9 FOR 4)),
+                          '2026-02-25', '2026-02-26')) AS inflated_rows
+  FROM tbk.blocks WHERE name = 'regular';
+-- an array of 1,048,576 NULL elements (an entry of 131,079 bytes: a bit an element) reads back in about the
+-- bytes it takes
+SELECT cardinality(r.conditions) AS elements, array_position(r.conditions, 1) IS NULL AS all_null,
+       pg_column_size(r.conditions) AS bytes
+  FROM tbk.payloads,
+       tape.trades_of(tbk.forged(1, decode('0102030001020002' || repeat('0000', 7) || '09' || '8c8008' || '01'
+                                           || '01' || '01808040' || '02' || '01' || repeat('00', 131072) || '01020000'
+                                           || repeat('0000', 3), 'hex'))::tape.tick_block) r;
+
 DROP SCHEMA tbk CASCADE;
 SELECT regress.make_server('tb');
 DROP SCHEMA tb CASCADE;
