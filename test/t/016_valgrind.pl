@@ -113,9 +113,17 @@ sub frames
 		{ obj => $obj // '', text => ($fn // '?') . (defined $file ? " ($file:$line)" : '') }
 	} ($stack =~ m{<frame>(.*?)</frame>}sg);
 }
+# the first eight frames, one a line
+sub shown
+{
+	my @frames = @_;
+	splice(@frames, 8) if @frames > 8;
+	return join("\n    by ", map { $_->{text} } @frames);
+}
 foreach my $error ($report =~ m{<error>(.*?)</error>}sg)
 {
 	my ($kind) = $error =~ m{<kind>(.*?)</kind>};
+	next if $kind =~ /^Leak_/;    # what a backend holds when it exits is not the question
 	my ($what) = $error =~ m{<(?:what|text)>(.*?)</(?:what|text)>}s;
 	my @stacks = $error =~ m{<stack>(.*?)</stack>}sg;
 	my @use = frames($stacks[0]);
@@ -123,8 +131,7 @@ foreach my $error ($report =~ m{<error>(.*?)</error>}sg)
 	# tape's: it made the unset bytes, or its code is where the error is (below the C library)
 	my @made = grep { $_->{obj} =~ m{/tape\.so$} } @origin;
 	my ($at) = grep { $_->{obj} !~ m{vgpreload|/libc[.-]|/ld-linux} } @use;
-	my $text = "$kind: $what\n    at " . join("\n    by ", map { $_->{text} } @use[ 0 .. ($#use < 7 ? $#use : 7) ])
-	  . (@origin ? "\n    unset bytes made by " . join("\n    by ", map { $_->{text} } @origin[ 0 .. ($#origin < 7 ? $#origin : 7) ]) : '');
+	my $text = "$kind: $what\n    at " . shown(@use) . (@origin ? "\n    unset bytes made by " . shown(@origin) : '');
 	if (@made || ($at && $at->{obj} =~ m{/tape\.so$})) { push @tape, $text } else { push @server, $text }
 }
 note(scalar(@server) . " reports of the server's own, not tape's:\n" . join("\n", @server)) if @server;
