@@ -28,7 +28,7 @@ DEB_PACKAGES="build-essential pkg-config ca-certificates tzdata python3 perl
 postgresql-15 postgresql-server-dev-15 postgresql-contrib
 libcurl4-openssl-dev libjson-c-dev libzstd-dev zlib1g-dev
 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
-libipc-run-perl zstd"
+libipc-run-perl zstd valgrind"
 
 say() { printf '\n==> %s\n' "$*"; }
 

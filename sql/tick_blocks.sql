@@ -8,22 +8,8 @@
 SELECT regress.make_server('tb');
 CREATE SCHEMA tbk;
 
--- source rows (p_source, with the columns of polygon.trades or polygon.quotes, in p_order) against
--- the rows of a block (p_reader: trades_of or quotes_of), row by row, every column by its text form
--- (so -0, NaN, the last nanosecond and NULL against '' all count)
-CREATE FUNCTION tbk.differences(p_source text, p_order text, p_block tape.tick_block,
-                                p_reader text DEFAULT 'trades_of',
-                                OUT source_rows bigint, OUT block_rows bigint, OUT differing_rows bigint)
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format($q$
-    WITH src AS (SELECT s.*, row_number() OVER (ORDER BY %s) AS ordinality FROM (%s) s),
-         blk AS (SELECT r.* FROM tape.%I($1) WITH ORDINALITY r)
-    SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM blk),
-           (SELECT count(*) FROM src FULL JOIN blk USING (ordinality) WHERE src::text IS DISTINCT FROM blk::text)
-  $q$, p_order, p_source, p_reader) INTO source_rows, block_rows, differing_rows USING p_block;
-END $$;
-
+-- tbk.differences(source, order, block, reader) and the tables of section 13
+\i test/regress/round_trip.sql
 
 -- 1. trades from polygon_fdw (the mock's ACME, two hours): the block holds every column of every row
 CREATE TABLE tbk.acme_trades AS
@@ -261,6 +247,136 @@ SELECT regress.error_of($$SELECT 'hello'::tape.tick_block$$) AS no_bytes;
 SELECT regress.error_of($$SELECT '\x12345'::tape.tick_block$$) AS odd_hex;
 SELECT regress.error_of($$SELECT replace(block::text, '(trades SYNT', '(trades FAKE')::tape.tick_block
                         FROM tbk.blocks WHERE name = 'synthetic'$$) AS wrong_label;
+
+-- 13. every combination of NULLs, texts and arrays of every length around the one-byte header's limit
+-- (126 bytes of data), each after values that end at every offset modulo 4: trades_of and quotes_of
+-- build their tuples by hand, and a varlena too long for a short header is aligned, with zeros before it
+-- tbk.every_null: bit c of the row number NULLs the c-th column that may be NULL (ts and the eleven after
+-- sip_timestamp): 4,096 rows
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE octet_length(id) >= 127) AS long_ids,
+       count(*) FILTER (WHERE octet_length(id) BETWEEN 120 AND 126) AS ids_just_short,
+       count(*) FILTER (WHERE pg_column_size(conditions) - 3 > 127) AS long_arrays,
+       count(*) FILTER (WHERE array_position(conditions, NULL) IS NOT NULL) AS arrays_with_nulls,
+       count(DISTINCT num_nulls(ts, participant_timestamp, trf_timestamp, price, size, exchange, trf_id, tape,
+                                conditions, correction, id, sequence_number)) AS null_counts
+  FROM tbk.every_null;
+INSERT INTO tbk.blocks SELECT 'every null', tape.pack_trades(t ORDER BY t.sip_timestamp) FROM tbk.every_null t;
+SELECT (tbk.differences('SELECT * FROM tbk.every_null', 'sip_timestamp', block)).*
+  FROM tbk.blocks WHERE name = 'every null';
+-- the same spilled to disk by the function's tuplestore, and uncompressed
+SET work_mem = '64kB';
+SELECT (tbk.differences('SELECT * FROM tbk.every_null', 'sip_timestamp', block)).*
+  FROM tbk.blocks WHERE name = 'every null';
+RESET work_mem;
+SET tape.block_compression_level = 0;
+SELECT (tbk.differences('SELECT * FROM tbk.every_null', 'sip_timestamp',
+                        (SELECT tape.pack_trades(t ORDER BY t.sip_timestamp) FROM tbk.every_null t))).*;
+RESET tape.block_compression_level;
+SELECT (SELECT sum(length(id)) FROM tbk.every_null) AS source_id_length,
+       sum(length(id)) AS read_id_length, sum(cardinality(conditions)) AS read_conditions
+  FROM tbk.blocks, tape.trades_of(block) WHERE name = 'every null';
+-- the reproduction of issue 15 (50 trades: ids of 130-132 bytes, conditions {12} and {12,37,41} in turn,
+-- no correction): 6,551 bytes of ids, not 155
+SELECT (SELECT sum(length(id)) FROM tbk.issue_trades) AS source_id_length, sum(length(id)) AS read_id_length
+  FROM tape.trades_of((SELECT tape.pack_trades(t ORDER BY t.sip_timestamp) FROM tbk.issue_trades t));
+-- quotes: the same over the twelve columns after sip_timestamp and ts: 8,192 rows, two arrays
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE pg_column_size(conditions) - 3 > 127) AS long_conditions,
+       count(*) FILTER (WHERE pg_column_size(indicators) - 3 > 127) AS long_indicators
+  FROM tbk.every_null_quote;
+SELECT (tbk.differences('SELECT * FROM tbk.every_null_quote', 'sip_timestamp',
+                        (SELECT tape.pack_quotes(q ORDER BY q.sip_timestamp) FROM tbk.every_null_quote q),
+                        'quotes_of')).*;
+
+-- 14. forged blocks: counts the bytes given cannot back are refused before anything is sized from them
+-- (a row takes a byte of the payload at least, stored and decompressed; zstd expands at most 64 times;
+-- a dictionary entry of more than 256 bytes serves one row), and nothing else allocates more than the
+-- bytes given justify.  tbk.reseal(bytes) recomputes the CRC-32C, as anyone can; tbk.forged(rows,
+-- payload, compression, raw_size) is a trades block of ticker X around a payload of one's own.
+CREATE FUNCTION tbk.crc32c(p bytea) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  crc bigint := 4294967295;
+BEGIN
+  FOR i IN 0 .. length(p) - 1 LOOP
+    crc := crc # get_byte(p, i);
+    FOR k IN 1 .. 8 LOOP
+      crc := CASE WHEN crc & 1 = 1 THEN (crc >> 1) # 2197175160 ELSE crc >> 1 END;
+    END LOOP;
+  END LOOP;
+  RETURN crc # 4294967295;
+END $$;
+CREATE FUNCTION tbk.le32(v bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+  SELECT set_byte(set_byte(set_byte(set_byte('\x00000000'::bytea, 0, (v & 255)::int), 1, (v >> 8 & 255)::int),
+                  2, (v >> 16 & 255)::int), 3, (v >> 24 & 255)::int)
+$$;
+CREATE FUNCTION tbk.reseal(b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+  SELECT overlay(b PLACING tbk.le32(tbk.crc32c(substr(b, 1, 44) || substr(b, 49))) FROM 45 FOR 4)
+$$;
+-- a header for rows rows of sip_timestamp 1 (first and last), ticker X, then the payload
+CREATE FUNCTION tbk.forged(p_rows bigint, p_payload bytea, p_compression int DEFAULT 0,
+                           p_raw_size bigint DEFAULT NULL) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+  SELECT tbk.reseal('\x5441504201'::bytea || set_byte('\x00'::bytea, 0, 1) || set_byte('\x00'::bytea, 0, p_compression)
+                    || '\x01'::bytea || tbk.le32(p_rows) || tbk.le32(p_rows) || tbk.le32(0)
+                    || '\x01000000000000000100000000000000'::bytea || tbk.le32(coalesce(p_raw_size, length(p_payload)))
+                    || '\x0100000000000000'::bytea || 'X'::bytea || p_payload)
+$$;
+-- every column a constant or all NULL (ts is sip_timestamp's, sip_timestamp 1): 30 bytes for any number
+-- of rows, and conditions as a dictionary of one array of 300 elements given to every row
+CREATE TABLE tbk.payloads AS
+SELECT '\x0102030001020002' || repeat('0000', 11) AS constant,
+       '\x0102030001020002' || repeat('0000', 7) || '09b40201' || '00ac02' || repeat('02', 300) || '01020000'
+         || repeat('0000', 3) AS shared_array;
+SELECT i.rows, (SELECT count(*) FROM tape.trades_of(f::tape.tick_block)) AS rows_read
+  FROM tbk.payloads, tbk.forged(30, decode(substr(constant, 3), 'hex')) f, tape.block_info(f::tape.tick_block) i;
+SELECT regress.error_of(format($$SELECT count(*) FROM tape.trades_of(%L::bytea::tape.tick_block)$$,
+                               tbk.forged(100000, decode(substr(constant, 3), 'hex')))) AS constant_rows_inflated
+  FROM tbk.payloads;
+-- the details of the same refusals
+CREATE FUNCTION tbk.refusal(p_query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  d text;
+BEGIN
+  EXECUTE p_query;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+  RETURN SQLSTATE || ': ' || d;
+END $$;
+SELECT what, tbk.refusal(format('SELECT count(*) FROM tape.trades_of(%L::bytea::tape.tick_block)', b)) AS refused
+  FROM tbk.payloads,
+       LATERAL (VALUES
+         ('every row constant, 100,000 rows claimed', tbk.forged(100000, decode(substr(constant, 3), 'hex'))),
+         ('40 rows and 40 bytes claimed, 30 stored', tbk.forged(40, decode(substr(constant, 3), 'hex'), 0, 40)),
+         ('a zstd frame of 1 MB of zeros in 41 bytes',
+          tbk.forged(1, decode('28b52ffda000001000' || repeat('02001000', 7) || '03001000', 'hex'), 1, 1048576)),
+         ('one array of 300 elements given to 300 rows', tbk.forged(300, decode(substr(shared_array, 3), 'hex'))),
+         ('the same array given to one row', tbk.forged(1, decode(substr(shared_array, 3), 'hex')))) v(what, b);
+-- the 3,000-row block of the issue, rows and source_rows set to 8,000,000 and the CRC recomputed
+CREATE TABLE tbk.regular AS
+SELECT 'REG'::text AS ticker, 'epoch'::timestamptz + (sip / 1000) * interval '1 microsecond' AS ts, sip AS sip_timestamp,
+       sip - 5000 AS participant_timestamp, NULL::bigint AS trf_timestamp, 5.0::float8 AS price, 100::float8 AS size,
+       4 AS exchange, NULL::int AS trf_id, 3 AS tape, '{12}'::int[] AS conditions, NULL::int AS correction,
+       i::text AS id, i::bigint AS sequence_number
+  FROM generate_series(1, 3000) i, LATERAL (SELECT 1772000000000000000 + i * 1000000::bigint AS sip) v;
+INSERT INTO tbk.blocks SELECT 'regular', tape.pack_trades(t ORDER BY t.sip_timestamp) FROM tbk.regular t;
+-- its payload takes a byte a row at least (sip_timestamp is written as varints, not as a constant delta)
+SELECT i.rows, i.compression, i.bytes >= i.rows AS byte_a_row, c.encoding AS sip_timestamp_encoding
+  FROM tbk.blocks, tape.block_info(block) i, tape.block_columns(block) c
+ WHERE name = 'regular' AND c.column_name = 'sip_timestamp';
+SELECT tbk.refusal(format('SELECT count(*) FROM tape.window_qa(%L::bytea::tape.tick_block, NULL, %L, %L)',
+                          tbk.reseal(overlay(overlay(block::bytea PLACING tbk.le32(8000000) FROM 13 FOR 4)
+                                             PLACING tbk.le32(8000000) FROM 9 FOR 4)),
+                          '2026-02-25', '2026-02-26')) AS inflated_rows
+  FROM tbk.blocks WHERE name = 'regular';
+-- an array of 1,048,576 NULL elements (an entry of 131,079 bytes: a bit an element) reads back in about the
+-- bytes it takes
+SELECT cardinality(r.conditions) AS elements, array_position(r.conditions, 1) IS NULL AS all_null,
+       pg_column_size(r.conditions) AS bytes
+  FROM tbk.payloads,
+       tape.trades_of(tbk.forged(1, decode('0102030001020002' || repeat('0000', 7) || '09' || '8c8008' || '01'
+                                           || '01' || '01808040' || '02' || '01' || repeat('00', 131072) || '01020000'
+                                           || repeat('0000', 3), 'hex'))::tape.tick_block) r;
 
 DROP SCHEMA tbk CASCADE;
 SELECT regress.make_server('tb');

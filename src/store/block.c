@@ -45,6 +45,7 @@
 
 #include "access/htup_details.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "port/pg_crc32c.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -194,23 +195,56 @@ store_zstd_check(const char *src, size_t src_len, size_t dst_len)
 		block_corrupted("The zstd frame does not hold the %zu bytes the header announces.", dst_len);
 }
 
+/* bytes of a frame decompressed between two checks for interrupts */
+#define ZSTD_STEP_IN	(64 * 1024)
+
 /*
  * store_zstd_decompress_into
- *		Decompress a checked frame src[0..src_len) into dst[0..dst_len).
+ *		Decompress a checked frame src[0..src_len) into dst[0..dst_len), a
+ *		piece of the input at a time so that a query cancel is honoured
+ *		between pieces.  zstd writes straight into dst (it allocates no window
+ *		of the frame's size).
  */
 static void
 store_zstd_decompress_into(char *dst, size_t dst_len, const char *src, size_t src_len)
 {
-	size_t		n;
+	ZSTD_inBuffer in = {src, 0, 0};
+	ZSTD_outBuffer out = {dst, dst_len, 0};
+	size_t		rc;
 
 	if (store_dctx == NULL && (store_dctx = ZSTD_createDCtx()) == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
 						errdetail("Could not create a zstd decompression context.")));
-	n = ZSTD_decompressDCtx(store_dctx, dst, dst_len, src, src_len);
-	if (ZSTD_isError(n))
-		block_corrupted("zstd: %s", ZSTD_getErrorName(n));
-	if (n != dst_len)
-		block_corrupted("The payload decompresses to %zu bytes, not %zu.", n, dst_len);
+	rc = ZSTD_DCtx_reset(store_dctx, ZSTD_reset_session_and_parameters);
+	/* ZSTD_d_stableOutBuffer (zstd 1.4.4 and later): decode into dst itself */
+	if (!ZSTD_isError(rc))
+		rc = ZSTD_DCtx_setParameter(store_dctx, ZSTD_d_experimentalParam2, 1);
+	if (ZSTD_isError(rc))
+	{
+		/* an older zstd: one call */
+		rc = ZSTD_decompressDCtx(store_dctx, dst, dst_len, src, src_len);
+		if (ZSTD_isError(rc))
+			block_corrupted("zstd: %s", ZSTD_getErrorName(rc));
+		out.pos = rc;
+		in.pos = src_len;
+	}
+	else
+		rc = 1;					/* not done */
+	while (rc != 0)
+	{
+		size_t		in_before = in.pos;
+		size_t		out_before = out.pos;
+
+		CHECK_FOR_INTERRUPTS();
+		in.size = Min(src_len, in.pos + ZSTD_STEP_IN);
+		rc = ZSTD_decompressStream(store_dctx, &out, &in);
+		if (ZSTD_isError(rc))
+			block_corrupted("zstd: %s", ZSTD_getErrorName(rc));
+		if (rc != 0 && in.pos == in_before && out.pos == out_before)
+			block_corrupted("The zstd frame ends early.");
+	}
+	if (out.pos != dst_len || in.pos != src_len)
+		block_corrupted("The payload decompresses to %zu bytes, not %zu.", out.pos, dst_len);
 }
 
 /*
@@ -230,6 +264,9 @@ store_zstd_decompress(const char *src, size_t src_len, size_t dst_len)
 	return dst;
 }
 
+/* bytes summed between two checks for interrupts */
+#define CRC_STEP		(1024 * 1024)
+
 /* the CRC of a whole block (its bytes after the varlena header) */
 static pg_crc32c
 block_crc(const char *data, size_t len)
@@ -238,7 +275,11 @@ block_crc(const char *data, size_t len)
 
 	INIT_CRC32C(crc);
 	COMP_CRC32C(crc, data, OFF_CRC);
-	COMP_CRC32C(crc, data + BLOCK_HEADER_SIZE, len - BLOCK_HEADER_SIZE);
+	for (size_t off = BLOCK_HEADER_SIZE; off < len; off += CRC_STEP)
+	{
+		CHECK_FOR_INTERRUPTS();
+		COMP_CRC32C(crc, data + off, Min(len - off, CRC_STEP));
+	}
 	FIN_CRC32C(crc);
 	return crc;
 }
@@ -275,11 +316,18 @@ block_build(const BlockContents *b)
 
 	stored = payload.buf.data;
 	stored_len = payload.buf.len;
+	/* the order key takes a byte a row (see BLOCK_MAX_EXPANSION) */
+	if (stored_len < (size_t) b->rows)
+		elog(ERROR, "tick block of " INT64_FORMAT " rows has a payload of %zu bytes", b->rows, stored_len);
 	if (store_compression_level > 0 && payload.buf.len > 0)
 	{
+		size_t		n;
+
 		initStringInfo(&packed);
-		if (store_zstd_compress_streams(&packed, payload.buf.data, payload.buf.len, payload.marks,
-										payload.nmarks, store_compression_level) < stored_len)
+		n = store_zstd_compress_streams(&packed, payload.buf.data, payload.buf.len, payload.marks,
+										payload.nmarks, store_compression_level);
+		/* smaller, yet a byte a row at least and not a bomb */
+		if (n < stored_len && n >= (size_t) b->rows && stored_len <= n * BLOCK_MAX_EXPANSION)
 		{
 			stored = packed.data;
 			stored_len = packed.len;
@@ -373,6 +421,9 @@ block_read_header(const bytea *block, bool whole, BlockHeader *hdr)
 		block_corrupted("The header's counts do not agree: %lld rows of %lld, %u bytes, ticker of %d bytes.",
 						(long long) hdr->rows, (long long) hdr->source_rows, hdr->raw_size,
 						hdr->ticker_len);
+	if (hdr->rows > hdr->raw_size)
+		block_corrupted("The header announces %lld rows in a payload of %u bytes, where a row takes a byte at least.",
+						(long long) hdr->rows, hdr->raw_size);
 	if (len < (size_t) BLOCK_HEADER_SIZE + hdr->ticker_len)
 		block_corrupted("The block ends inside its ticker.");
 	hdr->ticker = p + BLOCK_HEADER_SIZE;
@@ -383,6 +434,14 @@ block_read_header(const bytea *block, bool whole, BlockHeader *hdr)
 
 	hdr->payload = hdr->ticker + hdr->ticker_len;
 	hdr->stored_size = (uint32) (len - BLOCK_HEADER_SIZE - hdr->ticker_len);
+	/* what the bytes given must justify (see BLOCK_MAX_EXPANSION) */
+	if (hdr->rows > hdr->stored_size)
+		block_corrupted("The header announces %lld rows, and the payload takes %u bytes, where a row takes a byte at least.",
+						(long long) hdr->rows, hdr->stored_size);
+	if (hdr->compression == BLOCK_COMPRESSION_ZSTD &&
+		hdr->raw_size > (uint64) hdr->stored_size * BLOCK_MAX_EXPANSION)
+		block_corrupted("The header announces a payload of %u bytes, more than %d times the %u bytes it takes.",
+						hdr->raw_size, BLOCK_MAX_EXPANSION, hdr->stored_size);
 	if (load_le32(p + OFF_CRC) != block_crc(p, len))
 		block_corrupted("Its CRC-32C does not match its contents.");
 	if (hdr->compression == BLOCK_COMPRESSION_NONE && hdr->stored_size != hdr->raw_size)
@@ -588,12 +647,21 @@ block_decoder_put(BlockDecoder *d, Tuplestorestate *ts)
 		}
 		if (hoff + len > d->rowbuf_cap)
 		{
+			/* nothing in it is kept: a new buffer, not a copy */
+			if (d->rowbuf)
+				pfree(d->rowbuf);
 			d->rowbuf_cap = Max(hoff + len, 2 * d->rowbuf_cap);
-			d->rowbuf = d->rowbuf ? repalloc(d->rowbuf, d->rowbuf_cap) : palloc(d->rowbuf_cap);
+			d->rowbuf = palloc(d->rowbuf_cap);
 		}
 
+		/*
+		 * Every byte zeroed first: the padding before an aligned value must
+		 * be zero (a reader takes a nonzero byte where a 4-byte varlena may
+		 * start for the header of a short one), and no byte of a tuple is
+		 * left unset, since it may be written to disk as it is.
+		 */
 		th = (HeapTupleHeader) d->rowbuf;
-		memset(th, 0, hoff);
+		memset(th, 0, hoff + len);
 		HeapTupleHeaderSetNatts(th, nc);
 		th->t_hoff = (uint8) hoff;
 		data = (char *) th + hoff;

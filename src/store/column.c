@@ -447,6 +447,7 @@ float_scaled(Sink *body, const double *v, const int8 *ms, int64 m, int s)
 	in.ref = NULL;
 	in.slot = NULL;
 	in.m = nreg;
+	in.byte_each = false;
 	estimate = body->buf.len + int_section(body, &in, true);
 	pfree(r);
 	pfree(exc.data);
@@ -580,7 +581,7 @@ text_body(Sink *body, const ColumnValues *cv, const int64 *rows, int64 m,
 	}
 	if (numeric)
 	{
-		IntInput	in = {iv, NULL, slot, m};
+		IntInput	in = {iv, NULL, slot, m, false};
 
 		int_section(body, &in, true);
 		pfree(iv);
@@ -595,6 +596,9 @@ text_body(Sink *body, const ColumnValues *cv, const int64 *rows, int64 m,
 		const char *s = text_of_row(cv, rows[j], &len);
 
 		plain_size += uvarint_len(len) + len;
+		/* a long text would serve several rows from one entry: plainly then */
+		if (fits && len > DICT_SHARED_MAX)
+			fits = false;
 		if (fits)
 		{
 			code[j] = bytes_dict_intern(d, s, len, DICT_MAX_ENTRIES);
@@ -607,7 +611,7 @@ text_body(Sink *body, const ColumnValues *cv, const int64 *rows, int64 m,
 
 	if (dict_size < plain_size)
 	{
-		IntInput	in = {code, NULL, NULL, m};
+		IntInput	in = {code, NULL, NULL, m, false};
 
 		put_uvarint(&body->buf, d->n);
 		for (int32 k = 0; k < d->n; k++)
@@ -694,16 +698,17 @@ array_entry(StringInfo out, const char *bytes, uint32 len)
 /*
  * array_body
  *		Write the arrays of rows as a dictionary of the distinct ones (in order
- *		of first appearance among these rows) and their codes.
+ *		of first appearance among these rows) and their codes.  An array of
+ *		more than DICT_SHARED_MAX bytes gets an entry for each row it is in.
  */
 static uint8
 array_body(Sink *body, const ColumnValues *cv, const int64 *rows, int64 m)
 {
 	BytesDict  *d = cv->arrays;
 	int32	   *renumber = palloc(d->n * sizeof(int32));
-	int32	   *order = palloc(d->n * sizeof(int32));
+	int32	   *order = palloc(m * sizeof(int32));
 	int64	   *code = palloc(m * sizeof(int64));
-	int32		n = 0;
+	int64		n = 0;
 	IntInput	in;
 
 	memset(renumber, 0xFF, d->n * sizeof(int32));
@@ -711,20 +716,31 @@ array_body(Sink *body, const ColumnValues *cv, const int64 *rows, int64 m)
 	{
 		int32		old = cv->i32[rows[j]];
 
+		if (d->length[old] > DICT_SHARED_MAX)
+		{
+			code[j] = n;
+			order[n++] = old;
+			continue;
+		}
 		if (renumber[old] < 0)
 		{
-			renumber[old] = n;
+			renumber[old] = (int32) n;
 			order[n++] = old;
 		}
 		code[j] = renumber[old];
 	}
 	put_uvarint(&body->buf, n);
-	for (int32 k = 0; k < n; k++)
+	for (int64 k = 0; k < n; k++)
+	{
+		if ((k & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		array_entry(&body->buf, d->data + d->offset[order[k]], d->length[order[k]]);
+	}
 	in.v = code;
 	in.ref = NULL;
 	in.slot = NULL;
 	in.m = m;
+	in.byte_each = false;
 	int_section(body, &in, false);
 	pfree(renumber);
 	pfree(order);
@@ -829,7 +845,8 @@ column_encode(Sink *out, const BlockSchema *schema, int c,
 		case SK_TIMESTAMPTZ:
 			{
 				int64	   *v = palloc(m * sizeof(int64));
-				IntInput	in = {v, ref, slot, m};
+				/* the order key takes a byte a row (see BLOCK_MAX_EXPANSION) */
+				IntInput	in = {v, ref, slot, m, (col->flags & SCF_ORDER_KEY) != 0};
 
 				for (int64 j = 0; j < m; j++)
 					v[j] = int_of_row(col, cv, rows[j]);
@@ -896,6 +913,8 @@ struct ColumnReader
 	/* dictionaries of text and arrays */
 	Datum	   *dict;			/* the entries */
 	int64		ndict;			/* their number */
+	uint8	   *dict_once;		/* per entry: DICT_SHARED, DICT_ONCE or
+								 * DICT_USED (NULL when every entry is short) */
 	/* the current batch */
 	char	   *arena;			/* text values of the batch */
 	Size		arena_len;
@@ -904,6 +923,11 @@ struct ColumnReader
 	int64		ival[STORE_BATCH];	/* integer values, when referenced */
 	bool		isnull[STORE_BATCH];	/* NULLs of the batch */
 };
+
+/* What a dictionary entry of more than DICT_SHARED_MAX bytes may still serve */
+#define DICT_SHARED		0		/* short: any number of rows */
+#define DICT_ONCE		1		/* long: one row, not read yet */
+#define DICT_USED		2		/* long: its row was read */
 
 /* read the gap to the next exception of a scaled column */
 static inline void
@@ -929,7 +953,14 @@ checked_text(const char *s, uint64 len, const char *what)
 	return PointerGetDatum(cstring_to_text_with_len(s, (int) len));
 }
 
-/* one array of a dictionary */
+/*
+ * read_array_entry
+ *		One array of a dictionary, built in place: its header, dimensions,
+ *		NULL bitmap (only when an element is NULL, as construct_md_array
+ *		makes it) and elements, in one zeroed allocation.  It takes about the
+ *		bytes its entry does (four a value, a bit an element for the bitmap),
+ *		however many NULL elements the entry claims.
+ */
 static Datum
 read_array_entry(ByteReader *s)
 {
@@ -937,12 +968,13 @@ read_array_entry(ByteReader *s)
 	int			ndim = 1;
 	int			dims[MAXDIM];
 	int			lbs[MAXDIM];
-	bool		hasnulls = false;
 	const bits8 *nullbits = NULL;
 	int64		nitems;
-	Datum	   *elems;
-	bool	   *nulls = NULL;
+	int64		nvalues;
+	Size		dataoff;
+	Size		bytes;
 	ArrayType  *a;
+	int32	   *values;
 
 	if (form == ARRAY_FORM_SIMPLE)
 	{
@@ -976,11 +1008,8 @@ read_array_entry(ByteReader *s)
 			if (nitems > (int64) MaxArraySize)
 				block_corrupted("%s holds an array too large.", s->what);
 		}
-		hasnulls = reader_byte(s) != 0;
-		if (hasnulls)
+		if (reader_byte(s) != 0)
 			nullbits = (const bits8 *) reader_bytes(s, (nitems + 7) / 8);
-		else if (nitems > (int64) reader_left(s))
-			block_corrupted("%s ends early.", s->what);
 	}
 	else
 		block_corrupted("%s holds an array of form %d.", s->what, form);
@@ -988,30 +1017,56 @@ read_array_entry(ByteReader *s)
 	if (nitems == 0)
 		return PointerGetDatum(construct_md_array(NULL, NULL, ndim, dims, lbs,
 												  INT4OID, sizeof(int32), true, TYPALIGN_INT));
-	elems = palloc(nitems * sizeof(Datum));
-	if (hasnulls)
-		nulls = palloc(nitems * sizeof(bool));
-	for (int64 i = 0; i < nitems; i++)
+
+	/* the elements that are not NULL (bit set = not NULL, as in an array) */
+	nvalues = nitems;
+	if (nullbits != NULL)
+	{
+		nvalues = 0;
+		for (int64 b = 0; b < nitems / 8; b++)
+		{
+			if ((b & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			nvalues += pg_number_of_ones[nullbits[b]];
+		}
+		for (int64 i = nitems / 8 * 8; i < nitems; i++)
+			nvalues += (nullbits[i / 8] >> (i % 8)) & 1;
+		if (nvalues == nitems)
+			nullbits = NULL;	/* no NULL: no bitmap */
+	}
+	/* each takes a byte at least */
+	if (nvalues > (int64) reader_left(s))
+		block_corrupted("%s ends early.", s->what);
+
+	dataoff = nullbits ? ARR_OVERHEAD_WITHNULLS(ndim, nitems) : ARR_OVERHEAD_NONULLS(ndim);
+	bytes = dataoff + (Size) nvalues * sizeof(int32);
+	a = (ArrayType *) palloc0(bytes);
+	SET_VARSIZE(a, bytes);
+	a->ndim = ndim;
+	a->dataoffset = nullbits ? (int32) dataoff : 0;
+	a->elemtype = INT4OID;
+	memcpy(ARR_DIMS(a), dims, ndim * sizeof(int));
+	memcpy(ARR_LBOUND(a), lbs, ndim * sizeof(int));
+	if (nullbits)
+	{
+		bits8	   *bitmap = ARR_NULLBITMAP(a);
+
+		memcpy(bitmap, nullbits, (nitems + 7) / 8);
+		if (nitems % 8)
+			bitmap[nitems / 8] &= (bits8) ((1 << (nitems % 8)) - 1);
+	}
+	values = (int32 *) ((char *) a + dataoff);
+	for (int64 k = 0; k < nvalues; k++)
 	{
 		int64		e;
 
-		if (hasnulls && !(nullbits[i / 8] & (1 << (i % 8))))
-		{
-			nulls[i] = true;
-			elems[i] = (Datum) 0;
-			continue;
-		}
-		if (hasnulls)
-			nulls[i] = false;
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		e = reader_svarint(s);
 		if (e < PG_INT32_MIN || e > PG_INT32_MAX)
 			block_corrupted("%s holds an array element out of range for integer.", s->what);
-		elems[i] = Int32GetDatum((int32) e);
+		values[k] = (int32) e;
 	}
-	a = construct_md_array(elems, nulls, ndim, dims, lbs, INT4OID, sizeof(int32), true, TYPALIGN_INT);
-	pfree(elems);
-	if (nulls)
-		pfree(nulls);
 	return PointerGetDatum(a);
 }
 
@@ -1036,14 +1091,25 @@ store_packed_datum(Datum d)
 	return PointerGetDatum(p);
 }
 
-/* read a dictionary of texts or arrays, then open its codes */
+/*
+ * read_datum_dict
+ *		Read a dictionary of texts or arrays, then open its codes.  It has no
+ *		more entries than values (and a dictionary of texts no more than
+ *		DICT_MAX_ENTRIES); an entry longer than DICT_SHARED_MAX bytes is
+ *		marked to serve one row.
+ */
 static void
 read_datum_dict(ColumnReader *r, ByteReader *s)
 {
 	r->ndict = (int64) reader_count(s, 1);
+	if (r->ndict > r->nvalues || (r->coding == CODING_TEXT_DICT && r->ndict > DICT_MAX_ENTRIES))
+		block_corrupted("%s has a dictionary of %lld entries for %lld values.", s->what,
+						(long long) r->ndict, (long long) r->nvalues);
 	r->dict = palloc(Max(r->ndict, 1) * sizeof(Datum));
 	for (int64 k = 0; k < r->ndict; k++)
 	{
+		if ((k & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (r->coding == CODING_TEXT_DICT)
 		{
 			uint64		len = reader_uvarint(s);
@@ -1053,6 +1119,12 @@ read_datum_dict(ColumnReader *r, ByteReader *s)
 		}
 		else
 			r->dict[k] = store_packed_datum(read_array_entry(s));
+		if (VARSIZE_ANY_EXHDR(DatumGetPointer(r->dict[k])) > DICT_SHARED_MAX)
+		{
+			if (r->dict_once == NULL)
+				r->dict_once = palloc0(r->ndict);
+			r->dict_once[k] = DICT_ONCE;
+		}
 	}
 	int_reader_nested(&r->ints, s, r->nvalues, 0);
 	if (reader_left(s) != 0)
@@ -1099,7 +1171,11 @@ column_reader_open(const BlockSchema *schema, int c, const char *payload, size_t
 	{
 		r->nullbits = (const bits8 *) reader_bytes(&s, (nrows + 7) / 8);
 		for (int64 b = 0; b < nrows / 8; b++)
+		{
+			if ((b & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
 			r->nulls += pg_number_of_ones[r->nullbits[b]];
+		}
 		for (int64 row = nrows / 8 * 8; row < nrows; row++)
 			r->nulls += (r->nullbits[row >> 3] >> (row & 7)) & 1;
 		if (r->nulls == 0)
@@ -1141,6 +1217,8 @@ column_reader_open(const BlockSchema *schema, int c, const char *payload, size_t
 				r->exc = s;
 				for (int64 k = 0; k < r->nexc; k++)
 				{
+					if ((k & 0xFFFF) == 0)
+						CHECK_FOR_INTERRUPTS();
 					(void) reader_uvarint(&s);
 					(void) reader_bytes(&s, 8);
 				}
@@ -1436,6 +1514,13 @@ column_reader_batch(ColumnReader *r, int64 first, int n, ColumnReader **readers,
 				if (unlikely((uint64) vals[j] >= (uint64) r->ndict))
 					block_corrupted("%s has code %llu in a dictionary of %lld.", what,
 									(unsigned long long) vals[j], (long long) r->ndict);
+				if (r->dict_once && r->dict_once[vals[j]] != DICT_SHARED)
+				{
+					if (r->dict_once[vals[j]] == DICT_USED)
+						block_corrupted("%s gives entry %lld of its dictionary, of more than %d bytes, to more than one row.",
+										what, (long long) vals[j], DICT_SHARED_MAX);
+					r->dict_once[vals[j]] = DICT_USED;
+				}
 				out[j] = r->dict[vals[j]];
 			}
 			break;

@@ -409,7 +409,7 @@ int_body(Sink *body, const IntInput *in, bool allow_dict, double *estimate)
 		}
 		if (x.group_prev)
 			pfree(x.group_prev);
-		if (tr->constant)
+		if (tr->constant && !in->byte_each)
 			consider(&best, CODING_INT_CONST, t, 1 + svarint_len(tr->first), tr->first);
 		consider(&best, CODING_INT_VARINT, t,
 				 1 + STREAM_COST + coded_size(tr->varint_hist, 256, tr->varint_bytes, tr->varint_bytes), 0);
@@ -419,7 +419,7 @@ int_body(Sink *body, const IntInput *in, bool allow_dict, double *estimate)
 	}
 
 	/* a dictionary of the plain values, when they are few */
-	if (allow_dict && best.coding != CODING_INT_CONST && in->m > 1)
+	if (allow_dict && !in->byte_each && best.coding != CODING_INT_CONST && in->m > 1)
 	{
 		IntDict		d;
 		int64		dict_bytes = 0;
@@ -444,7 +444,7 @@ int_body(Sink *body, const IntInput *in, bool allow_dict, double *estimate)
 					 coded_size(tr->varint_hist, 256, tr->varint_bytes, tr->varint_bytes), 0);
 		if (fits && best.coding == CODING_INT_DICT)
 		{
-			IntInput	codes = {NULL, NULL, NULL, in->m};
+			IntInput	codes = {NULL, NULL, NULL, in->m, false};
 			int64	   *code = palloc(in->m * sizeof(int64));
 
 			/* codes by order of appearance: the same numbering again */
@@ -609,6 +609,9 @@ int_reader_open(IntReader *ir, uint8 coding, ByteReader *s, int64 nvalues, int a
 			if (t != XF_PLAIN)
 				block_corrupted("%s has a dictionary of transformed values.", s->what);
 			ir->ndict = reader_count(s, 1);
+			if (ir->ndict > DICT_MAX_ENTRIES || ir->ndict > nvalues)
+				block_corrupted("%s has a dictionary of %lld entries for %lld values.", s->what,
+								(long long) ir->ndict, (long long) nvalues);
 			ir->dict = palloc(Max(ir->ndict, 1) * sizeof(int64));
 			for (int64 k = 0; k < ir->ndict; k++)
 				ir->dict[k] = reader_svarint(s);

@@ -47,8 +47,15 @@
 #define GROUP_SLOTS		256
 #define GROUP_NULL_SLOT 255		/* the value standing for NULL */
 
-/* The most distinct values a dictionary may have */
+/* The most distinct values a dictionary of integers or texts may have */
 #define DICT_MAX_ENTRIES	4096
+
+/*
+ * The longest text or array (bytes of its data) a dictionary entry may give
+ * more than one row: a longer one serves one row, so what a block's rows
+ * hold read back follows from the bytes of the block.
+ */
+#define DICT_SHARED_MAX		256
 
 /* Integers to encode, and what some transforms need */
 typedef struct IntInput
@@ -58,6 +65,8 @@ typedef struct IntInput
 	const uint8 *slot;			/* XF_GROUP_DELTA: each value's chain, or
 								 * NULL */
 	int64		m;				/* values */
+	bool		byte_each;		/* every value takes a byte at least: no
+								 * constant, no dictionary (the order key) */
 } IntInput;
 
 /* The running state of a transform (the same both ways) */

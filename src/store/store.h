@@ -223,6 +223,22 @@ extern void column_describe(const BlockSchema *schema, int c,
 /* The most rows one block holds */
 #define BLOCK_MAX_ROWS		(INT64CONST(1) << 26)
 
+/*
+ * What a block's bytes must justify, so that no reader sizes anything from a
+ * count the block cannot back (block_read_header checks both before anything
+ * is allocated, block_build keeps to them):
+ *
+ * - a row takes a byte of the payload at least, as stored and decompressed:
+ *	 the order key is never written as a constant or a dictionary (a byte a
+ *	 row at least), and a payload zstd would shrink below a byte a row is
+ *	 stored as it is;
+ * - a zstd payload decompresses to at most BLOCK_MAX_EXPANSION times the
+ *	 bytes it takes (else it is stored as it is).
+ *
+ * So rows, and what readers allocate for them, follow from the bytes given.
+ */
+#define BLOCK_MAX_EXPANSION 64
+
 /* The longest ticker a block keeps */
 #define BLOCK_MAX_TICKER	255
 

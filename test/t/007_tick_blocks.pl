@@ -146,31 +146,42 @@ for my $base (@bases)
 close($fh);
 $node->safe_psql('postgres', "COPY fuzz FROM '$dir/fuzz.tsv'");
 
-# read every damaged block whole, the way a user would
-my $read = q{
-DO $$
+# read_loop(table, trades, quotes): a DO block reading every block of a table (id, kind, bytes) with
+# tape.block_info, then the statements for its kind (on f.bytes), and writing how it went (the
+# SQLSTATE, message and detail of an error) into table_result
+sub read_loop
+{
+	my ($table, $trades, $quotes) = @_;
+	return qq{
+DO \$\$
 DECLARE
   f record;
   d text;
 BEGIN
-  FOR f IN SELECT * FROM fuzz ORDER BY id LOOP
+  FOR f IN SELECT * FROM $table ORDER BY id LOOP
     BEGIN
       PERFORM count(*) FROM tape.block_info(f.bytes::tape.tick_block);
-      PERFORM count(md5(c::text)) FROM tape.block_columns(f.bytes::tape.tick_block) c;
       IF f.kind = 'trades' THEN
-        PERFORM count(md5(r::text)) FROM tape.trades_of(f.bytes::tape.tick_block) r;
+        $trades
       ELSE
-        PERFORM count(md5(r::text)) FROM tape.quotes_of(f.bytes::tape.tick_block) r;
+        $quotes
       END IF;
-      INSERT INTO fuzz_result VALUES (f.id, '00000', NULL, NULL);
+      INSERT INTO ${table}_result VALUES (f.id, '00000', NULL, NULL);
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
-      INSERT INTO fuzz_result VALUES (f.id, SQLSTATE, SQLERRM, d);
+      INSERT INTO ${table}_result VALUES (f.id, SQLSTATE, SQLERRM, d);
     END;
   END LOOP;
 END
-$$;
-};
+\$\$;};
+}
+
+# read every damaged block whole, the way a user would
+my $columns = 'PERFORM count(md5(c::text)) FROM tape.block_columns(f.bytes::tape.tick_block) c;';
+my $read = read_loop(
+	'fuzz',
+	"$columns PERFORM count(md5(r::text)) FROM tape.trades_of(f.bytes::tape.tick_block) r;",
+	"$columns PERFORM count(md5(r::text)) FROM tape.quotes_of(f.bytes::tape.tick_block) r;");
 $node->safe_psql('postgres', $read);
 
 my $total = scalar(@bases) * $rounds;
@@ -234,6 +245,125 @@ my $out = $node->safe_psql('postgres', $loop->(200) . "\n$rss;\n" . $loop->(1000
 my ($before, $after) = split /\n/, $out;
 cmp_ok($after - $before, '<', 4096, "resident memory grew by " . ($after - $before) . " kB over 1,000 damaged blocks");
 
+# Inflated counts: headers claiming more rows (source_rows too) or a larger payload than the block
+# holds, of every base block, and forged blocks whose few bytes would describe many rows or bytes
+# (issue 15): every column a constant for 8,000,000 rows; zstd frames of zeros claiming up to 1 GB;
+# a dictionary array of 20,000 elements given to 20,000 rows; an array of 2^24 NULL elements.  Each
+# is read by every reader (block_info, trades_of or quotes_of, window_qa, window_features) in one
+# session with temp_file_limit at 16 MB: every one is refused with XX001 or read, and the session's
+# peak memory stays within what the bytes given justify.
+sub forged
+{
+	my ($rows, $payload, $compression, $raw) = @_;
+	my $b = 'TAPB' . pack('CCCC', 1, 1, $compression // 0, 1) . pack('VVV', $rows, $rows, 0)
+	  . pack('Q<Q<', 1, 1) . pack('V', $raw // length($payload)) . pack('C', 1) . "\0\0\0" . "\0\0\0\0"
+	  . 'X' . $payload;
+	return reseal($b);
+}
+# a zstd frame of $blocks blocks of 128 kB of zeros, each in 4 bytes (RLE)
+sub zero_frame
+{
+	my ($blocks) = @_;
+	my $f = pack('V', 0xFD2FB528) . pack('C', 0xA0) . pack('V', $blocks * 131072);
+	$f .= substr(pack('V', (131072 << 3) | 2 | ($_ == $blocks ? 1 : 0)), 0, 3) . "\0" for 1 .. $blocks;
+	return $f;
+}
+sub uvarint
+{
+	my ($u) = @_;
+	my $out = '';
+	while ($u >= 0x80) { $out .= chr(($u & 0x7F) | 0x80); $u >>= 7 }
+	return $out . chr($u);
+}
+# trades columns after the ticker: ts = sip_timestamp's, sip_timestamp 1, then 11 sections
+my $constant_head = pack('H*', '0102030001020002');
+my $all_null = pack('H*', '0000');
+my $big = uvarint(20000);
+my $shared_entry = pack('C', 1) . pack('C', 0) . $big . ("\x02" x 20000) . pack('H*', '01020000');
+my $null_entry = pack('C', 1) . pack('H*', '0101') . uvarint(1 << 24) . "\x02\x01" . ("\0" x (1 << 21))
+  . pack('H*', '01020000');
+my @inflated = (
+	[ 'constant columns, 8,000,000 rows', 'trades', forged(8_000_000, $constant_head . $all_null x 11) ],
+	[ 'constant columns, 30 rows', 'trades', forged(30, $constant_head . $all_null x 11) ],
+	[ 'zstd: 1 MB of zeros', 'trades', forged(1, zero_frame(8), 1, 8 * 131072) ],
+	[ 'zstd: 1 GB of zeros', 'trades', forged(1, zero_frame(8191), 1, 8191 * 131072) ],
+	[
+		'one array of 20,000 elements for 20,000 rows', 'trades',
+		forged(20000, $constant_head . $all_null x 7 . "\x09" . uvarint(length($shared_entry)) . $shared_entry
+			  . $all_null x 3)
+	],
+	[
+		'an array of 2^24 NULL elements', 'trades',
+		forged(1, $constant_head . $all_null x 7 . "\x09" . uvarint(length($null_entry)) . $null_entry . $all_null x 3)
+	]);
+for my $base (@bases)
+{
+	my ($name, $kind, $hex) = @$base;
+	my $b = pack('H*', $hex);
+	my ($rows, $raw) = (unpack('V', substr($b, 8, 4)), unpack('V', substr($b, 36, 4)));
+	for my $claim ($rows + 1, 2 * $rows, 64 * $rows, 1 << 20, 8_000_000, 1 << 26)
+	{
+		my $x = $b;
+		substr($x, 8, 8) = pack('VV', $claim, $claim);
+		push @inflated, [ "$name, $claim rows", $kind, reseal($x) ];
+	}
+	for my $claim ($raw + 1, 2 * $raw, 64 * $raw + 64, 0x3FFFFFF0)
+	{
+		my $x = $b;
+		substr($x, 36, 4) = pack('V', $claim);
+		push @inflated, [ "$name, a payload of $claim bytes", $kind, reseal($x) ];
+	}
+}
+open($fh, '>', "$dir/inflated.tsv") or die "inflated.tsv: $!";
+printf $fh "%d\t%s\t%s\t\\\\x%s\n", $_ + 1, $inflated[$_][0], $inflated[$_][1], unpack('H*', $inflated[$_][2])
+  for 0 .. $#inflated;
+close($fh);
+$node->safe_psql(
+	'postgres', qq{
+CREATE TABLE inflated (id int, name text, kind text, bytes bytea);
+CREATE TABLE inflated_result (id int, sqlstate text, message text, detail text);
+COPY inflated FROM '$dir/inflated.tsv';
+});
+my $hwm = q{SELECT (regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'VmHWM:\s+(\d+)'))[1]::bigint};
+$out = $node->safe_psql(
+	'postgres', qq{
+SET temp_file_limit = '16MB';
+SELECT count(*) FROM tape.trades_of((SELECT block FROM bases WHERE name = 'trades'));
+$hwm;
+}
+	  . read_loop(
+		'inflated',
+		q{PERFORM sum(pg_column_size(r.*)) FROM tape.trades_of(f.bytes::tape.tick_block) r;
+        PERFORM tape.window_qa(f.bytes::tape.tick_block, NULL, '1970-01-01', '2100-01-01');
+        PERFORM tape.window_features(f.bytes::tape.tick_block, NULL, '2026-02-25 12:00');},
+		q{PERFORM sum(pg_column_size(r.*)) FROM tape.quotes_of(f.bytes::tape.tick_block) r;
+        PERFORM tape.window_qa(NULL, f.bytes::tape.tick_block, '1970-01-01', '2100-01-01');
+        PERFORM tape.window_features(NULL, f.bytes::tape.tick_block, '2026-02-25 12:00');})
+	  . qq{
+$hwm;});
+my (undef, $hwm_before, $hwm_after) = split /\n/, $out;
+my $ninflated = scalar(@inflated);
+is($node->safe_psql('postgres', 'SELECT count(*) FROM inflated_result'), $ninflated,
+	"each of the $ninflated inflated blocks was read or refused");
+is( $node->safe_psql(
+		'postgres', q{SELECT string_agg(i.name || ': ' || r.sqlstate || ' ' || coalesce(r.detail, ''), '; ')
+                        FROM inflated i JOIN inflated_result r USING (id) WHERE r.sqlstate NOT IN ('00000', 'XX001')}),
+	'', 'every inflated block is refused as corrupted (XX001) or read: no temporary file over 16 MB, no other error');
+is( $node->safe_psql(
+		'postgres', q{SELECT string_agg(i.name, '; ') FROM inflated i JOIN inflated_result r USING (id)
+                       WHERE r.sqlstate <> 'XX001' AND i.name NOT IN ('constant columns, 30 rows',
+                                                                       'an array of 2^24 NULL elements')}),
+	'', 'every header claiming more rows or bytes than its block holds is refused, and every forged bomb');
+note('what refused them: '
+	  . $node->safe_psql('postgres',
+		q{SELECT string_agg(DISTINCT regexp_replace(detail, '[0-9]+', 'N', 'g'), ' | ') FROM inflated_result WHERE sqlstate = 'XX001'}));
+cmp_ok($hwm_after - $hwm_before, '<', 64 * 1024,
+	"the session's peak memory grew by " . ($hwm_after - $hwm_before) . " kB reading the $ninflated inflated blocks");
+is( $node->safe_psql(
+		'postgres', q{SELECT r.sqlstate || ' ' || (SELECT count(*) FROM tape.trades_of(i.bytes::tape.tick_block))
+                        FROM inflated i JOIN inflated_result r USING (id) WHERE i.name = 'constant columns, 30 rows'}),
+	'00000 30', 'a block of constant columns whose payload backs its rows reads');
+
 # a header announcing a huge payload is refused before anything that size is allocated
 my $trades_raw = pack('H*', (grep { $_->[0] eq 'trades raw' } @bases)[0]->[2]);
 my $huge = $trades_raw;
@@ -242,7 +372,7 @@ substr($huge, 6, 1) = chr(1);    # claims zstd
 $huge = reseal($huge);
 my ($ret, $stdout, $stderr) = $node->psql('postgres',
 	"SELECT count(*) FROM tape.trades_of('\\x" . unpack('H*', $huge) . "'::bytea::tape.tick_block)");
-like($stderr, qr/tick block is corrupted.*DETAIL:  The zstd frame does not hold the 1073741808 bytes/s,
+like($stderr, qr/tick block is corrupted.*DETAIL:  The header announces a payload of 1073741808 bytes, more than 64 times/s,
 	'a block announcing a 1 GB payload is refused before anything that size is allocated');
 
 # COPY out and back in, text and binary: the same blocks
