@@ -80,6 +80,7 @@ REGRESS = \
 	store \
 	universe \
 	store_qa \
+	store_units \
 	features \
 	manifest \
 	capture \

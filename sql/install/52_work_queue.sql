@@ -121,6 +121,23 @@ COMMENT ON TABLE tape.unit_kinds IS 'the kinds of unit in tape.work_queue: the r
 COMMENT ON COLUMN tape.unit_kinds.batch_size IS 'units per batch; NULL: tape.batch_size(), from the server the units are fetched from';
 COMMENT ON COLUMN tape.unit_kinds.from_local_data IS 'the units compute from tables of the store (their parameters name the inputs, so that a change makes them due again): done is settled; units fetched from the API are settled only up to the start of today';
 
+-- a time in the parameters of a unit: the same text whatever the session's TimeZone and
+-- DateStyle, so that a unit planned by a session in New York and by a pg_cron job in UTC
+-- has the same parameters (plan_units compares them)
+
+CREATE FUNCTION tape.unit_time(ts timestamptz) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+
+COMMENT ON FUNCTION tape.unit_time(timestamptz) IS 'a time as the parameters of a unit keep it: UTC, ISO 8601 with microseconds, independent of every session setting';
+
+CREATE FUNCTION tape.bars_loaded(queue text, ticker text, before timestamptz DEFAULT 'infinity') RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN (SELECT tape.unit_time(max(q.done_at)) FROM tape.work_queue q
+         WHERE q.queue = bars_loaded.queue AND q.ticker = bars_loaded.ticker AND q.range_start < bars_loaded.before);
+
+COMMENT ON FUNCTION tape.bars_loaded(text, text, timestamptz) IS 'when the bars of a ticker (of the bars queue named, in units that start before a time) were last loaded, as a unit parameter (tape.unit_time): the units computed from them carry it, so that loading them again makes those units due';
+
 -- settings the runner reads
 
 CREATE FUNCTION tape.foreign_table(name text) RETURNS text

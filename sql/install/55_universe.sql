@@ -272,7 +272,7 @@ RETURN format($q$
     SELECT c.ticker, min(c.day) FROM c JOIN tape.splits x ON x.ticker = c.ticker AND c.day >= x.execution_date
      WHERE x.execution_date BETWEEN %1$L AND %2$L
      GROUP BY c.ticker, x.execution_date)
-  SELECT 'ticker_shares', ticker || ' ' || day, ticker, tape.ny_midnight(day), tape.ny_midnight(day + 1), '{}'::jsonb
+  SELECT 'ticker_shares', ticker || ' ' || to_char(day::timestamp, 'YYYY-MM-DD'), ticker, tape.ny_midnight(day), tape.ny_midnight(day + 1), '{}'::jsonb
     FROM snap$q$, from_date, to_date, tape.setting('universe.shares_every'));
 
 COMMENT ON FUNCTION tape.share_snapshot_units(date, date) IS 'the units query of the shares snapshots of a range: each candidate of the universe once per period and once after each split';

@@ -118,10 +118,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 -- the unit due again
 RETURN format($q$
   SELECT %1$L, s.ticker || ' ' || s.label, s.ticker, s.range_start, s.range_end,
-         jsonb_build_object('config', %2$L::jsonb,
-                            'bars_loaded', (SELECT max(q.done_at) FROM tape.work_queue q
-                                             WHERE q.queue = %3$L AND q.ticker = s.ticker
-                                               AND q.range_start < s.range_end))
+         jsonb_build_object('config', %2$L::jsonb, 'bars_loaded', tape.bars_loaded(%3$L, s.ticker, s.range_end))
     FROM tape.stored_ticker_periods(%4$L, %5$L, %6$L, %7$L, %8$L) s$q$,
   queue, config, store, 'tape.' || store, period, from_date, to_date, tickers);
 
