@@ -388,7 +388,14 @@ $$;
 
 COMMENT ON FUNCTION tape.partition_spans() IS 'the time-partitioned tables of the store, the span of one partition and the primary key each partition has';
 
-CREATE FUNCTION tape.create_partitions(from_date date DEFAULT NULL, to_date date DEFAULT NULL)
+CREATE FUNCTION tape.earliest_market_date() RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN date '1970-01-01';
+
+COMMENT ON FUNCTION tape.earliest_market_date() IS 'the first day market data can exist (the API''s times are Unix times, as polygon_fdw knows): the refreshes and the partitions start there at the earliest';
+
+CREATE FUNCTION tape.create_partitions(from_date date DEFAULT NULL, to_date date DEFAULT NULL,
+                                       parent regclass DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 AS $$
@@ -401,10 +408,23 @@ DECLARE
   part text;
   created integer := 0;
 BEGIN
+  IF last = 'infinity' THEN
+    RAISE EXCEPTION 'to_date of the partitions cannot be infinity'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Name the last day; tape.create_partitions() with no dates keeps partitions.months_ahead months ready.';
+  END IF;
   IF first > last THEN
     RAISE EXCEPTION 'from_date % is after to_date %', first, last USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  FOR p IN SELECT * FROM tape.partition_spans() LOOP
+  IF parent IS NOT NULL AND NOT EXISTS (SELECT FROM tape.partition_spans() s WHERE s.parent = create_partitions.parent) THEN
+    RAISE EXCEPTION '% is not a partitioned table of the store', parent
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'SELECT parent FROM tape.partition_spans() lists them.';
+  END IF;
+  -- no market data before the earliest market date (an early year, a date BC, -infinity):
+  -- no partition for it either
+  first := greatest(first, tape.earliest_market_date());
+  FOR p IN SELECT * FROM tape.partition_spans() s WHERE create_partitions.parent IS NULL OR s.parent = create_partitions.parent LOOP
     lo := date_trunc(p.period, first::timestamp)::date;
     WHILE lo <= last LOOP
       hi := (lo + ('1 ' || p.period)::interval)::date;
@@ -428,4 +448,17 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION tape.create_partitions(date, date) IS 'create the missing partitions of the bars tables covering from_date to to_date (default: today to partitions.months_ahead months ahead); returns how many';
+COMMENT ON FUNCTION tape.create_partitions(date, date, regclass) IS 'create the missing partitions of the bars tables (or of the one named) covering from_date to to_date (default: today to partitions.months_ahead months ahead; nothing before tape.earliest_market_date()); returns how many';
+
+CREATE FUNCTION tape.partition_steps(parent regclass, from_date date, to_date date) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- one statement a year, each committed by tape.run_refresh before the next: the locks of a
+-- transaction stay those of a year's partitions however long the range
+RETURN ARRAY(
+  SELECT format('SELECT tape.create_partitions(%L, %L, %L)', greatest(y::date, f), least((y + interval '1 year')::date - 1, to_date), parent)
+    FROM (SELECT greatest(from_date, tape.earliest_market_date()) AS f) c,
+         generate_series(date_trunc('year', c.f::timestamp), to_date::timestamp, interval '1 year') AS y
+   WHERE isfinite(from_date) AND isfinite(to_date)
+   ORDER BY y);
+
+COMMENT ON FUNCTION tape.partition_steps(regclass, date, date) IS 'the statements that make the partitions of a table from from_date to to_date a year at a time (the prepare steps of a refresh)';

@@ -551,19 +551,26 @@ CREATE FUNCTION tape.periods(period text, from_date date, to_date date,
 RETURNS SETOF record
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
+  -- nothing before the earliest market date, and nothing to an infinite end (a series
+  -- that would never end)
   SELECT to_char(p, CASE period WHEN 'day' THEN 'YYYY-MM-DD' WHEN 'month' THEN 'YYYY-MM' ELSE 'YYYY' END),
          p::date, (p + ('1 ' || period)::interval)::date - 1,
          tape.ny_midnight(p::date), tape.ny_midnight((p + ('1 ' || period)::interval)::date)
-    FROM generate_series(date_trunc(period, from_date::timestamp), to_date::timestamp, ('1 ' || period)::interval) AS p
+    FROM generate_series(date_trunc(period, CASE WHEN from_date IS NOT NULL
+                                                 THEN greatest(from_date, tape.earliest_market_date())::timestamp END),
+                         CASE WHEN isfinite(to_date) THEN to_date::timestamp END,
+                         ('1 ' || period)::interval) AS p
 $$;
 
-COMMENT ON FUNCTION tape.periods(text, date, date) IS 'the days, months or years that meet from_date to to_date, with their New York bounds: the time ranges of units';
+COMMENT ON FUNCTION tape.periods(text, date, date) IS 'the days, months or years that meet from_date to to_date (from tape.earliest_market_date() at the earliest), with their New York bounds: the time ranges of units';
 
 CREATE FUNCTION tape.check_refresh_arguments(command text, from_date date, to_date date, tickers text[],
                                              without_tickers text)
-RETURNS void
+RETURNS date
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
+DECLARE
+  earliest date := tape.earliest_market_date();
 BEGIN
   IF tickers IS NOT NULL AND cardinality(tickers) = 0 THEN
     RAISE EXCEPTION 'tickers is an empty array'
@@ -575,17 +582,26 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = format('%s works on from_date to to_date, both included; to_date is today (New York) when omitted.', command);
   END IF;
+  IF from_date IS NOT NULL AND to_date < earliest THEN
+    RAISE EXCEPTION 'to_date % is before %, the earliest market date', to_date, earliest
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'There is no market data before it (the API''s times are Unix times).',
+            HINT = format('%s starts at %s when from_date is earlier; name a to_date after it.', command, earliest);
+  END IF;
+  -- a from_date before any market data (an early year, a date BC, -infinity) starts there
+  RETURN CASE WHEN from_date IS NOT NULL THEN greatest(from_date, earliest) END;
 END
 $$;
 
-COMMENT ON FUNCTION tape.check_refresh_arguments(text, date, date, text[], text) IS 'the errors every refresh gives for an empty tickers array and a range that ends before it starts';
+COMMENT ON FUNCTION tape.check_refresh_arguments(text, date, date, text[], text) IS 'the errors every refresh gives for an empty tickers array, a range that ends before it starts and one that ends before the earliest market date; returns the from_date to use (at the earliest tape.earliest_market_date(), NULL to resume)';
 
 CREATE PROCEDURE tape.run_refresh(refresh text, command text, arguments jsonb, "join" boolean, force boolean,
-                                  prepare text, steps text[])
+                                  prepare text[], steps text[])
 LANGUAGE plpgsql
 AS $$
 DECLARE
   r record;
+  statement text;
   step text;
   loaded bigint := 0;
   started timestamptz := clock_timestamp();
@@ -597,9 +613,12 @@ BEGIN
   END IF;
   COMMIT;
   IF r.leader THEN
-    IF prepare IS NOT NULL THEN
-      EXECUTE prepare;
-    END IF;
+    -- each statement of prepare in a transaction of its own (the partitions of a long range
+    -- a year at a time: its locks stay bounded)
+    FOREACH statement IN ARRAY coalesce(prepare, '{}') LOOP
+      EXECUTE statement;
+      COMMIT;
+    END LOOP;
     -- each step is planned once the units of the steps before it are done
     FOREACH step IN ARRAY steps LOOP
       PERFORM tape.plan_units(r.run_id, force, step);
@@ -614,7 +633,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON PROCEDURE tape.run_refresh(text, text, jsonb, boolean, boolean, text, text[]) IS 'run a refresh: lead it (run prepare, then plan and work each step''s units in turn) or join the running one; what every refresh procedure calls';
+COMMENT ON PROCEDURE tape.run_refresh(text, text, jsonb, boolean, boolean, text[], text[]) IS 'run a refresh: lead it (run the statements of prepare, each committed, then plan and work each step''s units in turn) or join the running one; what every refresh procedure calls';
 
 CREATE FUNCTION tape.queued_units(queues text[]) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -132,11 +132,12 @@ DECLARE
   last date := least(coalesce(to_date, tape.ny_today()), tape.ny_today());
   units text;
   gap record;
-  arguments jsonb := jsonb_build_object('from_date', from_date, 'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
-                                        'tickers', tickers, 'config', config, 'force', force);
+  arguments jsonb;
 BEGIN
   CALL tape.require_transaction_control('tape.detect_all');
-  PERFORM tape.check_refresh_arguments('tape.detect_all', from_date, last, tickers, 'every ticker with bars in the store');
+  from_date := tape.check_refresh_arguments('tape.detect_all', from_date, last, tickers, 'every ticker with bars in the store');
+  arguments := jsonb_build_object('from_date', from_date, 'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
+                                  'tickers', tickers, 'config', config, 'force', force);
   IF config IS NOT NULL THEN
     -- a wrong key is an error now, not in every unit
     PERFORM tape.merge_config(tape.default_config(), config);

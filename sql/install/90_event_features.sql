@@ -146,7 +146,7 @@ AS $$
 BEGIN
   CALL tape.require_transaction_control(command);
   CALL tape.run_refresh(refresh, command, jsonb_build_object('profile', profile, 'config', config, 'force', force),
-                        "join", force, tape.forget_dropped_events(event_table, profile), ARRAY[units]);
+                        "join", force, ARRAY[tape.forget_dropped_events(event_table, profile)], ARRAY[units]);
 END
 $$;
 
