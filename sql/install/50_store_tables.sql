@@ -299,9 +299,11 @@ COMMENT ON TABLE tape.news IS 'news articles, once each whatever the number of t
 
 -- bars, partitioned by time (see tape.create_partitions())
 --
--- The primary key is on each partition, made with it: (ticker, ts) decides the partition,
--- so it is unique in the table.  A key on the parent would be an index of the extension
--- that pg_dump cannot restore beside the partitions' own.
+-- The primary key is on each partition, made with it: (ticker, ts, adjusted) decides the
+-- partition, so it is unique in the table.  A key on the parent would be an index of the
+-- extension that pg_dump cannot restore beside the partitions' own.  adjusted is part of
+-- the key: the raw and the split-adjusted bar of a minute are two rows, loaded by units
+-- of their own, and loading one never replaces the other.
 
 CREATE TABLE tape.market_daily (
     day date NOT NULL,
@@ -330,7 +332,7 @@ CREATE TABLE tape.bars_1d (
     adjusted boolean NOT NULL
 ) PARTITION BY RANGE (ts);
 
-COMMENT ON TABLE tape.bars_1d IS 'day bars (ts at 00:00 New York), one partition a year; adjusted says whether prices and volumes were split-adjusted when fetched';
+COMMENT ON TABLE tape.bars_1d IS 'day bars (ts at 00:00 New York), one partition a year; adjusted says whether prices and volumes were split-adjusted when fetched (the raw and the adjusted bar of a day are two rows: WHERE adjusted reads the adjusted ones)';
 
 CREATE TABLE tape.bars_1h (LIKE tape.bars_1d) PARTITION BY RANGE (ts);
 
@@ -380,9 +382,9 @@ CREATE FUNCTION tape.partition_spans(
 RETURNS SETOF record
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  VALUES ('tape.bars_1m'::regclass, 'month', 'timestamptz'::regtype, 'ticker, ts'),
-         ('tape.bars_1h', 'year', 'timestamptz', 'ticker, ts'),
-         ('tape.bars_1d', 'year', 'timestamptz', 'ticker, ts'),
+  VALUES ('tape.bars_1m'::regclass, 'month', 'timestamptz'::regtype, 'ticker, ts, adjusted'),
+         ('tape.bars_1h', 'year', 'timestamptz', 'ticker, ts, adjusted'),
+         ('tape.bars_1d', 'year', 'timestamptz', 'ticker, ts, adjusted'),
          ('tape.market_daily', 'year', 'date', 'day, ticker')
 $$;
 

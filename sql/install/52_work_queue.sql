@@ -87,6 +87,7 @@ CREATE TABLE tape.work_queue (
     failed_at timestamptz,
     done_at timestamptz,
     done_by integer,
+    rows_stored bigint,
     UNIQUE (queue, unit_key),
     CHECK (range_start < range_end)
 );
@@ -99,6 +100,7 @@ CREATE INDEX work_queue_ticker_idx ON tape.work_queue (ticker, queue);
 COMMENT ON TABLE tape.work_queue IS 'the units of work of every refresh: claimed with FOR UPDATE SKIP LOCKED, committed one by one, done once';
 COMMENT ON COLUMN tape.work_queue.fetched_until IS 'the unit is stored and settled up to here (the start of the day it was fetched, New York); the rest is fetched again';
 COMMENT ON COLUMN tape.work_queue.attempts IS 'failures since the unit last succeeded';
+COMMENT ON COLUMN tape.work_queue.rows_stored IS 'the rows of its range its table held when the unit was last done (units of bars; NULL for kinds that do not count them): tape.qa_lost_rows lists done units whose rows are gone';
 COMMENT ON COLUMN tape.work_queue.run_attempts IS 'failures within the run that holds it (at most refresh.max_attempts)';
 
 SELECT pg_catalog.pg_extension_config_dump('tape.refresh_runs', '');
@@ -134,9 +136,10 @@ COMMENT ON FUNCTION tape.unit_time(timestamptz) IS 'a time as the parameters of 
 CREATE FUNCTION tape.bars_loaded(queue text, ticker text, before timestamptz DEFAULT 'infinity') RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN (SELECT tape.unit_time(max(q.done_at)) FROM tape.work_queue q
-         WHERE q.queue = bars_loaded.queue AND q.ticker = bars_loaded.ticker AND q.range_start < bars_loaded.before);
+         WHERE q.queue = bars_loaded.queue AND q.ticker = bars_loaded.ticker AND q.range_start < bars_loaded.before
+           AND (q.params ->> 'adjusted')::boolean);
 
-COMMENT ON FUNCTION tape.bars_loaded(text, text, timestamptz) IS 'when the bars of a ticker (of the bars queue named, in units that start before a time) were last loaded, as a unit parameter (tape.unit_time): the units computed from them carry it, so that loading them again makes those units due';
+COMMENT ON FUNCTION tape.bars_loaded(text, text, timestamptz) IS 'when the split-adjusted bars of a ticker (of the bars queue named, in units that start before a time) were last loaded, as a unit parameter (tape.unit_time): the units computed from them carry it, so that loading them again makes those units due';
 
 -- settings the runner reads
 

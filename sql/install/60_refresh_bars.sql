@@ -18,25 +18,34 @@ DECLARE
   tickers text[] := ARRAY(SELECT x.ticker FROM unnest(units) x);
   fetch_from timestamptz := tape.unit_fetch_from(u);
   span text := (SELECT b.timespan FROM tape.bar_stores() b WHERE b.queue = u.queue);
+  adjusted boolean := (u.params ->> 'adjusted')::boolean;
   n bigint;
 BEGIN
   -- the units share one range: one scan, one request series per ticker, several in flight;
-  -- what is stored of that range is replaced
-  EXECUTE format('DELETE FROM tape.%I WHERE ticker = ANY ($1) AND ts >= $2 AND ts < $3', u.queue)
-    USING tickers, fetch_from, u.range_end;
+  -- what is stored of that range is replaced (the bars of the units' kind only: raw and
+  -- split-adjusted bars are rows of their own)
+  EXECUTE format('DELETE FROM tape.%I WHERE ticker = ANY ($1) AND adjusted = $4 AND ts >= $2 AND ts < $3', u.queue)
+    USING tickers, fetch_from, u.range_end, adjusted;
   EXECUTE format($q$
     INSERT INTO tape.%I (ticker, ts, open, high, low, close, volume, vwap, transactions, adjusted)
     SELECT ticker, ts, open, high, low, close, volume, vwap, transactions, adjusted
       FROM %s
      WHERE ticker = ANY ($1) AND timespan = %L AND multiplier = 1 AND adjusted = $4
        AND ts >= $2 AND ts < $3$q$, u.queue, tape.foreign_table('bars'), span)
-    USING tickers, fetch_from, u.range_end, (u.params ->> 'adjusted')::boolean;
+    USING tickers, fetch_from, u.range_end, adjusted;
   GET DIAGNOSTICS n = ROW_COUNT;
+  -- what each unit now holds, its settled part included: tape.qa_lost_rows compares
+  EXECUTE format($q$
+    UPDATE tape.work_queue q
+       SET rows_stored = (SELECT count(*) FROM tape.%I b
+                           WHERE b.ticker = q.ticker AND b.adjusted = $2 AND b.ts >= q.range_start AND b.ts < q.range_end)
+     WHERE q.unit_id = ANY ($1)$q$, u.queue)
+    USING ARRAY(SELECT x.unit_id FROM unnest(units) x), adjusted;
   RETURN n;
 END
 $$;
 
-COMMENT ON FUNCTION tape.load_bars(tape.work_queue[]) IS 'loader of bars units: the bars of some tickers over one range, in one scan of the bars foreign table';
+COMMENT ON FUNCTION tape.load_bars(tape.work_queue[]) IS 'loader of bars units: the bars of some tickers over one range (raw or split-adjusted, as the units ask), in one scan of the bars foreign table; records the rows each unit holds';
 
 INSERT INTO tape.unit_kinds (queue, refresh, loader, batch_by, unit, description)
 SELECT queue, queue, 'tape.load_bars(tape.work_queue[])', 'tickers', 'ticker x ' || period,
@@ -87,4 +96,4 @@ BEGIN
 END
 $$;
 
-COMMENT ON PROCEDURE tape.refresh_bars(text, date, date, text[], boolean, boolean, boolean) IS 'load the minute, hour or day bars of the tickers (NULL: the universe of each day) from from_date (1970-01-01 at the earliest) to to_date (default today) into tape.bars_1m, bars_1h or bars_1d; resumable, shareable between sessions (join => true); without from_date it resumes what is queued';
+COMMENT ON PROCEDURE tape.refresh_bars(text, date, date, text[], boolean, boolean, boolean) IS 'load the minute, hour or day bars of the tickers (NULL: the universe of each day) from from_date (1970-01-01 at the earliest) to to_date (default today) into tape.bars_1m, bars_1h or bars_1d, split-adjusted or raw (adjusted => false: rows of their own beside the adjusted ones); resumable, shareable between sessions (join => true); without from_date it resumes what is queued';
