@@ -453,7 +453,7 @@ $$;
 COMMENT ON FUNCTION tape.create_partitions(date, date, regclass) IS 'create the missing partitions of the bars tables (or of the one named) covering from_date to to_date (default: today to partitions.months_ahead months ahead; nothing before tape.earliest_market_date()); returns how many';
 
 CREATE FUNCTION tape.partition_steps(parent regclass, from_date date, to_date date) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 -- one statement a year, each committed by tape.run_refresh before the next: the locks of a
 -- transaction stay those of a year's partitions however long the range
 RETURN ARRAY(
