@@ -82,6 +82,7 @@ REGRESS = \
 	null_arguments \
 	universe \
 	store_qa \
+	store_units \
 	features \
 	query_text \
 	manifest \

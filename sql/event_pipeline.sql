@@ -37,6 +37,14 @@ LANGUAGE sql AS $$
                                                              = (d.source, d.ticker, d.ts, d.event_type, d.direction)
    WHERE f.ticker IS NULL OR d.ticker IS NULL OR NOT d.features <@ to_jsonb(f)
 $$;
+-- the session's settings: those of a pg_cron job (cron => true: UTC, another DateStyle, fewer
+-- float digits) or this test's own
+CREATE FUNCTION ep.session_settings(cron boolean) RETURNS void
+LANGUAGE sql AS $$
+  SELECT set_config('TimeZone', CASE WHEN cron THEN 'UTC' ELSE 'America/New_York' END, false),
+         set_config('DateStyle', CASE WHEN cron THEN 'SQL, DMY' ELSE 'ISO, YMD' END, false),
+         set_config('extra_float_digits', CASE WHEN cron THEN '-15' ELSE '0' END, false)
+$$;
 
 -- 1. two weeks of minute bars of ACME and BOLT (the labels read them), events of three days,
 --    and a profile whose windows are 5 minutes before and 10 after: ACME's spike of 2025-10-02 is
@@ -100,6 +108,12 @@ SELECT source, ticker, ts, event_type, anchor_ts, trades, round(spread_mean_bps:
 SELECT max(computed_at) AS computed_before FROM tape.event_features \gset
 CALL tape.compute_event_features('pipe');
 SELECT max(computed_at) = :'computed_before' AS unchanged FROM tape.event_features;
+-- and in the settings of a pg_cron job in UTC: a unit's parameters depend on none of them
+SELECT ep.session_settings(cron => true);
+CALL tape.compute_event_features('pipe');
+SELECT ep.session_settings(cron => false);
+SELECT params ->> 'built_at' ~ 'Z$' AND params ->> 'captured_at' ~ 'Z$' AS times_in_utc, count(*) AS units
+  FROM tape.work_queue WHERE queue = 'event_features' GROUP BY 1;
 
 -- 6. another configuration recomputes every unit with it (blocks of 500 shares and more)
 CALL tape.compute_event_features('pipe', '{"features": {"block_prints": {"min_shares": 500}}}');
@@ -157,8 +171,11 @@ SELECT count(*) AS labels, count(*) FILTER (WHERE to_jsonb(d) - 'event_id' - 'ts
          $$SELECT * FROM tape.bars_1m WHERE ticker IN ('ACME', 'BOLT')$$) d USING (event_id)
   JOIN tape.event_labels l ON (l.profile, l.source, l.ticker, l.ts, l.event_type, l.direction)
                               = (m.profile, m.source, m.ticker, m.ts, m.event_type, m.direction);
--- a second call computes nothing
+-- a second call computes nothing, in another session's settings too
 CALL tape.compute_event_labels('pipe');
+SELECT ep.session_settings(cron => true);
+CALL tape.compute_event_labels('pipe');
+SELECT ep.session_settings(cron => false);
 -- another configuration relabels every ticker (a vertical barrier of 10 minutes)
 CALL tape.compute_event_labels('pipe', '{"labels": {"vertical_seconds": 600}}');
 SELECT count(*) AS labels, count(*) FILTER (WHERE vertical_ts = label_ts + interval '10 minutes') AS at_ten_minutes

@@ -350,9 +350,11 @@ COMMENT ON TABLE tape.news IS 'news articles, once each whatever the number of t
 
 -- bars, partitioned by time (see tape.create_partitions())
 --
--- The primary key is on each partition, made with it: (ticker, ts) decides the partition,
--- so it is unique in the table.  A key on the parent would be an index of the extension
--- that pg_dump cannot restore beside the partitions' own.
+-- The primary key is on each partition, made with it: (ticker, ts, adjusted) decides the
+-- partition, so it is unique in the table.  A key on the parent would be an index of the
+-- extension that pg_dump cannot restore beside the partitions' own.  adjusted is part of
+-- the key: the raw and the split-adjusted bar of a minute are two rows, loaded by units
+-- of their own, and loading one never replaces the other.
 
 CREATE TABLE tape.market_daily (
     day date NOT NULL,
@@ -381,7 +383,7 @@ CREATE TABLE tape.bars_1d (
     adjusted boolean NOT NULL
 ) PARTITION BY RANGE (ts);
 
-COMMENT ON TABLE tape.bars_1d IS 'day bars (ts at 00:00 New York), one partition a year; adjusted says whether prices and volumes were split-adjusted when fetched';
+COMMENT ON TABLE tape.bars_1d IS 'day bars (ts at 00:00 New York), one partition a year; adjusted says whether prices and volumes were split-adjusted when fetched (the raw and the adjusted bar of a day are two rows: WHERE adjusted reads the adjusted ones)';
 
 CREATE TABLE tape.bars_1h (LIKE tape.bars_1d) PARTITION BY RANGE (ts);
 
@@ -431,15 +433,22 @@ CREATE FUNCTION tape.partition_spans(
 RETURNS SETOF record
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  VALUES ('tape.bars_1m'::regclass, 'month', 'timestamptz'::regtype, 'ticker, ts'),
-         ('tape.bars_1h', 'year', 'timestamptz', 'ticker, ts'),
-         ('tape.bars_1d', 'year', 'timestamptz', 'ticker, ts'),
+  VALUES ('tape.bars_1m'::regclass, 'month', 'timestamptz'::regtype, 'ticker, ts, adjusted'),
+         ('tape.bars_1h', 'year', 'timestamptz', 'ticker, ts, adjusted'),
+         ('tape.bars_1d', 'year', 'timestamptz', 'ticker, ts, adjusted'),
          ('tape.market_daily', 'year', 'date', 'day, ticker')
 $$;
 
 COMMENT ON FUNCTION tape.partition_spans() IS 'the time-partitioned tables of the store, the span of one partition and the primary key each partition has';
 
-CREATE FUNCTION tape.create_partitions(from_date date DEFAULT NULL, to_date date DEFAULT NULL)
+CREATE FUNCTION tape.earliest_market_date() RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN date '1970-01-01';
+
+COMMENT ON FUNCTION tape.earliest_market_date() IS 'the first day market data can exist (the API''s times are Unix times, as polygon_fdw knows): the refreshes and the partitions start there at the earliest';
+
+CREATE FUNCTION tape.create_partitions(from_date date DEFAULT NULL, to_date date DEFAULT NULL,
+                                       parent regclass DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 AS $$
@@ -452,10 +461,23 @@ DECLARE
   part text;
   created integer := 0;
 BEGIN
+  IF last = 'infinity' THEN
+    RAISE EXCEPTION 'to_date of the partitions cannot be infinity'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Name the last day; tape.create_partitions() with no dates keeps partitions.months_ahead months ready.';
+  END IF;
   IF first > last THEN
     RAISE EXCEPTION 'from_date % is after to_date %', first, last USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  FOR p IN SELECT * FROM tape.partition_spans() LOOP
+  IF parent IS NOT NULL AND NOT EXISTS (SELECT FROM tape.partition_spans() s WHERE s.parent = create_partitions.parent) THEN
+    RAISE EXCEPTION '% is not a partitioned table of the store', parent
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'SELECT parent FROM tape.partition_spans() lists them.';
+  END IF;
+  -- no market data before the earliest market date (an early year, a date BC, -infinity):
+  -- no partition for it either
+  first := greatest(first, tape.earliest_market_date());
+  FOR p IN SELECT * FROM tape.partition_spans() s WHERE create_partitions.parent IS NULL OR s.parent = create_partitions.parent LOOP
     lo := date_trunc(p.period, first::timestamp)::date;
     WHILE lo <= last LOOP
       hi := (lo + ('1 ' || p.period)::interval)::date;
@@ -479,4 +501,17 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION tape.create_partitions(date, date) IS 'create the missing partitions of the bars tables covering from_date to to_date (default: today to partitions.months_ahead months ahead); returns how many';
+COMMENT ON FUNCTION tape.create_partitions(date, date, regclass) IS 'create the missing partitions of the bars tables (or of the one named) covering from_date to to_date (default: today to partitions.months_ahead months ahead; nothing before tape.earliest_market_date()); returns how many';
+
+CREATE FUNCTION tape.partition_steps(parent regclass, from_date date, to_date date) RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+-- one statement a year, each committed by tape.run_refresh before the next: the locks of a
+-- transaction stay those of a year's partitions however long the range
+RETURN ARRAY(
+  SELECT format('SELECT tape.create_partitions(%L, %L, %L)', greatest(y::date, f), least((y + interval '1 year')::date - 1, to_date), parent)
+    FROM (SELECT greatest(from_date, tape.earliest_market_date()) AS f) c,
+         generate_series(date_trunc('year', c.f::timestamp), to_date::timestamp, interval '1 year') AS y
+   WHERE isfinite(from_date) AND isfinite(to_date)
+   ORDER BY y);
+
+COMMENT ON FUNCTION tape.partition_steps(regclass, date, date) IS 'the statements that make the partitions of a table from from_date to to_date a year at a time (the prepare steps of a refresh)';

@@ -97,6 +97,7 @@ CREATE TABLE tape.work_queue (
     failed_at timestamptz,
     done_at timestamptz,
     done_by integer,
+    rows_stored bigint,
     UNIQUE (queue, unit_key),
     CHECK (range_start < range_end)
 );
@@ -109,6 +110,7 @@ CREATE INDEX work_queue_ticker_idx ON tape.work_queue (ticker, queue);
 COMMENT ON TABLE tape.work_queue IS 'the units of work of every refresh: claimed with FOR UPDATE SKIP LOCKED, committed one by one, done once';
 COMMENT ON COLUMN tape.work_queue.fetched_until IS 'the unit is stored and settled up to here (the start of the day it was fetched, New York); the rest is fetched again';
 COMMENT ON COLUMN tape.work_queue.attempts IS 'failures since the unit last succeeded';
+COMMENT ON COLUMN tape.work_queue.rows_stored IS 'the rows of its range its table held when the unit was last done (units of bars; NULL for kinds that do not count them): tape.qa_lost_rows lists done units whose rows are gone';
 COMMENT ON COLUMN tape.work_queue.run_attempts IS 'failures within the run that holds it (at most refresh.max_attempts)';
 
 SELECT pg_catalog.pg_extension_config_dump('tape.refresh_runs', '');
@@ -130,6 +132,24 @@ CREATE TABLE tape.unit_kinds (
 COMMENT ON TABLE tape.unit_kinds IS 'the kinds of unit in tape.work_queue: the refresh that plans them, the function that loads a batch of them, and how units share a scan (tickers: several tickers over one range; ranges: several ranges of one ticker)';
 COMMENT ON COLUMN tape.unit_kinds.batch_size IS 'units per batch; NULL: tape.batch_size(), from the server the units are fetched from';
 COMMENT ON COLUMN tape.unit_kinds.from_local_data IS 'the units compute from tables of the store (their parameters name the inputs, so that a change makes them due again): done is settled; units fetched from the API are settled only up to the start of today';
+
+-- a time in the parameters of a unit: the same text whatever the session's TimeZone and
+-- DateStyle, so that a unit planned by a session in New York and by a pg_cron job in UTC
+-- has the same parameters (plan_units compares them)
+
+CREATE FUNCTION tape.unit_time(ts timestamptz) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+RETURN pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+
+COMMENT ON FUNCTION tape.unit_time(timestamptz) IS 'a time as the parameters of a unit keep it: UTC, ISO 8601 with microseconds, independent of every session setting';
+
+CREATE FUNCTION tape.bars_loaded(queue text, ticker text, before timestamptz DEFAULT 'infinity') RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN (SELECT tape.unit_time(max(q.done_at)) FROM tape.work_queue q
+         WHERE q.queue = bars_loaded.queue AND q.ticker = bars_loaded.ticker AND q.range_start < bars_loaded.before
+           AND (q.params ->> 'adjusted')::boolean);
+
+COMMENT ON FUNCTION tape.bars_loaded(text, text, timestamptz) IS 'when the split-adjusted bars of a ticker (of the bars queue named, in units that start before a time) were last loaded, as a unit parameter (tape.unit_time): the units computed from them carry it, so that loading them again makes those units due';
 
 -- settings the runner reads
 
@@ -636,19 +656,26 @@ CREATE FUNCTION tape.periods(period text, from_date date, to_date date,
 RETURNS SETOF record
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
+  -- nothing before the earliest market date, and nothing to an infinite end (a series
+  -- that would never end)
   SELECT to_char(p, CASE period WHEN 'day' THEN 'YYYY-MM-DD' WHEN 'month' THEN 'YYYY-MM' ELSE 'YYYY' END),
          p::date, (p + ('1 ' || period)::interval)::date - 1,
          tape.ny_midnight(p::date), tape.ny_midnight((p + ('1 ' || period)::interval)::date)
-    FROM generate_series(date_trunc(period, from_date::timestamp), to_date::timestamp, ('1 ' || period)::interval) AS p
+    FROM generate_series(date_trunc(period, CASE WHEN from_date IS NOT NULL
+                                                 THEN greatest(from_date, tape.earliest_market_date())::timestamp END),
+                         CASE WHEN isfinite(to_date) THEN to_date::timestamp END,
+                         ('1 ' || period)::interval) AS p
 $$;
 
-COMMENT ON FUNCTION tape.periods(text, date, date) IS 'the days, months or years that meet from_date to to_date, with their New York bounds: the time ranges of units';
+COMMENT ON FUNCTION tape.periods(text, date, date) IS 'the days, months or years that meet from_date to to_date (from tape.earliest_market_date() at the earliest), with their New York bounds: the time ranges of units';
 
 CREATE FUNCTION tape.check_refresh_arguments(command text, from_date date, to_date date, tickers text[],
                                              without_tickers text)
-RETURNS void
+RETURNS date
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
+DECLARE
+  earliest date := tape.earliest_market_date();
 BEGIN
   IF tickers IS NOT NULL AND cardinality(tickers) = 0 THEN
     RAISE EXCEPTION 'tickers is an empty array'
@@ -665,17 +692,26 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed',
             HINT = format('Name the tickers, or pass NULL for %s.', without_tickers);
   END IF;
+  IF from_date IS NOT NULL AND to_date < earliest THEN
+    RAISE EXCEPTION 'to_date % is before %, the earliest market date', to_date, earliest
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'There is no market data before it (the API''s times are Unix times).',
+            HINT = format('%s starts at %s when from_date is earlier; name a to_date after it.', command, earliest);
+  END IF;
+  -- a from_date before any market data (an early year, a date BC, -infinity) starts there
+  RETURN CASE WHEN from_date IS NOT NULL THEN greatest(from_date, earliest) END;
 END
 $$;
 
-COMMENT ON FUNCTION tape.check_refresh_arguments(text, date, date, text[], text) IS 'the errors every refresh gives for an empty tickers array, a NULL among the tickers and a range that ends before it starts';
+COMMENT ON FUNCTION tape.check_refresh_arguments(text, date, date, text[], text) IS 'the errors every refresh gives for an empty tickers array, a NULL among the tickers, a range that ends before it starts and one that ends before the earliest market date; returns the from_date to use (at the earliest tape.earliest_market_date(), NULL to resume)';
 
 CREATE PROCEDURE tape.run_refresh(refresh text, command text, arguments jsonb, "join" boolean, force boolean,
-                                  prepare text, steps text[])
+                                  prepare text[], steps text[])
 LANGUAGE plpgsql
 AS $$
 DECLARE
   r record;
+  statement text;
   step text;
   loaded bigint := 0;
   started timestamptz := clock_timestamp();
@@ -687,9 +723,12 @@ BEGIN
   END IF;
   COMMIT;
   IF r.leader THEN
-    IF prepare IS NOT NULL THEN
-      EXECUTE prepare;
-    END IF;
+    -- each statement of prepare in a transaction of its own (the partitions of a long range
+    -- a year at a time: its locks stay bounded)
+    FOREACH statement IN ARRAY coalesce(prepare, '{}') LOOP
+      EXECUTE statement;
+      COMMIT;
+    END LOOP;
     -- each step is planned once the units of the steps before it are done
     FOREACH step IN ARRAY steps LOOP
       PERFORM tape.plan_units(r.run_id, force, step);
@@ -704,7 +743,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON PROCEDURE tape.run_refresh(text, text, jsonb, boolean, boolean, text, text[]) IS 'run a refresh: lead it (run prepare, then plan and work each step''s units in turn) or join the running one; what every refresh procedure calls';
+COMMENT ON PROCEDURE tape.run_refresh(text, text, jsonb, boolean, boolean, text[], text[]) IS 'run a refresh: lead it (run the statements of prepare, each committed, then plan and work each step''s units in turn) or join the running one; what every refresh procedure calls';
 
 CREATE FUNCTION tape.queued_units(queues text[]) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

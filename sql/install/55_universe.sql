@@ -108,12 +108,14 @@ COMMENT ON FUNCTION tape.universe_tickers(date, date) IS 'the tickers in the uni
 CREATE FUNCTION tape.universe_gaps(from_date date, to_date date) RETURNS TABLE (day date)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-  SELECT d::date FROM generate_series(from_date::timestamp, least(to_date, tape.ny_today())::timestamp, interval '1 day') d
+  -- nothing before the earliest market date (a series from -infinity would never end)
+  SELECT d::date FROM generate_series(greatest(from_date, tape.earliest_market_date())::timestamp,
+                                      least(to_date, tape.ny_today())::timestamp, interval '1 day') d
    WHERE tape.is_trading_day(d::date)
      AND NOT EXISTS (SELECT 1 FROM tape.market_daily m WHERE m.day = d::date)
 $$;
 
-COMMENT ON FUNCTION tape.universe_gaps(date, date) IS 'the trading days from from_date to to_date (up to today) whose market day bars the store lacks, so whose universe is unknown';
+COMMENT ON FUNCTION tape.universe_gaps(date, date) IS 'the trading days from from_date to to_date (from tape.earliest_market_date() to today at most) whose market day bars the store lacks, so whose universe is unknown';
 
 CREATE FUNCTION tape.require_universe(from_date date, to_date date, command text) RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -272,7 +274,7 @@ RETURN format($q$
     SELECT c.ticker, min(c.day) FROM c JOIN tape.splits x ON x.ticker = c.ticker AND c.day >= x.execution_date
      WHERE x.execution_date BETWEEN %1$L AND %2$L
      GROUP BY c.ticker, x.execution_date)
-  SELECT 'ticker_shares', ticker || ' ' || day, ticker, tape.ny_midnight(day), tape.ny_midnight(day + 1), '{}'::jsonb
+  SELECT 'ticker_shares', ticker || ' ' || to_char(day::timestamp, 'YYYY-MM-DD'), ticker, tape.ny_midnight(day), tape.ny_midnight(day + 1), '{}'::jsonb
     FROM snap$q$, from_date, to_date, tape.setting('universe.shares_every'));
 
 COMMENT ON FUNCTION tape.share_snapshot_units(date, date) IS 'the units query of the shares snapshots of a range: each candidate of the universe once per period and once after each split';
@@ -285,14 +287,13 @@ DECLARE
   last date := least(coalesce(to_date, tape.ny_today()), tape.ny_today());
   steps text[];
   arguments jsonb;
-  prepare text;
 BEGIN
   CALL tape.require_transaction_control('tape.refresh_universe');
   IF from_date IS NULL THEN
     RAISE EXCEPTION 'tape.refresh_universe needs from_date, the first day whose universe to load'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM tape.check_refresh_arguments('tape.refresh_universe', from_date, last, NULL, NULL);
+  from_date := tape.check_refresh_arguments('tape.refresh_universe', from_date, last, NULL, NULL);
   PERFORM tape.foreign_table(t) FROM unnest(ARRAY['tickers', 'grouped_daily', 'ticker_details']) AS t;
   steps := ARRAY[
     -- 1. the list of tickers, active and delisted
@@ -303,8 +304,8 @@ BEGIN
     -- 3. shares outstanding of the candidates (planned once the closes are in)
     tape.share_snapshot_units(from_date, last)];
   arguments := jsonb_build_object('from_date', from_date, 'to_date', last, 'force', force);
-  prepare := format('SELECT tape.create_partitions(%L, %L)', from_date, last);
-  CALL tape.run_refresh('universe', 'tape.refresh_universe', arguments, "join", force, prepare, steps);
+  CALL tape.run_refresh('universe', 'tape.refresh_universe', arguments, "join", force,
+                        tape.partition_steps('tape.market_daily', from_date, last), steps);
 END
 $$;
 

@@ -18,25 +18,34 @@ DECLARE
   tickers text[] := ARRAY(SELECT x.ticker FROM unnest(units) x);
   fetch_from timestamptz := tape.unit_fetch_from(u);
   span text := (SELECT b.timespan FROM tape.bar_stores() b WHERE b.queue = u.queue);
+  adjusted boolean := (u.params ->> 'adjusted')::boolean;
   n bigint;
 BEGIN
   -- the units share one range: one scan, one request series per ticker, several in flight;
-  -- what is stored of that range is replaced
-  EXECUTE format('DELETE FROM tape.%I WHERE ticker = ANY ($1) AND ts >= $2 AND ts < $3', u.queue)
-    USING tickers, fetch_from, u.range_end;
+  -- what is stored of that range is replaced (the bars of the units' kind only: raw and
+  -- split-adjusted bars are rows of their own)
+  EXECUTE format('DELETE FROM tape.%I WHERE ticker = ANY ($1) AND adjusted = $4 AND ts >= $2 AND ts < $3', u.queue)
+    USING tickers, fetch_from, u.range_end, adjusted;
   EXECUTE format($q$
     INSERT INTO tape.%I (ticker, ts, open, high, low, close, volume, vwap, transactions, adjusted)
     SELECT ticker, ts, open, high, low, close, volume, vwap, transactions, adjusted
       FROM %s
      WHERE ticker = ANY ($1) AND timespan = %L AND multiplier = 1 AND adjusted = $4
        AND ts >= $2 AND ts < $3$q$, u.queue, tape.foreign_table('bars'), span)
-    USING tickers, fetch_from, u.range_end, (u.params ->> 'adjusted')::boolean;
+    USING tickers, fetch_from, u.range_end, adjusted;
   GET DIAGNOSTICS n = ROW_COUNT;
+  -- what each unit now holds, its settled part included: tape.qa_lost_rows compares
+  EXECUTE format($q$
+    UPDATE tape.work_queue q
+       SET rows_stored = (SELECT count(*) FROM tape.%I b
+                           WHERE b.ticker = q.ticker AND b.adjusted = $2 AND b.ts >= q.range_start AND b.ts < q.range_end)
+     WHERE q.unit_id = ANY ($1)$q$, u.queue)
+    USING ARRAY(SELECT x.unit_id FROM unnest(units) x), adjusted;
   RETURN n;
 END
 $$;
 
-COMMENT ON FUNCTION tape.load_bars(tape.work_queue[]) IS 'loader of bars units: the bars of some tickers over one range, in one scan of the bars foreign table';
+COMMENT ON FUNCTION tape.load_bars(tape.work_queue[]) IS 'loader of bars units: the bars of some tickers over one range (raw or split-adjusted, as the units ask), in one scan of the bars foreign table; records the rows each unit holds';
 
 INSERT INTO tape.unit_kinds (queue, refresh, loader, batch_by, unit, description)
 SELECT queue, queue, 'tape.load_bars(tape.work_queue[])', 'tickers', 'ticker x ' || period,
@@ -52,7 +61,7 @@ DECLARE
   store record;
   last date := least(coalesce(to_date, tape.ny_today()), tape.ny_today());
   units text;
-  prepare text;
+  span record;
   arguments jsonb;
 BEGIN
   CALL tape.require_transaction_control('tape.refresh_bars');
@@ -62,14 +71,14 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'tape.refresh_bars stores minute, hour and day bars.';
   END IF;
-  PERFORM tape.check_refresh_arguments('tape.refresh_bars', from_date, last, tickers, 'the universe of each day');
+  from_date := tape.check_refresh_arguments('tape.refresh_bars', from_date, last, tickers, 'the universe of each day');
   PERFORM tape.foreign_table('bars');
   IF from_date IS NULL THEN
     -- resume: whatever units of this store are not done and settled
     units := tape.queued_units(ARRAY[store.queue]);
-    prepare := format($q$SELECT tape.create_partitions((min(range_start) AT TIME ZONE 'America/New_York')::date,
-                                                       (max(range_end) AT TIME ZONE 'America/New_York')::date)
-                           FROM tape.work_queue WHERE queue = %L HAVING count(*) > 0$q$, store.queue);
+    SELECT (min(q.range_start) AT TIME ZONE 'America/New_York')::date AS first,
+           (max(q.range_end) AT TIME ZONE 'America/New_York')::date AS last
+      INTO span FROM tape.work_queue q WHERE q.queue = store.queue;
   ELSE
     IF tickers IS NULL THEN
       PERFORM tape.require_universe(from_date, last, 'tape.refresh_bars');
@@ -77,13 +86,14 @@ BEGIN
     units := tape.ticker_period_units(store.queue, store.period, from_date, last, tickers,
                                       jsonb_build_object('adjusted', adjusted),
                                       CASE WHEN adjusted THEN '' ELSE ' unadjusted' END);
+    SELECT from_date AS first, last AS last INTO span;
   END IF;
   arguments := jsonb_build_object('timespan', timespan, 'from_date', from_date,
                                   'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
                                   'tickers', tickers, 'adjusted', adjusted, 'force', force);
-  prepare := coalesce(prepare, format('SELECT tape.create_partitions(%L, %L)', from_date, last));
-  CALL tape.run_refresh(store.queue, 'tape.refresh_bars', arguments, "join", force, prepare, ARRAY[units]);
+  CALL tape.run_refresh(store.queue, 'tape.refresh_bars', arguments, "join", force,
+                        tape.partition_steps(('tape.' || store.queue)::regclass, span.first, span.last), ARRAY[units]);
 END
 $$;
 
-COMMENT ON PROCEDURE tape.refresh_bars(text, date, date, text[], boolean, boolean, boolean) IS 'load the minute, hour or day bars of the tickers (NULL: the universe of each day) from from_date to to_date (default today) into tape.bars_1m, bars_1h or bars_1d; resumable, shareable between sessions (join => true); without from_date it resumes what is queued';
+COMMENT ON PROCEDURE tape.refresh_bars(text, date, date, text[], boolean, boolean, boolean) IS 'load the minute, hour or day bars of the tickers (NULL: the universe of each day) from from_date (1970-01-01 at the earliest) to to_date (default today) into tape.bars_1m, bars_1h or bars_1d, split-adjusted or raw (adjusted => false: rows of their own beside the adjusted ones); resumable, shareable between sessions (join => true); without from_date it resumes what is queued';

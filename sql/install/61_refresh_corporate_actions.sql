@@ -132,13 +132,15 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
   queues text[] := ARRAY(SELECT r.queue FROM tape.reference_stores() r WHERE r.refresh = refresh_reference.refresh);
-  last date := coalesce(to_date, tape.ny_today());
+  -- splits and dividends are announced ahead, a year at most
+  last date := least(coalesce(to_date, tape.ny_today()), (tape.ny_today() + interval '1 year')::date);
   units text;
-  arguments jsonb := jsonb_build_object('from_date', from_date, 'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
-                                        'tickers', tickers, 'force', force);
+  arguments jsonb;
 BEGIN
   CALL tape.require_transaction_control(command);
-  PERFORM tape.check_refresh_arguments(command, from_date, last, tickers, 'the whole market');
+  from_date := tape.check_refresh_arguments(command, from_date, last, tickers, 'the whole market');
+  arguments := jsonb_build_object('from_date', from_date, 'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
+                                  'tickers', tickers, 'force', force);
   PERFORM tape.foreign_table(q) FROM unnest(queues) AS q;
   IF from_date IS NULL THEN
     units := tape.queued_units(queues);

@@ -45,11 +45,12 @@ AS $$
 DECLARE
   last date := least(coalesce(to_date, tape.ny_today()), tape.ny_today());
   units text;
-  arguments jsonb := jsonb_build_object('from_date', from_date, 'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
-                                        'tickers', tickers, 'force', force);
+  arguments jsonb;
 BEGIN
   CALL tape.require_transaction_control('tape.refresh_news');
-  PERFORM tape.check_refresh_arguments('tape.refresh_news', from_date, last, tickers, 'the universe of each month');
+  from_date := tape.check_refresh_arguments('tape.refresh_news', from_date, last, tickers, 'the universe of each month');
+  arguments := jsonb_build_object('from_date', from_date, 'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
+                                  'tickers', tickers, 'force', force);
   PERFORM tape.foreign_table('news');
   IF from_date IS NULL THEN
     units := tape.queued_units(ARRAY['news']);

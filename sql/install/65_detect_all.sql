@@ -86,13 +86,14 @@ RETURNS SETOF record
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 BEGIN
-  -- the tickers of the range, found by skipping from one to the next along the (ticker, ts)
-  -- index, then each period in which a ticker has a bar
+  -- the tickers of the range, found by skipping from one to the next along the (ticker, ts,
+  -- adjusted) index, then each period in which a ticker has a split-adjusted bar (what the
+  -- detectors read)
   RETURN QUERY EXECUTE format($q$
     WITH RECURSIVE found (ticker) AS (
-      (SELECT b.ticker FROM %1$s b WHERE b.ts >= $1 AND b.ts < $2 ORDER BY b.ticker LIMIT 1)
+      (SELECT b.ticker FROM %1$s b WHERE b.ts >= $1 AND b.ts < $2 AND b.adjusted ORDER BY b.ticker LIMIT 1)
       UNION ALL
-      SELECT (SELECT b.ticker FROM %1$s b WHERE b.ticker > f.ticker AND b.ts >= $1 AND b.ts < $2
+      SELECT (SELECT b.ticker FROM %1$s b WHERE b.ticker > f.ticker AND b.ts >= $1 AND b.ts < $2 AND b.adjusted
                ORDER BY b.ticker LIMIT 1)
         FROM found f WHERE f.ticker IS NOT NULL),
     named AS (
@@ -101,27 +102,24 @@ BEGIN
       SELECT t FROM unnest($3) t)
     SELECT n.ticker, p.label, p.range_start, p.range_end
       FROM named n, tape.periods(%2$L, %3$L, %4$L) p
-     WHERE EXISTS (SELECT 1 FROM %1$s b WHERE b.ticker = n.ticker
+     WHERE EXISTS (SELECT 1 FROM %1$s b WHERE b.ticker = n.ticker AND b.adjusted
                       AND b.ts >= greatest(p.range_start, $1) AND b.ts < least(p.range_end, $2))$q$,
     store, period, from_date, to_date)
   USING tape.ny_midnight(from_date), tape.ny_midnight(to_date + 1), tickers;
 END
 $$;
 
-COMMENT ON FUNCTION tape.stored_ticker_periods(regclass, text, date, date, text[]) IS 'the tickers (all, or those named) and periods of a bars table that hold bars from from_date to to_date';
+COMMENT ON FUNCTION tape.stored_ticker_periods(regclass, text, date, date, text[]) IS 'the tickers (all, or those named) and periods of a bars table that hold split-adjusted bars from from_date to to_date';
 
 CREATE FUNCTION tape.detect_units(queue text, store text, period text, from_date date, to_date date,
                                   tickers text[], config jsonb)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
--- a unit's parameters carry the time its bars were last loaded: loading them again makes
--- the unit due again
+-- a unit's parameters carry the time its split-adjusted bars were last loaded: loading
+-- them again makes the unit due again
 RETURN format($q$
   SELECT %1$L, s.ticker || ' ' || s.label, s.ticker, s.range_start, s.range_end,
-         jsonb_build_object('config', %2$L::jsonb,
-                            'bars_loaded', (SELECT max(q.done_at) FROM tape.work_queue q
-                                             WHERE q.queue = %3$L AND q.ticker = s.ticker
-                                               AND q.range_start < s.range_end))
+         jsonb_build_object('config', %2$L::jsonb, 'bars_loaded', tape.bars_loaded(%3$L, s.ticker, s.range_end))
     FROM tape.stored_ticker_periods(%4$L, %5$L, %6$L, %7$L, %8$L) s$q$,
   queue, config, store, 'tape.' || store, period, from_date, to_date, tickers);
 
@@ -135,11 +133,12 @@ DECLARE
   last date := least(coalesce(to_date, tape.ny_today()), tape.ny_today());
   units text;
   gap record;
-  arguments jsonb := jsonb_build_object('from_date', from_date, 'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
-                                        'tickers', tickers, 'config', config, 'force', force);
+  arguments jsonb;
 BEGIN
   CALL tape.require_transaction_control('tape.detect_all');
-  PERFORM tape.check_refresh_arguments('tape.detect_all', from_date, last, tickers, 'every ticker with bars in the store');
+  from_date := tape.check_refresh_arguments('tape.detect_all', from_date, last, tickers, 'every ticker with bars in the store');
+  arguments := jsonb_build_object('from_date', from_date, 'to_date', CASE WHEN from_date IS NOT NULL THEN last END,
+                                  'tickers', tickers, 'config', config, 'force', force);
   IF config IS NOT NULL THEN
     -- a wrong key is an error now, not in every unit
     PERFORM tape.merge_config(tape.default_config(), config);

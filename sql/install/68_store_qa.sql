@@ -18,27 +18,27 @@ COMMENT ON VIEW tape.stored_bars IS 'every bar of the store in one shape: timesp
 
 CREATE VIEW tape.qa_coverage AS
 WITH days AS (
-  SELECT b.timespan, b.ticker, (b.ts AT TIME ZONE 'America/New_York')::date AS day, count(*) AS bars,
+  SELECT b.timespan, b.ticker, b.adjusted, (b.ts AT TIME ZONE 'America/New_York')::date AS day, count(*) AS bars,
          count(*) FILTER (WHERE tape.session_of(b.ts) = 'RTH') AS rth_bars
     FROM tape.stored_bars b
    WHERE b.ts < now()
-   GROUP BY 1, 2, 3),
+   GROUP BY 1, 2, 3, 4),
 spans AS (
-  SELECT d.timespan, d.ticker, min(d.day) AS first_day, max(d.day) AS last_day,
+  SELECT d.timespan, d.ticker, d.adjusted, min(d.day) AS first_day, max(d.day) AS last_day,
          count(*) FILTER (WHERE tape.is_trading_day(d.day)) AS days_present,
          sum(d.bars) AS bars, sum(d.rth_bars) AS rth_bars
     FROM days d
-   GROUP BY 1, 2),
+   GROUP BY 1, 2, 3),
 expected AS (
-  SELECT s.timespan, s.ticker,
+  SELECT s.timespan, s.ticker, s.adjusted,
          count(*) AS trading_days,
          sum(extract(epoch FROM sb.rth_close - sb.rth_open) / 60) AS rth_minutes
     FROM spans s
    CROSS JOIN LATERAL generate_series(s.first_day::timestamp, s.last_day::timestamp, interval '1 day') AS g (day)
    CROSS JOIN LATERAL tape.session_bounds(g.day::date) AS sb
    WHERE sb.trading_day IS NOT NULL
-   GROUP BY 1, 2)
-SELECT s.ticker, s.timespan, s.first_day, s.last_day, e.trading_days, s.days_present,
+   GROUP BY 1, 2, 3)
+SELECT s.ticker, s.timespan, s.adjusted, s.first_day, s.last_day, e.trading_days, s.days_present,
        e.trading_days - s.days_present AS days_missing,
        round(100.0 * s.days_present / nullif(e.trading_days, 0), 1) AS days_pct,
        s.bars,
@@ -46,19 +46,19 @@ SELECT s.ticker, s.timespan, s.first_day, s.last_day, e.trading_days, s.days_pre
        CASE WHEN s.timespan = '1m' THEN s.rth_bars END AS rth_bars,
        CASE WHEN s.timespan = '1m' THEN round(100.0 * s.rth_bars / nullif(e.rth_minutes, 0), 1) END AS rth_minutes_pct
   FROM spans s
-  JOIN expected e USING (timespan, ticker);
+  JOIN expected e USING (timespan, ticker, adjusted);
 
-COMMENT ON VIEW tape.qa_coverage IS 'per ticker and timespan, from its first to its last day in the store (up to now): the trading days of the calendar, those with bars and those missing; for minute bars, the regular-session minutes of those days against the bars in them';
+COMMENT ON VIEW tape.qa_coverage IS 'per ticker, timespan and kind of bars (raw or split-adjusted), from its first to its last day in the store (up to now): the trading days of the calendar, those with bars and those missing; for minute bars, the regular-session minutes of those days against the bars in them';
 
 CREATE VIEW tape.qa_timestamps AS
 WITH s AS (
-  SELECT s.timespan, s.ticker, s.ts,
+  SELECT s.timespan, s.ticker, s.ts, s.adjusted,
          CASE s.timespan WHEN '1m' THEN date_trunc('minute', s.ts)
                          WHEN '1h' THEN date_trunc('hour', s.ts)
                          ELSE tape.ny_midnight((s.ts AT TIME ZONE 'America/New_York')::date) END AS bucket
     FROM tape.stored_bars s),
 b AS (
-  SELECT s.*, count(*) OVER (PARTITION BY s.timespan, s.ticker, s.bucket) AS in_bucket FROM s)
+  SELECT s.*, count(*) OVER (PARTITION BY s.timespan, s.ticker, s.adjusted, s.bucket) AS in_bucket FROM s)
 SELECT b.ticker, b.timespan, b.ts, p.problem
   FROM b
  CROSS JOIN LATERAL (VALUES
@@ -74,7 +74,7 @@ SELECT b.ticker, b.timespan, b.ts, p.problem
                 || ' with another bar' END)) AS p (problem)
  WHERE p.problem IS NOT NULL;
 
-COMMENT ON VIEW tape.qa_timestamps IS 'bars whose time is wrong: not at the start of their minute, hour or day, outside the sessions or on a day the market was closed, in the future, or two in one bucket (the primary keys make exact duplicates impossible)';
+COMMENT ON VIEW tape.qa_timestamps IS 'bars whose time is wrong: not at the start of their minute, hour or day, outside the sessions or on a day the market was closed, in the future, or two of one kind (raw or split-adjusted) in one bucket (the primary keys make exact duplicates impossible)';
 
 CREATE VIEW tape.qa_ohlc AS
 SELECT s.ticker, s.timespan, s.ts, s.open, s.high, s.low, s.close, s.volume, p.problem
@@ -104,7 +104,7 @@ WITH days AS (
          lag(s.close) OVER w AS prev_close, lag((s.ts AT TIME ZONE 'America/New_York')::date) OVER w AS prev_day
     FROM tape.stored_bars s
    WHERE s.timespan IN ('1d', 'market')
-  WINDOW w AS (PARTITION BY s.timespan, s.ticker ORDER BY s.ts)),
+  WINDOW w AS (PARTITION BY s.timespan, s.ticker, s.adjusted ORDER BY s.ts)),
 jumps AS (
   SELECT d.*, d.prev_close / d.open AS ratio, r.ratio AS split_ratio
     FROM days d
@@ -123,6 +123,18 @@ SELECT j.ticker, j.timespan, j.prev_day, j.day, j.prev_close, j.open, round(j.ra
 
 COMMENT ON VIEW tape.qa_split_jumps IS 'day bars whose gap from the previous close is the ratio of a usual split (within 7 %): unadjusted ones with no split in tape.splits to explain it, and split-adjusted ones that should not show the split at all';
 
+CREATE VIEW tape.qa_lost_rows AS
+SELECT q.unit_id, q.queue, q.unit_key, q.ticker, q.range_start, q.range_end, (q.params ->> 'adjusted')::boolean AS adjusted,
+       q.done_at, q.rows_stored, n.rows_now
+  FROM tape.work_queue q
+ CROSS JOIN LATERAL (
+   SELECT count(*) AS rows_now FROM tape.stored_bars b
+    WHERE 'bars_' || b.timespan = q.queue AND b.ticker = q.ticker AND b.adjusted = (q.params ->> 'adjusted')::boolean
+      AND b.ts >= q.range_start AND b.ts < q.range_end) n
+ WHERE q.status = 'done' AND q.rows_stored > 0 AND n.rows_now < q.rows_stored;
+
+COMMENT ON VIEW tape.qa_lost_rows IS 'done units of bars whose table holds fewer rows of their range than they stored (deleted, or a partition dropped): the queue says they are done, the store lacks them; UPDATE tape.work_queue SET status = ''pending'', fetched_until = NULL WHERE unit_id IN (SELECT unit_id FROM tape.qa_lost_rows), then a resume (tape.refresh_bars(timespan) with no dates) fetches them again';
+
 CREATE VIEW tape.store_health AS
 SELECT 'days missing inside a ticker''s span' AS check_name, coalesce(sum(c.days_missing), 0) AS problems,
        'SELECT * FROM tape.qa_coverage WHERE days_missing > 0' AS details
@@ -133,6 +145,8 @@ UNION ALL
 SELECT 'bars with inconsistent prices', count(*), 'SELECT * FROM tape.qa_ohlc' FROM tape.qa_ohlc
 UNION ALL
 SELECT 'jumps that look like splits', count(*), 'SELECT * FROM tape.qa_split_jumps' FROM tape.qa_split_jumps
+UNION ALL
+SELECT 'done units whose rows are gone', count(*), 'SELECT * FROM tape.qa_lost_rows' FROM tape.qa_lost_rows
 UNION ALL
 SELECT 'units that failed', count(*), 'SELECT * FROM tape.refresh_failures' FROM tape.refresh_failures
 UNION ALL

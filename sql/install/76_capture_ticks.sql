@@ -98,8 +98,7 @@ COMMENT ON FUNCTION tape.ts_literal(timestamptz) IS 'a timestamptz as an SQL lit
 
 CREATE FUNCTION tape.ranges_json(ranges tstzrange[]) RETURNS jsonb
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
-RETURN coalesce((SELECT jsonb_agg(jsonb_build_array(to_char(lower(r) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                                                    to_char(upper(r) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+RETURN coalesce((SELECT jsonb_agg(jsonb_build_array(tape.unit_time(lower(r)), tape.unit_time(upper(r)))
                                   ORDER BY lower(r))
                    FROM unnest(ranges) r), '[]');
 
@@ -271,14 +270,14 @@ RETURNS TABLE (queue text, unit_key text, ticker text, range_start timestamptz, 
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
   SELECT 'capture_' || s.kind,
-         format('%s %s %s%s', s.kind, s.ticker, s.trading_day,
+         format('%s %s %s%s', s.kind, s.ticker, to_char(s.trading_day::timestamp, 'YYYY-MM-DD'),
                 CASE WHEN s.kind = 'quotes' THEN format(' (%s)', CASE WHEN q.qps = 0 THEN 'every update'
                                                                     ELSE q.qps || '/s' END) ELSE '' END),
          s.ticker, lower(s.series[1]), upper(s.series[cardinality(s.series)]),
          jsonb_build_object('kind', s.kind, 'quotes_per_second', CASE s.kind WHEN 'quotes' THEN q.qps ELSE 0 END,
                             'plan', s.plan, 'series', tape.ranges_json(s.series),
                             'windows', tape.ranges_json(s.window_ranges), 'requests', s.requests,
-                            'estimated_rows', round(s.rows))
+                            'estimated_rows', round(s.rows)::bigint)
     FROM tape.manifest_plan(profile, what, force) s,
          LATERAL (SELECT (b.rules ->> 'quotes_per_second')::integer AS qps FROM tape.manifest_builds b
                    WHERE b.profile = capture_units.profile) q

@@ -118,8 +118,8 @@ LANGUAGE sql STABLE PARALLEL SAFE
 RETURN format($q$
   SELECT 'event_features', format('%%s %%s %%s', %1$L, u.ticker, to_char(u.month, 'YYYY-MM')), u.ticker,
          tape.ny_midnight(u.month), tape.ny_midnight((u.month + interval '1 month')::date),
-         jsonb_build_object('profile', %1$L, 'config', %2$L::jsonb, 'built_at', b.built_at,
-                            'blocks', c.blocks, 'captured_at', c.captured_at)
+         jsonb_build_object('profile', %1$L, 'config', %2$L::jsonb, 'built_at', tape.unit_time(b.built_at),
+                            'blocks', c.blocks, 'captured_at', tape.unit_time(c.captured_at))
     FROM (SELECT DISTINCT m.ticker, date_trunc('month', m.trading_day)::date AS month
             FROM tape.manifest m WHERE m.profile = %1$L) u
     JOIN tape.manifest_builds b ON b.profile = %1$L
@@ -147,7 +147,7 @@ AS $$
 BEGIN
   CALL tape.require_transaction_control(command);
   CALL tape.run_refresh(refresh, command, jsonb_build_object('profile', profile, 'config', config, 'force', force),
-                        "join", force, tape.forget_dropped_events(event_table, profile), ARRAY[units]);
+                        "join", force, ARRAY[tape.forget_dropped_events(event_table, profile)], ARRAY[units]);
 END
 $$;
 

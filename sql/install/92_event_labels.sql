@@ -126,9 +126,8 @@ LANGUAGE sql STABLE PARALLEL SAFE
 -- bars: a rebuilt manifest or new bars make the unit due again
 RETURN format($q$
   SELECT 'event_labels', %1$L || ' ' || u.ticker, u.ticker, tape.ny_midnight(u.first_day), tape.ny_midnight(u.last_day + 1),
-         jsonb_build_object('profile', %1$L, 'config', %2$L::jsonb, 'built_at', b.built_at,
-                            'bars_loaded', (SELECT max(q.done_at) FROM tape.work_queue q
-                                             WHERE q.queue = 'bars_1m' AND q.ticker = u.ticker))
+         jsonb_build_object('profile', %1$L, 'config', %2$L::jsonb, 'built_at', tape.unit_time(b.built_at),
+                            'bars_loaded', tape.bars_loaded('bars_1m', u.ticker))
     FROM (SELECT m.ticker, min(m.trading_day) AS first_day, max(m.trading_day) AS last_day
             FROM tape.manifest m WHERE m.profile = %1$L GROUP BY m.ticker) u
     JOIN tape.manifest_builds b ON b.profile = %1$L$q$,

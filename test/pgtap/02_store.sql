@@ -35,7 +35,7 @@ SELECT is(array_agg(pg_get_partkeydef(c.oid) ORDER BY c.relname),
                                   'tape.market_daily'::regclass);
 -- a partition made ahead has its primary key
 SELECT cmp_ok(tape.create_partitions('2031-01-01', '2031-01-31'), '>=', 0, 'partitions are made ahead');
-SELECT col_is_pk('tape', 'bars_1m_2031_01', ARRAY['ticker', 'ts'], 'a month of minute bars is keyed by (ticker, ts)');
+SELECT col_is_pk('tape', 'bars_1m_2031_01', ARRAY['ticker', 'ts', 'adjusted'], 'a month of minute bars is keyed by (ticker, ts, adjusted): raw and split-adjusted bars side by side');
 SELECT col_is_pk('tape', 'market_daily_2031', ARRAY['day', 'ticker'], 'a year of market days by (day, ticker)');
 
 -- what pg_dump keeps: every table the refreshes fill, the queue, the settings, the sequences
