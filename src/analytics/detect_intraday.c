@@ -352,6 +352,26 @@ typedef struct VolumeProfile
 } VolumeProfile;
 
 typedef struct Detector Detector;
+
+/* the state the detectors carry from bar to bar of a ticker-day */
+typedef struct DayScan
+{
+	Detector   *d;
+	const IntradayConfig *c;
+	IBar	   *bars;
+	int			n;
+	bool		qualified[EV_NTYPES][2];	/* the bar before qualified */
+	int			above;			/* vwap_break: closes above the band in a row */
+	int			below;
+	double		or_high;		/* opening_range_break: the range */
+	double		or_low;
+	TimestampTz or_end;
+	TimestampTz orb_cutoff;
+	int			orb_run[2];		/* closes beyond the range in a row */
+	bool		orb_done[2];
+	int			fast;			/* tape_speed: fast bars in a row */
+} DayScan;
+
 typedef void (*EventSink) (Detector *d, const IEvent *e);
 
 struct Detector
@@ -383,8 +403,11 @@ struct Detector
 	IEvent	   *events;
 	int			nevents;
 	int			evcap;
+	DayScan		scan;			/* the detectors' state, bar to bar */
+	double		day_dv;			/* dollar volume of the day's bars so far */
 
 	DateADT		judge_from;		/* earlier days only warm the baselines */
+	bool		immediate;		/* hand each event over when its bar is judged */
 
 	/* for the closing notice */
 	int64		days;			/* days judged */
@@ -394,24 +417,6 @@ struct Detector
 	int64		events_out;
 };
 
-/* the state of one pass over a ticker-day */
-typedef struct DayScan
-{
-	Detector   *d;
-	const IntradayConfig *c;
-	IBar	   *bars;
-	int			n;
-	bool		qualified[EV_NTYPES][2];	/* the bar before qualified */
-	int			above;			/* vwap_break: closes above the band in a row */
-	int			below;
-	double		or_high;		/* opening_range_break: the range */
-	double		or_low;
-	TimestampTz or_end;
-	TimestampTz orb_cutoff;
-	int			orb_run[2];		/* closes beyond the range in a row */
-	bool		orb_done[2];
-	int			fast;			/* tape_speed: fast bars in a row */
-} DayScan;
 
 typedef void (*BarJudge) (DayScan *s, int i);
 
@@ -438,6 +443,8 @@ static const struct
 	[EV_FLUSH] = {"flush", judge_flush},
 };
 
+static void judge_bar(Detector *d);
+static bool filter_event(Detector *d, const IEvent *e, double day_dv);
 static void finish_day(Detector *d);
 
 PG_FUNCTION_INFO_V1(tape_detect_intraday);
@@ -744,6 +751,14 @@ start_day(Detector *d, TimestampTz ts)
 	d->level_next = 0;
 	d->level_v[0] = d->level_v[1] = 0;
 	d->level_t[0] = d->level_t[1] = 0;
+	d->day_dv = 0;
+	memset(&d->scan, 0, sizeof(DayScan));
+	d->scan.d = d;
+	d->scan.c = c;
+	d->scan.or_high = -INFINITY;
+	d->scan.or_low = INFINITY;
+	d->scan.or_end = d->day.rth_open + (int64) c->orb_range * USECS_PER_MINUTE;
+	d->scan.orb_cutoff = d->day.rth_open + (int64) c->orb_cutoff * USECS_PER_MINUTE;
 	if (c->method == BASELINE_ROLLING)
 		d->has_baseline = true;
 	else if (d->profile->ndays >= c->min_days)
@@ -903,6 +918,11 @@ add_bar(Detector *d, const BarRow *row)
 	b->red_streak = b->close < b->open ? (prev ? prev->red_streak : 0) + 1 : 0;
 	b->green_streak = b->close > b->open ? (prev ? prev->green_streak : 0) + 1 : 0;
 	d->nbars++;
+	d->day_dv += b->dollar_volume;
+
+	/* a day of warm-up only feeds the baselines */
+	if (d->day.date >= d->judge_from)
+		judge_bar(d);
 }
 
 /*
@@ -1396,71 +1416,81 @@ score_event(const IntradayConfig *c, IEvent *e)
 }
 
 /*
- * detect_day
- *		Run every enabled detector over the bars of the current ticker-day,
- *		bar after bar, and score the events.
+ * judge_bar
+ *		Run every enabled detector on the day's newest bar, with the state
+ *		they carry from the bars before it (the opening range grows with
+ *		the bars inside it), and score the events it makes.  An immediate
+ *		detector hands each event the filters keep over at once.
  */
 static void
-detect_day(Detector *d)
+judge_bar(Detector *d)
 {
 	const IntradayConfig *c = &d->cfg;
-	DayScan		s;
+	DayScan    *s = &d->scan;
+	int			i = d->nbars - 1;
+	int			first = d->nevents;
 
-	memset(&s, 0, sizeof(s));
-	s.d = d;
-	s.c = c;
-	s.bars = d->bars;
-	s.n = d->nbars;
-	s.or_high = -INFINITY;
-	s.or_low = INFINITY;
-	s.or_end = d->day.rth_open + (int64) c->orb_range * USECS_PER_MINUTE;
-	s.orb_cutoff = d->day.rth_open + (int64) c->orb_cutoff * USECS_PER_MINUTE;
-	for (int i = 0; i < s.n; i++)
+	CHECK_FOR_INTERRUPTS();
+	s->bars = d->bars;			/* moved when the day's array grew */
+	s->n = d->nbars;
+	if (s->bars[i].ts >= d->day.rth_open && s->bars[i].ts < s->or_end)
 	{
-		if (s.bars[i].ts >= d->day.rth_open && s.bars[i].ts < s.or_end)
+		s->or_high = Max(s->or_high, s->bars[i].high);
+		s->or_low = Min(s->or_low, s->bars[i].low);
+	}
+	for (int t = 0; t < EV_NTYPES; t++)
+	{
+		if (c->enabled[t])
+			detectors[t].judge(s, i);
+	}
+	for (int k = first; k < d->nevents; k++)
+	{
+		IEvent	   *e = &d->events[k];
+
+		score_event(c, e);
+		if (d->immediate)
 		{
-			s.or_high = Max(s.or_high, s.bars[i].high);
-			s.or_low = Min(s.or_low, s.bars[i].low);
+			e->dropped = filter_event(d, e, d->day_dv);
+			if (!e->dropped)
+			{
+				d->sink(d, e);
+				d->events_out++;
+			}
 		}
 	}
+}
 
-	for (int i = 0; i < s.n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (int t = 0; t < EV_NTYPES; t++)
-		{
-			if (c->enabled[t])
-				detectors[t].judge(&s, i);
-		}
-	}
-	for (int k = 0; k < d->nevents; k++)
-		score_event(c, &d->events[k]);
+/*
+ * filter_event
+ *		Whether the filters drop an event: a close out of [min_price,
+ *		max_price], a bar's dollar volume under min_bar_dollar_volume, a day's
+ *		dollar volume (day_dv) under the minimum (bearish: its own minimum),
+ *		and with the columns, float and short interest.
+ */
+static bool
+filter_event(Detector *d, const IEvent *e, double day_dv)
+{
+	const IntradayConfig *c = &d->cfg;
+	IBar	   *b = &d->bars[e->bar];
+
+	return e->close < c->min_price || e->close > c->max_price ||
+		e->dollar_volume < c->min_bar_dv ||
+		day_dv < (e->up ? c->min_day_dv : c->min_day_dv_bear) ||
+		(!isnan(b->float_shares) && b->float_shares < (e->up ? c->min_float : c->min_float_bear)) ||
+		(!e->up && !isnan(b->si_pct) && b->si_pct > c->max_si_pct) ||
+		(!e->up && !isnan(b->dtc) && b->dtc > c->max_dtc);
 }
 
 /*
  * filter_day
- *		Drop the events the filters refuse: a close out of [min_price,
- *		max_price], a bar's dollar volume under min_bar_dollar_volume, a day's
- *		dollar volume under the minimum (bearish: its own minimum), and with
- *		the columns, float and short interest.
+ *		Drop the events of the day the filters refuse, on the day's whole
+ *		dollar volume.
  */
 static void
 filter_day(Detector *d, double day_dv)
 {
-	const IntradayConfig *c = &d->cfg;
-
 	for (int k = 0; k < d->nevents; k++)
-	{
-		IEvent	   *e = &d->events[k];
-		IBar	   *b = &d->bars[e->bar];
-
-		e->dropped = e->close < c->min_price || e->close > c->max_price ||
-			e->dollar_volume < c->min_bar_dv ||
-			day_dv < (e->up ? c->min_day_dv : c->min_day_dv_bear) ||
-			(!isnan(b->float_shares) && b->float_shares < (e->up ? c->min_float : c->min_float_bear)) ||
-			(!e->up && !isnan(b->si_pct) && b->si_pct > c->max_si_pct) ||
-			(!e->up && !isnan(b->dtc) && b->dtc > c->max_dtc);
-	}
+		d->events[k].dropped = filter_event(d, &d->events[k], day_dv);
 }
 
 /*
@@ -1535,11 +1565,16 @@ finish_day(Detector *d)
 		/* a day of warm-up: it only feeds the volume profile */
 		profile_add_day(&d->cfg, d->profile);
 	}
+	else if (d->nbars > 0 && d->immediate)
+	{
+		/* every event was handed over as its bar was judged */
+		d->days++;
+		profile_add_day(&d->cfg, d->profile);
+	}
 	else if (d->nbars > 0)
 	{
 		for (int i = 0; i < d->nbars; i++)
 			day_dv += d->bars[i].dollar_volume;
-		detect_day(d);
 		filter_day(d, day_dv);
 		dedup_day(d);
 		for (int i = 1; i < d->nevents; i++)
