@@ -26,7 +26,7 @@ export TAPE_API_KEY
 
 DEB_PACKAGES="build-essential pkg-config ca-certificates tzdata python3 perl
 postgresql-15 postgresql-server-dev-15 postgresql-contrib
-libcurl4-openssl-dev libjson-c-dev libzstd-dev zlib1g-dev
+libcurl4-openssl-dev libjson-c-dev libzstd-dev zlib1g-dev libwebsockets-dev
 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
 libipc-run-perl zstd"
 

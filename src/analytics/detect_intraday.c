@@ -29,7 +29,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "barsource.h"
+#include "detect_intraday.h"
 #include "calendar.h"
 #include "history_gaps.h"
 #include "indicators.h"
@@ -1621,7 +1621,7 @@ finish_day(Detector *d)
  * event_values
  *		An event as the columns of tape.intraday_event.
  */
-#define EVENT_NATTS 16
+#define EVENT_NATTS INTRADAY_EVENT_NATTS
 static void
 event_values(const char *ticker, DateADT day, const IEvent *e,
 			 Datum *values, bool *nulls)
@@ -1796,4 +1796,113 @@ tape_intraday_events_final(PG_FUNCTION_ARGS)
 	if (st != NULL)
 		finish_day(&st->d);
 	return aggregate_result(fcinfo, st ? st->nevents : 0, EVENT_NATTS, state_event_values, st);
+}
+
+/* ---------------------------------------------------------------------
+ * A detector fed one bar at a time (the live feed)
+ * ---------------------------------------------------------------------
+ */
+
+/* a pushed detector: the engine, and where its events go */
+struct IntradayFeed
+{
+	Detector	d;
+	IntradayEmit emit;			/* called once per event, as its bar closes */
+	void	   *emit_arg;
+	TimestampTz last_ts;		/* the last bar pushed */
+	bool		has_last;
+};
+
+/* the sink of a pushed detector: the event's columns to its callback */
+static void
+sink_emit(Detector *d, const IEvent *e)
+{
+	IntradayFeed *f = (IntradayFeed *) d->sink_arg;
+	Datum		values[EVENT_NATTS];
+	bool		nulls[EVENT_NATTS];
+
+	event_values(d->ticker, d->day.date, e, values, nulls);
+	f->emit(f->emit_arg, values, nulls);
+}
+
+/*
+ * intraday_config_looks_ahead
+ *		Whether a merged intraday configuration has a step that looks at later
+ *		bars of the day (the day dollar-volume filters, deduplication): with
+ *		one, an event known when its bar closes may be dropped later.
+ */
+bool
+intraday_config_looks_ahead(Jsonb *config)
+{
+	IntradayConfig c;
+
+	read_config(&c, config);
+	return c.min_day_dv > 0 || c.min_day_dv_bear > 0 || c.dedup_window > 0;
+}
+
+/*
+ * intraday_feed_create
+ *		A detector for one ticker's bars pushed in time order; each event
+ *		goes to emit, as the columns of tape.intraday_event, when the bar
+ *		that makes it is pushed.  The days before judge_from only warm the
+ *		baselines.  The configuration must not look ahead (see
+ *		intraday_config_looks_ahead), so that the events are the ones
+ *		tape.detect_intraday finds over the same bars.  The detector lives in
+ *		a child of the current memory context.
+ */
+IntradayFeed *
+intraday_feed_create(Jsonb *config, DateADT judge_from, IntradayEmit emit, void *arg)
+{
+	IntradayFeed *f = palloc0(sizeof(IntradayFeed));
+
+	if (intraday_config_looks_ahead(config))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("live detection needs a configuration that judges each bar when it closes"),
+				 errdetail("The day dollar-volume filters and deduplication look at the later bars of the day."),
+				 errhint("Set filters.min_day_dollar_volume, filters.min_day_dollar_volume_bearish and dedup.window_minutes to 0.")));
+	detector_init(&f->d, config, sink_emit, f);
+	f->d.judge_from = judge_from;
+	f->d.immediate = true;
+	f->emit = emit;
+	f->emit_arg = arg;
+	return f;
+}
+
+/*
+ * intraday_feed_push
+ *		Judge the next bar of the feed's ticker; false, and nothing done, when
+ *		it is not after the last bar pushed.
+ */
+bool
+intraday_feed_push(IntradayFeed *f, const BarRow *row)
+{
+	if (f->has_last && row->ts <= f->last_ts)
+		return false;
+	f->last_ts = row->ts;
+	f->has_last = true;
+	detector_feed(&f->d, row);
+	return true;
+}
+
+/*
+ * intraday_feed_last
+ *		The time of the last bar pushed, or false when none was.
+ */
+bool
+intraday_feed_last(IntradayFeed *f, TimestampTz *ts)
+{
+	*ts = f->last_ts;
+	return f->has_last;
+}
+
+/*
+ * intraday_feed_free
+ *		Release the detector and everything it keeps.
+ */
+void
+intraday_feed_free(IntradayFeed *f)
+{
+	MemoryContextDelete(f->d.cxt);
+	pfree(f);
 }
