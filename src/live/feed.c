@@ -365,6 +365,8 @@ resync(LiveFeed *f, TickerState *t)
 	BarSource	src;
 	BarRow		row;
 	int			first = f->nevents;
+	char	   *from;
+	char	   *until;
 	char	   *query;
 	Datum		args[3];
 	Oid			types[3] = {TEXTOID, DATEOID, InvalidOid};
@@ -377,11 +379,12 @@ resync(LiveFeed *f, TickerState *t)
 	t->det = intraday_feed_create(f->config, f->day, collect_event, f);
 	MemoryContextSwitchTo(old);
 
+	/* the ticker's bars from warmed_from through the day (timestamptz_to_str is static) */
+	from = quote_literal_cstr(timestamptz_to_str(market_midnight(f->warmed_from)));
+	until = quote_literal_cstr(timestamptz_to_str(market_midnight(f->day + 1)));
 	query = psprintf("SELECT ticker, ts, open, high, low, close, volume, vwap, transactions"
-					 "  FROM tape.bars_1m WHERE ticker = %s AND ts >= %s ORDER BY ts",
-					 quote_literal_cstr(t->ticker),
-					 quote_literal_cstr(DatumGetCString(DirectFunctionCall1(timestamptz_out,
-																			TimestampTzGetDatum(market_midnight(f->warmed_from))))));
+					 "  FROM tape.bars_1m WHERE ticker = %s AND ts >= %s AND ts < %s ORDER BY ts",
+					 quote_literal_cstr(t->ticker), from, until);
 	/* a snapshot that sees the bars this flush stored */
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
