@@ -61,14 +61,11 @@ my $stored_day = qq{SELECT count(*) FROM tape.bars_1m WHERE ts >= '$day' AND ts 
 # start the worker on a live mock
 sub live_start
 {
-	my ($mock, $channels) = @_;
+	my ($mock, $channels, $callback) = @_;
 	$channels ||= 'AM.*';
-	$node->safe_psql('postgres', qq{
-ALTER SERVER polygon OPTIONS (ADD stream_url '$mock->{url}');
-}) unless $node->safe_psql('postgres',
-		"SELECT count(*) FROM pg_options_to_table((SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'polygon')) WHERE option_name = 'stream_url'") eq '1';
 	$node->safe_psql('postgres', "ALTER SERVER polygon OPTIONS (SET stream_url '$mock->{url}')");
-	return $node->safe_psql('postgres', "SELECT tape.live_start('polygon', '$channels')");
+	return $node->safe_psql('postgres',
+		"SELECT tape.live_start('polygon', '$channels'" . ($callback ? ", callback => '$callback'" : '') . ')');
 }
 
 # stop, forget the day
@@ -90,8 +87,21 @@ sub status
 
 my $listen = session($node);
 $listen->query('LISTEN tape_events');
+# the user's callback: one that keeps each event, one that fails on every event
+$node->safe_psql('postgres', q{
+CREATE TABLE my_alerts (ticker text, ts timestamptz, what text);
+CREATE PROCEDURE my_alert(e tape.events_live) LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO my_alerts VALUES (e.ticker, e.ts, e.event_type || ' ' || e.direction);
+END $$;
+CREATE PROCEDURE my_broken_alert(e tape.events_live) LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'no pager for %', e.ticker;
+END $$;
+});
 my $mock = start_live_mock('--day', $day, '--speed', '6000');
-my $pid = live_start($mock);
+$node->safe_psql('postgres', "ALTER SERVER polygon OPTIONS (ADD stream_url '$mock->{url}')");
+my $pid = $node->safe_psql('postgres', "SELECT tape.live_start('polygon', 'AM.*', callback => 'my_alert(tape.events_live)')");
 like($pid, qr/^\d+$/, 'tape.live_start returns the worker\'s pid');
 ok(wait_until($node, "SELECT ($stored_day) = $day_bars AND (SELECT bars FROM tape.live_status) = $day_bars", 90),
 	'the replayed day is stored whole');
@@ -104,6 +114,7 @@ is(status("state || ' ' || subscribed || ' ' || reconnects || ' ' || malformed |
 my $notes = $listen->query('SELECT 1');
 my @payloads = ($notes =~ /Asynchronous notification "tape_events" with payload "(.*?)" received/g);
 is(scalar(@payloads), $batch, 'each event is notified once');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM my_alerts'), $batch, 'and passed to the callback once');
 like($payloads[0] // '', qr/"ticker" : "\w+", "ts" : "[^"]+", .*"type" : "\w+", "direction" : "(up|down)".*"score" : [\d.]+, "price" : [\d.]+/,
 	'a notification carries ticker, ts, type, direction, score and price');
 
@@ -121,7 +132,7 @@ live_reset($mock);
 $mock = start_live_mock('--day', $day, '--speed', '6000', '--fault', 'drop@400', '--drop-skip', '25',
 	'--fault', 'half-open@600', '--fault', 'malformed@300', '--fault', 'oversized@350',
 	'--fault', 'late@500');
-live_start($mock);
+live_start($mock, 'AM.*', 'my_broken_alert(tape.events_live)');
 ok(wait_until($node, "SELECT ($stored_day) = $day_bars AND (SELECT gap_bars > 0 FROM tape.live_status)"
 	  . " AND (SELECT count(*) = 1 FROM tape.live_status WHERE state = 'streaming')"
 	  . " AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'tape live worker')", 120)
@@ -146,6 +157,8 @@ $seen{$_}++ foreach @keys;
 is(scalar(grep { $seen{$_} > 1 } keys %seen), 0, 'no event was notified twice');
 cmp_ok(scalar(keys %seen), '>=', $batch, 'every event was notified');
 $listen->quit;
+like(slurp_file($node->logfile), qr/WARNING:  live event callback my_broken_alert\(tape.events_live\) failed: no pager for \w+/,
+	'a failing callback is a WARNING; the events are stored and notified all the same');
 live_reset($mock);
 
 # --- 3. a rejected key, a plan without the feed: once, no reconnect loop ----------
