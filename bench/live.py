@@ -70,7 +70,7 @@ class Conn:
     def __init__(self, db):
         self.c = pq.PQconnectdb(("dbname=%s" % db).encode())
         if pq.PQstatus(self.c) != 0:
-            raise SystemExit("bench/live.py: " + pq.PQerrorMessage(self.c).decode())
+            raise SystemExit("%s: %s" % (os.path.basename(sys.argv[0]), pq.PQerrorMessage(self.c).decode()))
 
     def query(self, sql):
         r = pq.PQexec(self.c, sql.encode())
@@ -78,7 +78,7 @@ class Conn:
         if st not in (1, 2):            # PGRES_COMMAND_OK, PGRES_TUPLES_OK
             msg = pq.PQresultErrorMessage(r).decode()
             pq.PQclear(r)
-            raise SystemExit("bench/live.py: %s: %s" % (sql[:60], msg))
+            raise SystemExit("%s: %s: %s" % (os.path.basename(sys.argv[0]), sql[:60], msg))
         out = pq.PQgetvalue(r, 0, 0).decode() if st == 2 and pq.PQntuples(r) > 0 else None
         pq.PQclear(r)
         return out

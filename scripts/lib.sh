@@ -151,6 +151,7 @@ echo \$! > '$WORK/mock.pid'"
 stop_services() {
     if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
         [ -f "$WORK/mock.pid" ] && kill "$(cat "$WORK/mock.pid")" 2>/dev/null || true
+        [ -f "$WORK/live.pid" ] && kill "$(cat "$WORK/live.pid")" 2>/dev/null || true
         [ -d "$WORK/data" ] && as_run_user "pg_ctl -D '$WORK/data' -m fast -w stop >/dev/null 2>&1" || true
         if [ "${KEEP_WORK:-0}" != 1 ]; then
             rm -rf "$WORK"

@@ -47,8 +47,8 @@ cmp_ok($day_bars, '>', 5000, "the REST mock has $day_bars minute bars of the day
 my $compare = qq{
 WITH s AS (SELECT warmed_from, trading_day, config FROM tape.live_status),
 b AS (SELECT e.* FROM s, tape.detect_intraday(
-        format('SELECT * FROM tape.bars_1m WHERE ts >= %L ORDER BY ticker, ts',
-               tape.ny_midnight(s.warmed_from)), s.config, s.trading_day) e),
+        format('SELECT * FROM tape.bars_1m WHERE ts >= %L AND ts < %L ORDER BY ticker, ts',
+               tape.ny_midnight(s.warmed_from), tape.ny_midnight(s.trading_day + 1)), s.config, s.trading_day) e),
 l AS (SELECT ticker, ts, trading_day, event_type, direction, session, score, close, volume,
              dollar_volume, spike_x, pct_change, level, vwap, vwap_distance_pct, consecutive_bars
         FROM tape.events_live)
