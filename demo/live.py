@@ -27,21 +27,26 @@ def main():
     ap.add_argument("--db", required=True)
     ap.add_argument("--stream-url", required=True)
     ap.add_argument("--mock-log", required=True)
-    ap.add_argument("--history-from", default="2025-11-03",
-                    help="the minute bars from here to the day before the replay are loaded first")
-    ap.add_argument("--history-to", default="2025-11-05")
+    ap.add_argument("--day", default="2025-11-18", help="the day the mock replays")
     ap.add_argument("--timeout", type=float, default=120)
     args = ap.parse_args()
 
     db = Conn(args.db)
     db.query("SET client_min_messages = warning")
+    db.query("SELECT tape.create_partitions((SELECT max(ts) FROM tape.bars_1m)::date, '%s')" % args.day)
     has = db.query("SELECT count(*) FROM pg_options_to_table((SELECT srvoptions FROM pg_foreign_server "
                    "WHERE srvname = 'polygon')) WHERE option_name = 'stream_url'")
     db.query("ALTER SERVER polygon OPTIONS (%s stream_url '%s')" % ("SET" if has == "1" else "ADD", args.stream_url))
-    # the detectors warm on the previous days: the store ends a day early
-    db.query("DO $$ DECLARE t text[] := ARRAY(SELECT DISTINCT ticker FROM tape.bars_1m "
-             "WHERE ts >= date '%s' - 10 ORDER BY 1); BEGIN CALL tape.refresh_bars('minute', '%s', '%s', "
-             "tickers => t); END $$" % (args.history_from, args.history_from, args.history_to))
+    # the detectors warm on the days before the replay: the minute bars from the end of the
+    # store to the eve of the replayed day, of the tickers the store has at its end
+    db.query("""
+INSERT INTO tape.bars_1m (ticker, ts, open, high, low, close, volume, vwap, transactions, adjusted)
+SELECT ticker, ts, open, high, low, close, volume, vwap, transactions, true
+  FROM polygon.bars
+ WHERE ticker = ANY (ARRAY(SELECT DISTINCT ticker FROM tape.bars_1m
+                            WHERE ts >= (SELECT max(ts) FROM tape.bars_1m) - interval '10 days'))
+   AND timespan = 'minute' AND ts > (SELECT max(ts) FROM tape.bars_1m) AND ts < tape.ny_midnight('%s')"""
+             % args.day)
     listen = Conn(args.db)
     listen.query("LISTEN tape_events")
     pid = db.query("SELECT tape.live_start('polygon', 'AM.*')")

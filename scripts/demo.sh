@@ -35,9 +35,9 @@ kept_var=""
 [ "$KEEP_WORK" = 1 ] && kept_var="-v kept=1"
 as_run_user "createdb tape_demo && psql -X -v ON_ERROR_STOP=1 $kept_var -v plot_file='$WORK/event-window.svg' -d tape_demo -f demo/demo.sql"
 
-say "the live feed: 2025-11-06 replayed through the mock WebSocket at 600x (09:25-16:00 in 40 s)"
+say "the live feed: 2025-11-18 replayed through the mock WebSocket at 600x (09:25-16:00 in 40 s)"
 as_run_user "nohup python3 test/mock/live_mock.py --port 0 --port-file '$WORK/live.port' --log '$WORK/live.log' \
-    --api-key \"\$TAPE_API_KEY\" --day 2025-11-06 --start 09:25 --end 16:00 --speed 600 >'$WORK/live.out' 2>&1 &
+    --api-key \"\$TAPE_API_KEY\" --day 2025-11-18 --start 09:25 --end 16:00 --speed 600 >'$WORK/live.out' 2>&1 &
 echo \$! > '$WORK/live.pid'"
 i=0
 while [ ! -s "$WORK/live.port" ]; do

@@ -53,7 +53,7 @@ step "the demo (demo/demo.sql against the mock, in a database of its own)" \
 # and its live section, a day replayed through the mock WebSocket at 6000x (4 s)
 step "the demo's live section (demo/live.py against the mock WebSocket)" \
     'python3 test/mock/live_mock.py --port 0 --port-file "$WORK/live-check.port" --log "$WORK/live-check.log" \
-         --api-key "$TAPE_API_KEY" --day 2025-11-06 --start 09:25 --end 16:00 --speed 6000 >"$WORK/live-check.out" 2>&1 &
+         --api-key "$TAPE_API_KEY" --day 2025-11-18 --start 09:25 --end 16:00 --speed 6000 >"$WORK/live-check.out" 2>&1 &
      echo $! >"$WORK/live.pid" && i=0 &&
      while [ ! -s "$WORK/live-check.port" ]; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done &&
      python3 demo/live.py --db tape_demo_check --mock-log "$WORK/live-check.log" \

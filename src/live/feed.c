@@ -119,16 +119,20 @@ struct LiveFeed
 	int			nevents;
 	int			events_cap;
 	int64		flushes;		/* flushes begun */
+	void		(*flush) (void *arg);	/* the worker's flush, when a batch is full */
+	void	   *flush_arg;
 };
 
 static void tick_batch_init(LiveFeed *f, TickBatch *b);
 
 /*
  * live_feed_create
- *		The feed's state, in a context of its own under TopMemoryContext.
+ *		The feed's state, in a context of its own under TopMemoryContext;
+ *		flush is the worker's way to flush (live_feed_flush guarded), called
+ *		when a batch of ticks is full.
  */
 LiveFeed *
-live_feed_create(Jsonb *config, Oid callback, const char *channels)
+live_feed_create(Jsonb *config, Oid callback, void (*flush) (void *arg), void *flush_arg)
 {
 	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "tape live feed",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -137,6 +141,8 @@ live_feed_create(Jsonb *config, Oid callback, const char *channels)
 	HASHCTL		hc;
 
 	f->cxt = cxt;
+	f->flush = flush;
+	f->flush_arg = flush_arg;
 	f->flush_cxt = AllocSetContextCreate(cxt, "tape live flush", ALLOCSET_DEFAULT_SIZES);
 	f->config = palloc(VARSIZE(config));
 	memcpy(f->config, config, VARSIZE(config));
@@ -241,7 +247,9 @@ live_feed_event(LiveFeed *f, const LiveEvent *ev)
 				int			i;
 
 				if (b->n == LIVE_TICK_BATCH)
-					live_feed_flush(f);
+					f->flush(f->flush_arg);
+				if (b->n == LIVE_TICK_BATCH)
+					return;		/* the flush failed and was not retried */
 				old = MemoryContextSwitchTo(f->flush_cxt);
 				i = b->n++;
 				if (i == 0)
@@ -310,6 +318,36 @@ void
 live_feed_disconnected(LiveFeed *f)
 {
 	f->gap_pending = true;
+}
+
+/*
+ * live_feed_discard
+ *		After a failed flush (its transaction rolled back): drop what it held
+ *		and every detector, which are built again from the store; the minutes
+ *		of its bars are filled from REST before the next bar is judged.  Its
+ *		trades and quotes are lost.
+ */
+void
+live_feed_discard(LiveFeed *f)
+{
+	HASH_SEQ_STATUS seq;
+	TickerState *t;
+
+	hash_seq_init(&seq, f->tickers);
+	while ((t = hash_seq_search(&seq)) != NULL)
+	{
+		if (t->det)
+			intraday_feed_free(t->det);
+		t->det = NULL;
+	}
+	f->nbars = 0;
+	f->trades.n = 0;
+	f->quotes.n = 0;
+	f->nevents = 0;
+	f->events = NULL;
+	f->events_cap = 0;
+	f->gap_pending = true;
+	MemoryContextReset(f->flush_cxt);
 }
 
 /* ---------------------------------------------------------------------

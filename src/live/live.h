@@ -167,10 +167,12 @@ extern int	live_decode(const char *data, size_t len, LiveEventHandler handler, v
 
 /* in feed.c */
 typedef struct LiveFeed LiveFeed;
-extern LiveFeed *live_feed_create(Jsonb *config, Oid callback, const char *channels);
+extern LiveFeed *live_feed_create(Jsonb *config, Oid callback, void (*flush) (void *arg),
+								  void *flush_arg);
 extern void live_feed_event(LiveFeed *f, const LiveEvent *ev);
 extern bool live_feed_pending(LiveFeed *f, bool *urgent);
 extern void live_feed_flush(LiveFeed *f);
 extern void live_feed_disconnected(LiveFeed *f);
+extern void live_feed_discard(LiveFeed *f);
 
 #endif							/* TAPE_LIVE_H */

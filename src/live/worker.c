@@ -310,7 +310,11 @@ typedef struct LiveSession
 	bool		authenticated;	/* this connection */
 	bool		subscribed;
 	bool		fatal;			/* stop for good */
+	int			failures;		/* flushes failed in a row */
 } LiveSession;
+
+/* flushes that may fail in a row (waiting longer each time) before the worker stops */
+#define LIVE_MAX_FAILURES 5
 
 /*
  * handle_status
@@ -407,19 +411,74 @@ handle_message(LiveSession *ls, StringInfo msg, MemoryContext cxt)
 	MemoryContextReset(cxt);
 }
 
-/* a flush, interruptible by SIGTERM */
+/* wait for ms milliseconds, or until told to stop */
 static void
-flush(LiveFeed *feed, LiveSocket *sock)
+live_sleep(int64 ms)
 {
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 Max(ms, 1), PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * flush
+ *		A flush of the feed, interruptible by SIGTERM.  A flush that fails
+ *		(a locked table timing out, a full disk, a broken callback table) is
+ *		rolled back and reported; its bars are filled from REST later.  The
+ *		worker waits longer after each failure in a row, and stops for good
+ *		after LIVE_MAX_FAILURES of them: an error that persists would only
+ *		repeat.
+ */
+static void
+flush(void *arg)
+{
+	LiveSession *ls = (LiveSession *) arg;
+	MemoryContext old = CurrentMemoryContext;
+
 	in_flush = true;
 	if (got_sigterm)
 	{
 		InterruptPending = true;
 		ProcDiePending = true;
 	}
-	live_feed_flush(feed);
+	PG_TRY();
+	{
+		live_feed_flush(ls->feed);
+		ls->failures = 0;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(old);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(old);
+		pgstat_report_activity(STATE_IDLE, NULL);
+		live_feed_discard(ls->feed);
+		ls->failures++;
+		if (ls->failures >= LIVE_MAX_FAILURES)
+		{
+			live_report_error("stopped after %d failed flushes in a row: %s",
+							  ls->failures, edata->message);
+			ls->fatal = true;
+		}
+		else
+		{
+			int64		wait = (int64) live_reconnect_min_ms << (ls->failures - 1);
+
+			live_report_error("a flush failed (%d in a row); its bars will be filled from REST: %s",
+							  ls->failures, edata->message);
+			in_flush = false;
+			live_sleep(Min(wait, live_reconnect_max_ms));
+		}
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
 	in_flush = false;
-	live_socket_alive(sock);
+	live_socket_alive(ls->socket);
 }
 
 /* the memory the worker holds, for tape.live_status */
@@ -471,6 +530,11 @@ stream(LiveSession *ls, const char *url, MemoryContext msg_cxt)
 		bool		urgent;
 
 		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
 		if (live_socket_established(ls->socket))
 		{
 			SpinLockAcquire(&live_shared->mutex);
@@ -494,10 +558,10 @@ stream(LiveSession *ls, const char *url, MemoryContext msg_cxt)
 			if (!oversized)
 				handle_message(ls, &msg, msg_cxt);
 			if (live_feed_pending(ls->feed, &urgent) && urgent)
-				flush(ls->feed, ls->socket);
+				flush(ls);
 		}
 		if (live_feed_pending(ls->feed, &urgent) && urgent)
-			flush(ls->feed, ls->socket);
+			flush(ls);
 		if (TimestampDifferenceExceeds(last_report, GetCurrentTimestamp(), 200))
 		{
 			report_memory(ls->socket);
@@ -510,7 +574,7 @@ stream(LiveSession *ls, const char *url, MemoryContext msg_cxt)
 		live_report_error("disconnected: %s", live_socket_error(ls->socket));
 	live_socket_close(ls->socket);
 	if (live_feed_pending(ls->feed, &oversized))
-		flush(ls->feed, ls->socket);
+		flush(ls);
 	SpinLockAcquire(&live_shared->mutex);
 	live_shared->connected_at = 0;
 	live_shared->subscribed[0] = '\0';
@@ -590,6 +654,36 @@ load_settings(int64 generation, char **url, char **channels, Jsonb **config, Oid
 }
 
 /*
+ * start_settings
+ *		load_settings, and an error there (no user mapping now, say) the end
+ *		of the worker, reported: it would stop a restarted worker again.
+ */
+static bool
+start_settings(int64 generation, char **url, char **channels, Jsonb **config, Oid *callback)
+{
+	volatile bool ok = false;
+
+	PG_TRY();
+	{
+		ok = load_settings(generation, url, channels, config, callback);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(TopMemoryContext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		live_report_error("could not start: %s", edata->message);
+		live_set_state(LIVE_FAILED);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
  * tape_live_worker_main
  *		The worker's entry point.
  */
@@ -628,12 +722,12 @@ tape_live_worker_main(Datum arg)
 	SpinLockRelease(&live_shared->mutex);
 	on_shmem_exit(live_worker_exit, (Datum) 0);
 
-	if (!load_settings(args.generation, &url, &channels, &config, &callback))
+	if (!start_settings(args.generation, &url, &channels, &config, &callback))
 		proc_exit(0);
 
 	memset(&ls, 0, sizeof(ls));
 	ls.channels = channels;
-	ls.feed = live_feed_create(config, callback, channels);
+	ls.feed = live_feed_create(config, callback, flush, &ls);
 	ls.socket = live_socket = live_socket_create();
 	msg_cxt = AllocSetContextCreate(TopMemoryContext, "tape live message", ALLOCSET_DEFAULT_SIZES);
 	backoff = live_reconnect_min_ms;
@@ -658,10 +752,7 @@ tape_live_worker_main(Datum arg)
 		wait = backoff + (int64) ((pg_prng_double(&pg_global_prng_state) - 0.5) * 0.5 * backoff);
 		backoff = Min(backoff * 2, live_reconnect_max_ms);
 		live_set_state(LIVE_BACKING_OFF);
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Max(wait, 1), PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
+		live_sleep(wait);
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
@@ -747,6 +838,8 @@ tape_live_start(PG_FUNCTION_ARGS)
 
 	/* the server, and the caller's key (an error now rather than in the worker) */
 	fs = GetForeignServerByName(server, false);
+	if (pg_foreign_server_aclcheck(fs->serverid, GetUserId(), ACL_USAGE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FOREIGN_SERVER, fs->servername);
 	conn = polygon_connect(fs->serverid, GetUserId(), false, true);
 	memset(conn->api_key, 0, strlen(conn->api_key));
 
@@ -854,7 +947,9 @@ tape_live_stop(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not delete the live settings");
 	SPI_finish();
 
+	SpinLockAcquire(&live_shared->mutex);
 	live_all->stop_generation = live_all->generation;
+	SpinLockRelease(&live_shared->mutex);
 	pid = running_pid();
 	if (pid == 0)
 		PG_RETURN_BOOL(false);

@@ -77,6 +77,19 @@ sub live_reset
 	$node->safe_psql('postgres', "DELETE FROM tape.bars_1m WHERE ts >= '$day'; TRUNCATE tape.events_live, tape.live_trades, tape.live_quotes;");
 }
 
+# the day's bars complete, then the live events against the batch's; returns the batch's count
+sub day_complete_and_same
+{
+	my ($what) = @_;
+	ok(wait_until($node, "SELECT ($stored_day) = $day_bars", 90)
+		  && wait_until($node, "SELECT state = 'streaming' FROM tape.live_status"),
+		"$what: the day's bars end complete");
+	usleep(300_000);
+	my ($batch, $live, $only_batch, $only_live) = split /\|/, $node->safe_psql('postgres', $compare);
+	is("$live|$only_batch|$only_live", "$batch|0|0", "$what: the live events are exactly the $batch batch events");
+	return $batch;
+}
+
 sub status
 {
 	my ($cols) = @_;
@@ -161,6 +174,56 @@ like(slurp_file($node->logfile), qr/WARNING:  live event callback my_broken_aler
 	'a failing callback is a WARNING; the events are stored and notified all the same');
 live_reset($mock);
 
+# --- 2b. flushes that fail: rolled back, the bars filled from REST; failing for good: stopped
+
+$node->safe_psql('postgres', q{
+CREATE TABLE live_fail (fail boolean);
+INSERT INTO live_fail VALUES (false);
+CREATE FUNCTION live_fail_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT fail FROM live_fail) THEN
+    RAISE EXCEPTION 'the disk is full (a test)';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER live_fail BEFORE INSERT ON tape.bars_1m FOR EACH ROW EXECUTE FUNCTION live_fail_check();
+});
+$mock = start_live_mock('--day', $day, '--speed', '3000');
+live_start($mock);
+ok(wait_until($node, "SELECT bars > 1500 FROM tape.live_status", 60), 'streaming');
+$node->safe_psql('postgres', 'UPDATE live_fail SET fail = true');
+ok(wait_until($node, "SELECT last_error LIKE 'a flush failed (_ in a row); its bars will be filled from REST: the disk is full (a test)' FROM tape.live_status", 30),
+	'a flush that fails is reported');
+$node->safe_psql('postgres', 'UPDATE live_fail SET fail = false');
+day_complete_and_same('after failed flushes');
+live_reset($mock);
+
+$mock = start_live_mock('--day', $day, '--speed', '3000');
+live_start($mock);
+ok(wait_until($node, "SELECT bars > 500 FROM tape.live_status", 60), 'streaming again');
+$node->safe_psql('postgres', 'UPDATE live_fail SET fail = true');
+ok(wait_until($node, "SELECT state = 'failed' FROM tape.live_status", 60), 'a flush failing for good stops the worker');
+like(status('last_error'), qr/^stopped after 5 failed flushes in a row: the disk is full \(a test\)$/, 'and says why');
+sleep(2);
+is(status("state || ' ' || coalesce(pid::text, 'none')"), 'failed none', 'it is not restarted');
+$node->safe_psql('postgres', 'DROP TRIGGER live_fail ON tape.bars_1m');
+live_reset($mock);
+
+# --- 2c. a worker that cannot start again (its user mapping dropped): failed, not a loop
+
+$mock = start_live_mock('--day', $day, '--speed', '3000');
+$pid = live_start($mock);
+ok(wait_until($node, "SELECT bars > 100 FROM tape.live_status", 60), 'streaming once more');
+$node->safe_psql('postgres', 'DROP USER MAPPING FOR CURRENT_USER SERVER polygon');
+kill 'KILL', $pid;
+ok(wait_until($node, "SELECT state = 'failed' FROM tape.live_status", 60), 'the restarted worker without a key stops');
+like(status('last_error'), qr/^could not start: user mapping not found for user "\w+" on server "polygon"/, 'and says why');
+sleep(2);
+my $log_now = slurp_file($node->logfile);
+is(scalar(() = $log_now =~ /tape live: could not start/g), 1, 'once: the postmaster does not restart it');
+$node->safe_psql('postgres', "SET log_statement = 'none'; CREATE USER MAPPING FOR CURRENT_USER SERVER polygon OPTIONS (api_key '$rest->{key}')");
+live_reset($mock);
+
 # --- 3. a rejected key, a plan without the feed: once, no reconnect loop ----------
 
 $mock = start_live_mock('--day', $day, '--speed', '6000', '--fault', 'reject-key');
@@ -190,11 +253,7 @@ ok(wait_until($node, "SELECT bars > 3000 FROM tape.live_status", 60), 'half the 
 kill 'KILL', $pid;
 ok(wait_until($node, "SELECT pid IS NOT NULL AND pid <> $pid AND state = 'streaming' FROM tape.live_status", 60),
 	'the postmaster restarted the worker after kill -9');
-ok(wait_until($node, "SELECT ($stored_day) = $day_bars", 90) && wait_until($node, "SELECT state = 'streaming' FROM tape.live_status"),
-	'the restarted worker completed the day\'s bars');
-usleep(300_000);
-($batch, $live, $only_batch, $only_live) = split /\|/, $node->safe_psql('postgres', $compare);
-is("$live|$only_batch|$only_live", "$batch|0|0", "after the restart the live events are exactly the $batch batch events");
+day_complete_and_same('after kill -9');
 live_reset($mock);
 
 # --- 5. a slow consumer: bounded memory, nothing lost --------------------------------
@@ -204,21 +263,21 @@ $node->reload;
 my $locker = session($node);
 $locker->query('BEGIN; LOCK TABLE tape.live_trades IN ACCESS EXCLUSIVE MODE');
 $mock = start_live_mock('--day', $day, '--speed', '600', '--start', '09:00', '--end', '09:05',
-	'--tickers', 'ACME', '--fault', 'blast', '--blast-messages', '3000');
+	'--tickers', 'ACME', '--fault', 'blast', '--blast-messages', '6000');
 $pid = live_start($mock, 'AM.ACME,T.ACME');
 ok(wait_until($node, "SELECT trades > 0 FROM tape.live_status", 30), 'the blast of trades began');
 sleep(3);
 my $status = slurp_file("/proc/$pid/status");
 my $rss = $status =~ /RssAnon:\s+(\d+) kB/ ? $1 * 1024 : -1;
 my ($trades, $max_queue) = split /\|/, status("trades || '|' || max_queue_bytes");
-cmp_ok($trades, '<', 300000, "while the store is locked the worker holds back ($trades of 300000 trades read)");
+cmp_ok($trades, '<', 600000, "while the store is locked the worker holds back ($trades of 600000 trades read)");
 cmp_ok($max_queue, '<=', 1024 * 1024 + 65536, "its queue stays within tape.live_max_queue_bytes ($max_queue bytes)");
-cmp_ok($rss, '<', 24 * 1024 * 1024, "its memory stays bounded (RssAnon $rss bytes; the blast is 33 MB)");
+cmp_ok($rss, '<', 40 * 1024 * 1024, "its memory stays bounded (RssAnon $rss bytes; the blast is 66 MB)");
 cmp_ok($rss, '>', 0, 'the memory was measured');
 is(scalar(live_mock_log($mock, 'blast done')), 0, 'the sender is held back meanwhile');
 $locker->query('COMMIT');
 $locker->quit;
-ok(wait_until($node, "SELECT count(*) = 300000 FROM tape.live_trades", 120), 'once the store is free every trade is stored');
+ok(wait_until($node, "SELECT count(*) = 600000 FROM tape.live_trades", 120), 'once the store is free every trade is stored');
 live_reset($mock);
 
 # --- 6. the key is never logged -------------------------------------------------------
