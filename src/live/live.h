@@ -151,7 +151,6 @@ extern LiveSocket *live_socket_create(void);
 extern bool live_socket_connect(LiveSocket *ls, const char *url);
 extern void live_socket_send(LiveSocket *ls, const char *text);
 extern bool live_socket_service(LiveSocket *ls, int timeout_ms);
-extern bool live_socket_is_open(LiveSocket *ls);
 extern void live_socket_alive(LiveSocket *ls);
 extern bool live_socket_established(LiveSocket *ls);
 extern void live_socket_close(LiveSocket *ls);
@@ -159,7 +158,6 @@ extern void live_socket_pause(LiveSocket *ls, bool pause);
 extern void live_socket_wake(LiveSocket *ls);
 extern const char *live_socket_error(LiveSocket *ls);
 extern bool live_socket_take(LiveSocket *ls, StringInfo msg, bool *oversized);
-extern int64 live_socket_queued(LiveSocket *ls);
 extern void live_socket_destroy(LiveSocket *ls);
 
 /* in message.c */

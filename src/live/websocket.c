@@ -248,28 +248,24 @@ live_socket_alive(LiveSocket *ls)
 		lws_validity_confirmed(ls->wsi);
 }
 
-bool
-live_socket_is_open(LiveSocket *ls)
-{
-	return ls->wsi != NULL && !ls->closed;
-}
-
+/*
+ * live_socket_established
+ *		Whether the WebSocket handshake succeeded and the connection is open.
+ */
 bool
 live_socket_established(LiveSocket *ls)
 {
 	return ls->established && !ls->closed;
 }
 
+/*
+ * live_socket_error
+ *		Why the connection ended, or could not start.
+ */
 const char *
 live_socket_error(LiveSocket *ls)
 {
 	return ls->error[0] ? ls->error : "the connection was closed";
-}
-
-int64
-live_socket_queued(LiveSocket *ls)
-{
-	return ls->queued;
 }
 
 /*
@@ -451,6 +447,7 @@ live_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 				 void *user, void *in, size_t len)
 {
 	LiveSocket *ls = (LiveSocket *) lws_context_user(lws_get_context(wsi));
+	int			n;
 
 	if (ls == NULL)
 		return 0;
@@ -474,16 +471,20 @@ live_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			if (ls->out_head)
 			{
 				LiveOut    *o = ls->out_head;
+				size_t		len = o->len;
 
 				ls->out_head = o->next;
 				if (ls->out_head == NULL)
 					ls->out_tail = NULL;
-				if (lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT) < (int) o->len)
+				n = lws_write(wsi, o->buf + LWS_PRE, len, LWS_WRITE_TEXT);
+				/* the auth message held the key: no copy stays behind */
+				memset(o->buf, 0, LWS_PRE + len);
+				pfree(o);
+				if (n < (int) len)
 				{
 					strlcpy(ls->error, "could not write to the socket", sizeof(ls->error));
 					return -1;
 				}
-				pfree(o);
 				if (ls->out_head)
 					lws_callback_on_writable(wsi);
 			}

@@ -163,6 +163,10 @@ live_define_gucs(void)
  * ---------------------------------------------------------------------
  */
 
+/*
+ * live_shmem_request
+ *		Reserve the worker's shared state (from shmem_request_hook).
+ */
 void
 live_shmem_request(void)
 {
@@ -170,6 +174,11 @@ live_shmem_request(void)
 	RequestAddinShmemSpace(MAXALIGN(sizeof(LiveSharedAll)));
 }
 
+/*
+ * live_shmem_startup
+ *		Attach to (or create) the shared state (from shmem_startup_hook; a
+ *		crash of any backend creates it anew).
+ */
 void
 live_shmem_startup(void)
 {
@@ -186,6 +195,10 @@ live_shmem_startup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
+/*
+ * live_preloaded
+ *		Whether tape was preloaded, so the shared state exists.
+ */
 bool
 live_preloaded(void)
 {
@@ -203,6 +216,10 @@ ensure_shared(void)
 	}
 }
 
+/*
+ * live_set_state
+ *		The worker's state, for tape.live_status.
+ */
 void
 live_set_state(LiveState state)
 {
@@ -211,6 +228,10 @@ live_set_state(LiveState state)
 	SpinLockRelease(&live_shared->mutex);
 }
 
+/*
+ * live_count
+ *		Add n to a counter of the shared state.
+ */
 void
 live_count(int64 *counter, int64 n)
 {
@@ -774,7 +795,7 @@ tape_live_worker_main(Datum arg)
  * ---------------------------------------------------------------------
  */
 
-/* whether the recorded worker is alive */
+/* the recorded worker's pid if it is alive, else 0 */
 static pid_t
 running_pid(void)
 {

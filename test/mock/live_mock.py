@@ -20,8 +20,9 @@ bars of the first ticker are held back and sent after minute M+1's), blast (afte
 subscription, --blast-messages trade messages as fast as the socket takes them, the
 day's replay after them).
 
-A JSON line per event of the protocol goes to --log (auth ok/refused, subscribe,
-minute, drop, ...), never the key.  Python 3 standard library only.
+It pings the client every --ping-every minutes of the replay.  A JSON line per event of
+the protocol goes to --log (auth ok/refused, subscribe, minute, ping, pong, drop, ...), never
+the key.  Python 3 standard library only.
 """
 
 import argparse
@@ -217,6 +218,9 @@ class Handler(socketserver.BaseRequestHandler):
             if opcode == 9:
                 self.send_frame(10, data)
                 continue
+            if opcode == 10:
+                self.log("pong", payload=data.decode("latin-1"))
+                continue
             if opcode != 1:
                 continue
             self.on_text(data)
@@ -305,6 +309,9 @@ class Handler(socketserver.BaseRequestHandler):
             self.send_json(held)
             self.held = None
         self.log("minute", minute=k, bars=len(events))
+        if args.ping_every and k % args.ping_every == 0:
+            self.send_frame(9, b"m%d" % k)
+            self.log("ping", minute=k)
         if self.fault_at("malformed", k):
             self.send_frame(1, b'[{"ev":"AM","sym":"ACME","v":12')
             self.log("malformed", minute=k)
@@ -360,6 +367,7 @@ def main():
     p.add_argument("--drop-skip", type=int, default=20)
     p.add_argument("--oversized-bytes", type=int, default=4 * 1024 * 1024)
     p.add_argument("--blast-messages", type=int, default=2000)
+    p.add_argument("--ping-every", type=int, default=60, help="ping the client every N minutes of the replay")
     args = p.parse_args()
     srv = Server((args.host, args.port), args)
     if args.port_file:

@@ -124,6 +124,9 @@ is("$live|$only_batch|$only_live", "$batch|0|0", 'the live events are exactly th
 my $day_tickers = $node->safe_psql('postgres', "SELECT count(DISTINCT ticker) FROM tape.bars_1m WHERE ts >= '$day'");
 is(status("state || ' ' || subscribed || ' ' || reconnects || ' ' || malformed || ' ' || late_bars || ' ' || tickers"),
 	"streaming AM.* 0 0 0 $day_tickers", 'streaming, no fault, a detector per ticker with bars');
+cmp_ok(scalar(live_mock_log($mock, 'pong')), '>=', scalar(live_mock_log($mock, 'ping')) - 1,
+	'the worker answers the feed\'s pings');
+cmp_ok(scalar(live_mock_log($mock, 'ping')), '>=', 10, 'pinged ' . scalar(live_mock_log($mock, 'ping')) . ' times');
 my $notes = $listen->query('SELECT 1');
 my @payloads = ($notes =~ /Asynchronous notification "tape_events" with payload "(.*?)" received/g);
 is(scalar(@payloads), $batch, 'each event is notified once');
