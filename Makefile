@@ -40,6 +40,10 @@ OBJS = \
 	src/fdw/polygon_fdw.o \
 	src/fdw/ratelimit.o \
 	src/fdw/request.o \
+	src/live/feed.o \
+	src/live/message.o \
+	src/live/websocket.o \
+	src/live/worker.o \
 	src/store/block.o \
 	src/store/column.o \
 	src/store/intcodec.o \
@@ -93,7 +97,7 @@ REGRESS = \
 # Perl TAP tests (test/t/*.pl) run with "make prove-installcheck", apart from pg_regress.
 PROVE_TESTS = test/t/*.pl
 
-DEPS = libcurl json-c libzstd zlib
+DEPS = libcurl json-c libzstd zlib libwebsockets
 PKG_CFLAGS := $(shell pkg-config --cflags $(DEPS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(DEPS) 2>/dev/null)
 
@@ -124,7 +128,7 @@ $(error tape supports PostgreSQL 15 only; $(PG_CONFIG) reports $(MAJORVERSION))
 endif
 
 ifeq ($(PKG_LIBS),)
-$(error pkg-config found no $(DEPS): install libcurl4-openssl-dev libjson-c-dev libzstd-dev zlib1g-dev pkg-config)
+$(error pkg-config found no $(DEPS): install libcurl4-openssl-dev libjson-c-dev libzstd-dev zlib1g-dev libwebsockets-dev pkg-config)
 endif
 
 $(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PIECES) $(EXTENSION).control

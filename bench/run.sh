@@ -8,8 +8,10 @@
 #   10,000 event windows over them for features and for the pipeline steps (tick
 #   QA, features and labels of a manifest); 960,000 minute bars of 50
 #   tickers and 200 tickers' day bars for the store; 1,008 windows of 5 minutes
-#   on 24 ticker-days and 260,000 generated events for the capture)
-#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|features|pipeline|quality|store|capture runs one of them (default: all)
+#   on 24 ticker-days and 260,000 generated events for the capture; for the live feed
+#   200 tickers' bars a minute for its latency, 10,000 tickers' minute and 1 M trades
+#   for its rates)
+#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|features|pipeline|quality|store|capture|live runs one of them (default: all)
 set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
@@ -17,11 +19,13 @@ case $scale in
     small) pages=4 reps=1 tickers=10 days=5 areps=1 tpages=2 win_tickers=2 win_days=1 win_per_day=5 kwindows=10
            quality="--seed 1 --tickers 8 --days 27 --warmup 10" warmup=10
            store_tickers=4 store_day_tickers=40 sreps=1 events=200
-           cap_tickers=2 cap_days=2 cap_per_day=10 cap_events=20000 ;;
+           cap_tickers=2 cap_days=2 cap_per_day=10 cap_events=20000
+           live="--latency-tickers 50 --latency-minutes 20 --rate-tickers 1000 --trades 50000" ;;
     full) pages=40 reps=3 tickers=120 days=20 areps=5 tpages=20 win_tickers=5 win_days=10 win_per_day=20 kwindows=600
           quality="--seed 42 --tickers 40 --days 45 --warmup 20 --from 2025-10-01" warmup=20
           store_tickers=50 store_day_tickers=200 sreps=3 events=10000
-          cap_tickers=4 cap_days=6 cap_per_day=42 cap_events=260000 ;;
+          cap_tickers=4 cap_days=6 cap_per_day=42 cap_events=260000
+          live="--latency-tickers 200 --latency-minutes 60 --rate-tickers 10000 --trades 1000000" ;;
     *) echo "TAPE_BENCH_SCALE must be small or full" >&2; exit 2 ;;
 esac
 key=${TAPE_API_KEY:-bench-key-not-secret}
@@ -139,4 +143,14 @@ psql -X -q -d "$capture_db" -v api_key="$key" -v mock_log="$out/mock.log" \
     -v cap_tickers="$cap_tickers" -v cap_days="$cap_days" -v cap_per_day="$cap_per_day" -v events="$cap_events" \
     -f bench/capture.sql || { dropdb "$capture_db"; exit 1; }
 dropdb "$capture_db"
+fi
+
+if runs live; then
+echo "== bench/live.py: the live feed: bar message -> NOTIFY latency, AM.* and T.* rates, memory"
+live_db=tape_bench_live_$$
+createdb "$live_db"
+psql -X -q -d "$live_db" -c 'CREATE EXTENSION tape CASCADE'
+# shellcheck disable=SC2086
+python3 bench/live.py --db "$live_db" $live || { dropdb "$live_db"; exit 1; }
+dropdb "$live_db"
 fi

@@ -34,6 +34,17 @@ started=$(date +%s)
 kept_var=""
 [ "$KEEP_WORK" = 1 ] && kept_var="-v kept=1"
 as_run_user "createdb tape_demo && psql -X -v ON_ERROR_STOP=1 $kept_var -v plot_file='$WORK/event-window.svg' -d tape_demo -f demo/demo.sql"
+
+say "the live feed: 2025-11-18 replayed through the mock WebSocket at 600x (09:25-16:00 in 40 s)"
+as_run_user "nohup python3 test/mock/live_mock.py --port 0 --port-file '$WORK/live.port' --log '$WORK/live.log' \
+    --api-key \"\$TAPE_API_KEY\" --day 2025-11-18 --start 09:25 --end 16:00 --speed 600 >'$WORK/live.out' 2>&1 &
+echo \$! > '$WORK/live.pid'"
+i=0
+while [ ! -s "$WORK/live.port" ]; do
+    i=$((i + 1)); [ $i -lt 100 ] || { cat "$WORK/live.out"; exit 1; }; sleep 0.1
+done
+as_run_user "python3 demo/live.py --db tape_demo --stream-url ws://127.0.0.1:$(cat "$WORK/live.port")/stocks --mock-log '$WORK/live.log'"
+kill "$(cat "$WORK/live.pid")" 2>/dev/null || true
 elapsed=$(($(date +%s) - started))
 out_dir=${TAPE_DEMO_OUT:-/tmp/tape-demo}
 mkdir -p "$out_dir"

@@ -26,7 +26,7 @@ export TAPE_API_KEY
 
 DEB_PACKAGES="build-essential pkg-config ca-certificates tzdata python3 perl
 postgresql-15 postgresql-server-dev-15 postgresql-contrib
-libcurl4-openssl-dev libjson-c-dev libzstd-dev zlib1g-dev
+libcurl4-openssl-dev libjson-c-dev libzstd-dev zlib1g-dev libwebsockets-dev
 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
 libipc-run-perl zstd valgrind"
 
@@ -151,6 +151,7 @@ echo \$! > '$WORK/mock.pid'"
 stop_services() {
     if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
         [ -f "$WORK/mock.pid" ] && kill "$(cat "$WORK/mock.pid")" 2>/dev/null || true
+        [ -f "$WORK/live.pid" ] && kill "$(cat "$WORK/live.pid")" 2>/dev/null || true
         [ -d "$WORK/data" ] && as_run_user "pg_ctl -D '$WORK/data' -m fast -w stop >/dev/null 2>&1" || true
         if [ "${KEEP_WORK:-0}" != 1 ]; then
             rm -rf "$WORK"

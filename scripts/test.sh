@@ -1,7 +1,8 @@
 #!/bin/sh
 # tape tests: install everything, build warning-free, then run every test:
 # pg_regress (sql/ + expected/), pgTAP (test/pgtap/), Perl TAP (test/t/),
-# a smoke run of the benchmarks and the demo's SQL.  Uses only the Polygon mock server.
+# a smoke run of the benchmarks, the demo's SQL and its live section.  Uses only the mock
+# servers (REST and WebSocket).
 . "$(dirname "$0")/lib.sh"
 
 install_deps
@@ -60,6 +61,16 @@ step "the demo (demo/demo.sql against the mock, in a database of its own)" \
          >"$WORK/demo-check.out" 2>&1 || { tail -60 "$WORK/demo-check.out"; exit 1; }; } &&
      grep -q "<svg" "$WORK/demo-check.svg" &&
      echo "    the demo ran in $(($(date +%s) - started)) s"'
+
+# and its live section, a day replayed through the mock WebSocket at 6000x (4 s)
+step "the demo's live section (demo/live.py against the mock WebSocket)" \
+    'python3 test/mock/live_mock.py --port 0 --port-file "$WORK/live-check.port" --log "$WORK/live-check.log" \
+         --api-key "$TAPE_API_KEY" --day 2025-11-18 --start 09:25 --end 16:00 --speed 6000 >"$WORK/live-check.out" 2>&1 &
+     echo $! >"$WORK/live.pid" && i=0 &&
+     while [ ! -s "$WORK/live-check.port" ]; do i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done &&
+     python3 demo/live.py --db tape_demo_check --mock-log "$WORK/live-check.log" \
+         --stream-url "ws://127.0.0.1:$(cat "$WORK/live-check.port")/stocks" >"$WORK/live-check.txt" 2>&1;
+     r=$?; kill "$(cat "$WORK/live.pid")"; tail -40 "$WORK/live-check.txt"; exit $r'
 
 if [ -n "$failed" ]; then
     say "FAILED:$failed"

@@ -67,13 +67,20 @@ SELECT o AS option, v AS value, regress.option_error(format('%s %L', o, v)) AS e
                ('base_url', ''), ('base_url', 'api.polygon.io'), ('base_url', 'file:///tmp'),
                ('flatfiles_url', 'file://host/data'), ('flatfiles_url', 'file:/data'),
                ('flatfiles_url', 'file:///data/../etc'), ('flatfiles_url', 'file:///data/a b'),
-               ('flatfiles_url', 'http://'), ('flatfiles_url', 's3://bucket')) AS t(o, v);
+               ('flatfiles_url', 'http://'), ('flatfiles_url', 's3://bucket'),
+               ('stream_url', 'https://socket.massive.com/stocks'), ('stream_url', 'ws://'),
+               ('stream_url', 'wss://socket.massive.com/stocks?x=1'), ('stream_url', 'wss://u@socket.massive.com'),
+               ('stream_url', 'socket.massive.com/stocks')) AS t(o, v);
 SELECT regress.option_error(format('base_url %L', repeat('a', 3000))) AS too_long;
 -- and these are fine: ports, IPv6, a prefix with the mock's fault specs, trailing slashes, any case
 SELECT v AS value, regress.option_error(format('base_url %L', v)) IS NULL AS accepted
   FROM unnest(ARRAY['http://127.0.0.1:1', 'https://api.polygon.io:65535/', 'http://[::1]:8080/x',
                     'HTTPS://API.Massive.com', 'http://h/_f/tag=a,status=429,retry_after=2/',
                     'https://files.massive.com/flatfiles///']) AS v;
+-- the live feed's WebSocket: ws:// or wss://
+SELECT v AS value, regress.option_error(format('stream_url %L', v)) IS NULL AS accepted
+  FROM unnest(ARRAY['wss://socket.massive.com/stocks', 'wss://delayed.massive.com/stocks',
+                    'WS://127.0.0.1:8765/stocks']) AS v;
 
 -- S3 regions: short lower-case names
 SELECT regress.option_error(format('flatfiles_region %L', 'US-EAST-1')) AS upper_case,

@@ -6,8 +6,9 @@
  * Loaded from shared_preload_libraries, tape reserves the shared memory of
  * the polygon_fdw rate limiter, so every backend of the cluster shares each
  * API key's requests_per_minute, and of the progress slots that the
- * tape.progress view shows.  Loaded on demand it works the same, with a
- * limit per session and progress in NOTICEs only.
+ * tape.progress view shows, and of the live worker (src/live/).  Loaded on
+ * demand it works the same, with a limit per session and progress in
+ * NOTICEs only, and without the live feed.
  *
  * Copyright (c) 2026, tape developers
  *
@@ -18,6 +19,7 @@
  */
 #include "tape.h"
 #include "progress.h"
+#include "live/live.h"
 
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -50,6 +52,7 @@ _PG_init(void)
 							PGC_USERSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
 	store_define_gucs();
+	live_define_gucs();
 	MarkGUCPrefixReserved("tape");
 
 	if (!process_shared_preload_libraries_in_progress)
@@ -69,6 +72,7 @@ tape_shmem_request(void)
 	polygon_ratelimit_shmem_request();
 	polygon_cache_shmem_request();
 	progress_shmem_request();
+	live_shmem_request();
 }
 
 static void
@@ -79,6 +83,7 @@ tape_shmem_startup(void)
 	polygon_ratelimit_shmem_startup();
 	polygon_cache_shmem_startup();
 	progress_shmem_startup();
+	live_shmem_startup();
 }
 
 /*

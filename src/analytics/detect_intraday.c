@@ -29,7 +29,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "barsource.h"
+#include "detect_intraday.h"
 #include "calendar.h"
 #include "history_gaps.h"
 #include "indicators.h"
@@ -348,10 +348,30 @@ typedef struct VolumeProfile
 	int			head;			/* next slot */
 	int			since_exact;	/* days added since the sums were recomputed */
 	ProfileSeries volume;
-	ProfileSeries trades;		/* kept only when tape_speed is on */
+	ProfileSeries *trades;		/* only when tape_speed is on, else NULL */
 } VolumeProfile;
 
 typedef struct Detector Detector;
+
+/* the state the detectors carry from bar to bar of a ticker-day */
+typedef struct DayScan
+{
+	Detector   *d;
+	const IntradayConfig *c;
+	IBar	   *bars;
+	int			n;
+	bool		qualified[EV_NTYPES][2];	/* the bar before qualified */
+	int			above;			/* vwap_break: closes above the band in a row */
+	int			below;
+	double		or_high;		/* opening_range_break: the range */
+	double		or_low;
+	TimestampTz or_end;
+	TimestampTz orb_cutoff;
+	int			orb_run[2];		/* closes beyond the range in a row */
+	bool		orb_done[2];
+	int			fast;			/* tape_speed: fast bars in a row */
+} DayScan;
+
 typedef void (*EventSink) (Detector *d, const IEvent *e);
 
 struct Detector
@@ -383,8 +403,11 @@ struct Detector
 	IEvent	   *events;
 	int			nevents;
 	int			evcap;
+	DayScan		scan;			/* the detectors' state, bar to bar */
+	double		day_dv;			/* dollar volume of the day's bars so far */
 
 	DateADT		judge_from;		/* earlier days only warm the baselines */
+	bool		immediate;		/* hand each event over when its bar is judged */
 
 	/* for the closing notice */
 	int64		days;			/* days judged */
@@ -394,24 +417,6 @@ struct Detector
 	int64		events_out;
 };
 
-/* the state of one pass over a ticker-day */
-typedef struct DayScan
-{
-	Detector   *d;
-	const IntradayConfig *c;
-	IBar	   *bars;
-	int			n;
-	bool		qualified[EV_NTYPES][2];	/* the bar before qualified */
-	int			above;			/* vwap_break: closes above the band in a row */
-	int			below;
-	double		or_high;		/* opening_range_break: the range */
-	double		or_low;
-	TimestampTz or_end;
-	TimestampTz orb_cutoff;
-	int			orb_run[2];		/* closes beyond the range in a row */
-	bool		orb_done[2];
-	int			fast;			/* tape_speed: fast bars in a row */
-} DayScan;
 
 typedef void (*BarJudge) (DayScan *s, int i);
 
@@ -438,6 +443,8 @@ static const struct
 	[EV_FLUSH] = {"flush", judge_flush},
 };
 
+static void judge_bar(Detector *d);
+static bool filter_event(Detector *d, const IEvent *e, double day_dv);
 static void finish_day(Detector *d);
 
 PG_FUNCTION_INFO_V1(tape_detect_intraday);
@@ -664,7 +671,7 @@ profile_add_day(const IntradayConfig *c, VolumeProfile *p)
 
 	series_add_day(c, &p->volume, p->head, replace, exact);
 	if (c->enabled[EV_TAPE_SPEED])
-		series_add_day(c, &p->trades, p->head, replace, exact);
+		series_add_day(c, p->trades, p->head, replace, exact);
 	if (exact)
 		p->since_exact = 0;
 	p->head = (p->head + 1) % c->profile_days;
@@ -682,7 +689,7 @@ profile_reset(const IntradayConfig *c, VolumeProfile *p)
 	/* bounded: two series of MAX_PROFILE_DAYS days of PROFILE_KEYS minutes */
 	for (int i = 0; i < (c->enabled[EV_TAPE_SPEED] ? 2 : 1); i++)
 	{
-		ProfileSeries *ps = i == 0 ? &p->volume : &p->trades;
+		ProfileSeries *ps = i == 0 ? &p->volume : p->trades;
 
 		memset(ps->minute, 0, sizeof(ps->minute));
 		memset(ps->today, 0, sizeof(ps->today));
@@ -715,7 +722,10 @@ detector_init(Detector *d, Jsonb *config, EventSink sink, void *sink_arg)
 	d->profile = MemoryContextAllocZero(d->cxt, sizeof(VolumeProfile));
 	d->profile->volume.logs = MemoryContextAlloc(d->cxt, sizeof(double) * PROFILE_KEYS * d->cfg.profile_days);
 	if (d->cfg.enabled[EV_TAPE_SPEED])
-		d->profile->trades.logs = MemoryContextAlloc(d->cxt, sizeof(double) * PROFILE_KEYS * d->cfg.profile_days);
+	{
+		d->profile->trades = MemoryContextAllocZero(d->cxt, sizeof(ProfileSeries));
+		d->profile->trades->logs = MemoryContextAlloc(d->cxt, sizeof(double) * PROFILE_KEYS * d->cfg.profile_days);
+	}
 	d->vol_roll = MemoryContextAlloc(d->cxt, ROLLING_MEAN_SIZE(d->cfg.rolling_bars));
 	d->trans_roll = MemoryContextAlloc(d->cxt, ROLLING_MEAN_SIZE(d->cfg.rolling_bars));
 }
@@ -751,17 +761,41 @@ start_day(Detector *d, TimestampTz ts)
 	d->level_next = 0;
 	d->level_v[0] = d->level_v[1] = 0;
 	d->level_t[0] = d->level_t[1] = 0;
+	d->day_dv = 0;
+	memset(&d->scan, 0, sizeof(DayScan));
+	d->scan.d = d;
+	d->scan.c = c;
+	d->scan.or_high = -INFINITY;
+	d->scan.or_low = INFINITY;
+	d->scan.or_end = d->day.rth_open + (int64) c->orb_range * USECS_PER_MINUTE;
+	d->scan.orb_cutoff = d->day.rth_open + (int64) c->orb_cutoff * USECS_PER_MINUTE;
 	if (c->method == BASELINE_ROLLING)
 		d->has_baseline = true;
 	else if (d->profile->ndays >= c->min_days)
 	{
 		series_baselines(c, &d->profile->volume);
 		if (c->enabled[EV_TAPE_SPEED])
-			series_baselines(c, &d->profile->trades);
+			series_baselines(c, d->profile->trades);
 		d->has_baseline = true;
 	}
 	else
 		d->has_baseline = c->fallback_rolling;
+
+	/*
+	 * A pushed detector judges one trading day, its baselines fixed from
+	 * here on: the days' logs, only needed to fold this day into the ring,
+	 * go (three quarters of its memory).
+	 */
+	if (d->immediate && d->day.date >= d->judge_from)
+	{
+		pfree(d->profile->volume.logs);
+		d->profile->volume.logs = NULL;
+		if (d->profile->trades)
+		{
+			pfree(d->profile->trades->logs);
+			d->profile->trades->logs = NULL;
+		}
+	}
 }
 
 /* the baseline of a bar from the rolling mean (the seeds' rule) */
@@ -838,7 +872,7 @@ add_bar(Detector *d, const BarRow *row)
 	{
 		MemoryContext old = MemoryContextSwitchTo(d->day_cxt);
 
-		d->cap = Max(1024, d->cap * 2);
+		d->cap = Max(64, d->cap * 2);
 		d->bars = d->bars ? repalloc(d->bars, sizeof(IBar) * d->cap) : palloc(sizeof(IBar) * d->cap);
 		MemoryContextSwitchTo(old);
 	}
@@ -868,7 +902,7 @@ add_bar(Detector *d, const BarRow *row)
 	}
 	use_profile = c->method == BASELINE_PROFILE && d->profile->ndays >= c->min_days;
 	b->vol_typical = use_profile ? d->profile->volume.typical[b->key] : NAN;
-	b->trans_typical = (use_profile && c->enabled[EV_TAPE_SPEED]) ? d->profile->trades.typical[b->key] : NAN;
+	b->trans_typical = (use_profile && c->enabled[EV_TAPE_SPEED]) ? d->profile->trades->typical[b->key] : NAN;
 	if (use_profile)
 	{
 		double		level_v = 1.0,
@@ -877,7 +911,7 @@ add_bar(Detector *d, const BarRow *row)
 		if (c->day_adjust)
 			day_level(d, b->ts, &level_v, &level_t);
 		b->vol_base = d->profile->volume.base[b->key] * level_v;
-		b->trans_base = c->enabled[EV_TAPE_SPEED] ? d->profile->trades.base[b->key] * level_t : NAN;
+		b->trans_base = c->enabled[EV_TAPE_SPEED] ? d->profile->trades->base[b->key] * level_t : NAN;
 	}
 	else
 	{
@@ -888,8 +922,8 @@ add_bar(Detector *d, const BarRow *row)
 	b->trans_x = (b->trans_base > 0 && !isnan(b->transactions)) ? b->transactions / b->trans_base : NAN;
 	if (b->volume > 0)
 		d->profile->volume.today[b->key] += b->volume;
-	if (b->transactions > 0)
-		d->profile->trades.today[b->key] += b->transactions;
+	if (b->transactions > 0 && d->profile->trades)
+		d->profile->trades->today[b->key] += b->transactions;
 
 	/* VWAP anchored at 09:30 */
 	b->vwap = NAN;
@@ -911,6 +945,11 @@ add_bar(Detector *d, const BarRow *row)
 	b->red_streak = b->close < b->open ? (prev ? prev->red_streak : 0) + 1 : 0;
 	b->green_streak = b->close > b->open ? (prev ? prev->green_streak : 0) + 1 : 0;
 	d->nbars++;
+	d->day_dv += b->dollar_volume;
+
+	/* a day of warm-up only feeds the baselines */
+	if (d->day.date >= d->judge_from)
+		judge_bar(d);
 }
 
 /*
@@ -927,7 +966,11 @@ detector_feed(Detector *d, const BarRow *row)
 		d->ticker_no = row->ticker_no;
 	}
 	else if (d->nbars > 0 && row->ts >= d->day.next_midnight)
+	{
+		if (d->profile->volume.logs == NULL)
+			elog(ERROR, "a pushed intraday detector judges one trading day");
 		finish_day(d);
+	}
 	add_bar(d, row);
 }
 
@@ -1419,75 +1462,84 @@ score_event(const IntradayConfig *c, IEvent *e)
 }
 
 /*
- * detect_day
- *		Run every enabled detector over the bars of the current ticker-day,
- *		bar after bar, and score the events.
+ * judge_bar
+ *		Run every enabled detector on the day's newest bar, with the state
+ *		they carry from the bars before it (the opening range grows with
+ *		the bars inside it), and score the events it makes.  An immediate
+ *		detector hands each event the filters keep over at once.
  */
 static void
-detect_day(Detector *d)
+judge_bar(Detector *d)
 {
 	const IntradayConfig *c = &d->cfg;
-	DayScan		s;
+	DayScan    *s = &d->scan;
+	int			i = d->nbars - 1;
+	int			first = d->nevents;
 
-	memset(&s, 0, sizeof(s));
-	s.d = d;
-	s.c = c;
-	s.bars = d->bars;
-	s.n = d->nbars;
-	s.or_high = -INFINITY;
-	s.or_low = INFINITY;
-	s.or_end = d->day.rth_open + (int64) c->orb_range * USECS_PER_MINUTE;
-	s.orb_cutoff = d->day.rth_open + (int64) c->orb_cutoff * USECS_PER_MINUTE;
-	for (int i = 0; i < s.n; i++)
+	CHECK_FOR_INTERRUPTS();
+	s->bars = d->bars;			/* moved when the day's array grew */
+	s->n = d->nbars;
+	if (s->bars[i].ts >= d->day.rth_open && s->bars[i].ts < s->or_end)
 	{
-		CHECK_FOR_INTERRUPTS();
-		if (s.bars[i].ts >= d->day.rth_open && s.bars[i].ts < s.or_end)
-		{
-			s.or_high = Max(s.or_high, s.bars[i].high);
-			s.or_low = Min(s.or_low, s.bars[i].low);
-		}
+		s->or_high = Max(s->or_high, s->bars[i].high);
+		s->or_low = Min(s->or_low, s->bars[i].low);
 	}
+	for (int t = 0; t < EV_NTYPES; t++)
+	{
+		if (c->enabled[t])
+			detectors[t].judge(s, i);
+	}
+	/* bounded: the events of one bar, at most two per detector */
+	for (int k = first; k < d->nevents; k++)
+	{
+		IEvent	   *e = &d->events[k];
 
-	for (int i = 0; i < s.n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (int t = 0; t < EV_NTYPES; t++)
+		score_event(c, e);
+		if (d->immediate)
 		{
-			if (c->enabled[t])
-				detectors[t].judge(&s, i);
+			e->dropped = filter_event(d, e, d->day_dv);
+			if (!e->dropped)
+			{
+				d->sink(d, e);
+				d->events_out++;
+			}
 		}
-	}
-	for (int k = 0; k < d->nevents; k++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		score_event(c, &d->events[k]);
 	}
 }
 
 /*
- * filter_day
- *		Drop the events the filters refuse: a close out of [min_price,
+ * filter_event
+ *		Whether the filters drop an event: a close out of [min_price,
  *		max_price], a bar's dollar volume under min_bar_dollar_volume, a day's
- *		dollar volume under the minimum (bearish: its own minimum), and with
- *		the columns, float and short interest.
+ *		dollar volume (day_dv) under the minimum (bearish: its own minimum),
+ *		and with the columns, float and short interest.
+ */
+static bool
+filter_event(Detector *d, const IEvent *e, double day_dv)
+{
+	const IntradayConfig *c = &d->cfg;
+	IBar	   *b = &d->bars[e->bar];
+
+	return e->close < c->min_price || e->close > c->max_price ||
+		e->dollar_volume < c->min_bar_dv ||
+		day_dv < (e->up ? c->min_day_dv : c->min_day_dv_bear) ||
+		(!isnan(b->float_shares) && b->float_shares < (e->up ? c->min_float : c->min_float_bear)) ||
+		(!e->up && !isnan(b->si_pct) && b->si_pct > c->max_si_pct) ||
+		(!e->up && !isnan(b->dtc) && b->dtc > c->max_dtc);
+}
+
+/*
+ * filter_day
+ *		Drop the events of the day the filters refuse, on the day's whole
+ *		dollar volume.
  */
 static void
 filter_day(Detector *d, double day_dv)
 {
-	const IntradayConfig *c = &d->cfg;
-
 	for (int k = 0; k < d->nevents; k++)
 	{
-		IEvent	   *e = &d->events[k];
-		IBar	   *b = &d->bars[e->bar];
-
 		CHECK_FOR_INTERRUPTS();
-		e->dropped = e->close < c->min_price || e->close > c->max_price ||
-			e->dollar_volume < c->min_bar_dv ||
-			day_dv < (e->up ? c->min_day_dv : c->min_day_dv_bear) ||
-			(!isnan(b->float_shares) && b->float_shares < (e->up ? c->min_float : c->min_float_bear)) ||
-			(!e->up && !isnan(b->si_pct) && b->si_pct > c->max_si_pct) ||
-			(!e->up && !isnan(b->dtc) && b->dtc > c->max_dtc);
+		d->events[k].dropped = filter_event(d, &d->events[k], day_dv);
 	}
 }
 
@@ -1570,6 +1622,11 @@ finish_day(Detector *d)
 		/* a day of warm-up: it only feeds the volume profile */
 		profile_add_day(&d->cfg, d->profile);
 	}
+	else if (d->nbars > 0 && d->immediate)
+	{
+		/* every event was handed over as its bar was judged */
+		d->days++;
+	}
 	else if (d->nbars > 0)
 	{
 		for (int i = 0; i < d->nbars; i++)
@@ -1577,7 +1634,6 @@ finish_day(Detector *d)
 			CHECK_FOR_INTERRUPTS();
 			day_dv += d->bars[i].dollar_volume;
 		}
-		detect_day(d);
 		filter_day(d, day_dv);
 		dedup_day(d);
 		for (int i = 1; i < d->nevents; i++)
@@ -1627,7 +1683,7 @@ finish_day(Detector *d)
  * event_values
  *		An event as the columns of tape.intraday_event.
  */
-#define EVENT_NATTS 16
+#define EVENT_NATTS INTRADAY_EVENT_NATTS
 static void
 event_values(const char *ticker, DateADT day, const IEvent *e,
 			 Datum *values, bool *nulls)
@@ -1805,4 +1861,115 @@ tape_intraday_events_final(PG_FUNCTION_ARGS)
 	if (st != NULL)
 		finish_day(&st->d);
 	return aggregate_result(fcinfo, st ? st->nevents : 0, EVENT_NATTS, state_event_values, st);
+}
+
+/* ---------------------------------------------------------------------
+ * A detector fed one bar at a time (the live feed)
+ * ---------------------------------------------------------------------
+ */
+
+/* a pushed detector: the engine, and where its events go */
+struct IntradayFeed
+{
+	Detector	d;
+	IntradayEmit emit;			/* called once per event, as its bar closes */
+	void	   *emit_arg;
+	TimestampTz last_ts;		/* the last bar pushed */
+	bool		has_last;
+};
+
+/* the sink of a pushed detector: the event's columns to its callback */
+static void
+sink_emit(Detector *d, const IEvent *e)
+{
+	IntradayFeed *f = (IntradayFeed *) d->sink_arg;
+	Datum		values[EVENT_NATTS];
+	bool		nulls[EVENT_NATTS];
+
+	event_values(d->ticker, d->day.date, e, values, nulls);
+	f->emit(f->emit_arg, values, nulls);
+}
+
+/*
+ * intraday_config_looks_ahead
+ *		Whether a merged intraday configuration has a step that looks at later
+ *		bars of the day (the day dollar-volume filters, deduplication): with
+ *		one, an event known when its bar closes may be dropped later.
+ */
+bool
+intraday_config_looks_ahead(Jsonb *config)
+{
+	IntradayConfig c;
+
+	read_config(&c, config);
+	return c.min_day_dv > 0 || c.min_day_dv_bear > 0 || c.dedup_window > 0;
+}
+
+/*
+ * intraday_feed_create
+ *		A detector for one ticker's bars pushed in time order; each event
+ *		goes to emit, as the columns of tape.intraday_event, when the bar
+ *		that makes it is pushed.  The days before judge_from only warm the
+ *		baselines.  The configuration must not look ahead (see
+ *		intraday_config_looks_ahead), so that the events are the ones
+ *		tape.detect_intraday finds over the same bars.  It judges one day:
+ *		the bars of the day after judge_from are an error (build another
+ *		detector).  The detector lives in a child of the current memory
+ *		context.
+ */
+IntradayFeed *
+intraday_feed_create(Jsonb *config, DateADT judge_from, IntradayEmit emit, void *arg)
+{
+	IntradayFeed *f = palloc0(sizeof(IntradayFeed));
+
+	if (intraday_config_looks_ahead(config))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("live detection needs a configuration that judges each bar when it closes"),
+				 errdetail("The day dollar-volume filters and deduplication look at the later bars of the day."),
+				 errhint("Set filters.min_day_dollar_volume, filters.min_day_dollar_volume_bearish and dedup.window_minutes to 0.")));
+	detector_init(&f->d, config, sink_emit, f);
+	f->d.judge_from = judge_from;
+	f->d.immediate = true;
+	f->emit = emit;
+	f->emit_arg = arg;
+	return f;
+}
+
+/*
+ * intraday_feed_push
+ *		Judge the next bar of the feed's ticker; false, and nothing done, when
+ *		it is not after the last bar pushed.
+ */
+bool
+intraday_feed_push(IntradayFeed *f, const BarRow *row)
+{
+	if (f->has_last && row->ts <= f->last_ts)
+		return false;
+	f->last_ts = row->ts;
+	f->has_last = true;
+	detector_feed(&f->d, row);
+	return true;
+}
+
+/*
+ * intraday_feed_last
+ *		The time of the last bar pushed, or false when none was.
+ */
+bool
+intraday_feed_last(IntradayFeed *f, TimestampTz *ts)
+{
+	*ts = f->last_ts;
+	return f->has_last;
+}
+
+/*
+ * intraday_feed_free
+ *		Release the detector and everything it keeps.
+ */
+void
+intraday_feed_free(IntradayFeed *f)
+{
+	MemoryContextDelete(f->d.cxt);
+	pfree(f);
 }

@@ -33,6 +33,7 @@ typedef enum PolygonOptionKind
 {
 	POK_URL,					/* http:// or https:// base URL */
 	POK_FILES_URL,				/* the same, or file:///directory */
+	POK_STREAM_URL,				/* ws:// or wss:// URL of the live feed */
 	POK_INT,					/* integer within [min, max] */
 	POK_SECRET,					/* never echoed back */
 	POK_BOOL,					/* true / false / on / off ... */
@@ -69,6 +70,7 @@ static const PolygonOption polygon_options[] = {
 	{"concurrent_requests", ForeignServerRelationId, POK_INT, 0, 16, "0", SERVER_FIELD(concurrent_requests)},
 	{"flatfiles_url", ForeignServerRelationId, POK_FILES_URL, 0, 0, "https://files.massive.com/flatfiles", SERVER_FIELD(flatfiles_url)},
 	{"flatfiles_region", ForeignServerRelationId, POK_REGION, 0, 0, "us-east-1", SERVER_FIELD(flatfiles_region)},
+	{"stream_url", ForeignServerRelationId, POK_STREAM_URL, 0, 0, "wss://socket.massive.com/stocks", SERVER_FIELD(stream_url)},
 	{"api_key", UserMappingRelationId, POK_SECRET, 0, 0, NULL, 0},
 	{"s3_access_key_id", UserMappingRelationId, POK_SECRET, 0, 0, NULL, 0},
 	{"s3_secret_access_key", UserMappingRelationId, POK_SECRET, 0, 0, NULL, 0},
@@ -396,7 +398,16 @@ parse_url_option(const PolygonOption *opt, const char *value, PolygonUrl *url)
 		return;
 	}
 
-	if (pg_strncasecmp(value, "http://", 7) == 0)
+	if (opt->kind == POK_STREAM_URL)
+	{
+		if (pg_strncasecmp(value, "ws://", 5) == 0)
+			authority = trimmed + 5;
+		else if (pg_strncasecmp(value, "wss://", 6) == 0)
+			authority = trimmed + 6;
+		else
+			url_error(opt, value, "The URL must start with ws:// or wss://.");
+	}
+	else if (pg_strncasecmp(value, "http://", 7) == 0)
 		authority = trimmed + 7;
 	else if (pg_strncasecmp(value, "https://", 8) == 0)
 		authority = trimmed + 8;
@@ -509,6 +520,7 @@ check_option_value(const PolygonOption *opt, const char *value)
 
 		case POK_URL:
 		case POK_FILES_URL:
+		case POK_STREAM_URL:
 			{
 				PolygonUrl	url;
 
@@ -610,6 +622,14 @@ polygon_get_server_options(Oid serverid, PolygonServerOptions *opts)
 						opts->origin = url.origin;
 					else
 						opts->flatfiles_dir = url.local_dir;
+				}
+				break;
+			case POK_STREAM_URL:
+				{
+					PolygonUrl	url;
+
+					parse_url_option(opt, value, &url);
+					*(char **) field = url.url;
 				}
 				break;
 			case POK_INT:

@@ -182,6 +182,7 @@ typedef struct PolygonServerOptions
 	char	   *flatfiles_url;	/* https://... (S3) or file:///... of the flat files */
 	char	   *flatfiles_dir;	/* the local directory of a file: URL, or NULL */
 	char	   *flatfiles_region;	/* S3 region for SigV4 */
+	char	   *stream_url;		/* ws:// or wss:// URL of the live feed */
 } PolygonServerOptions;
 
 /*

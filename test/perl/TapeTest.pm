@@ -19,7 +19,8 @@ use PostgreSQL::Test::Utils;
 use Time::HiRes qw(time usleep);
 
 our @EXPORT = qw(start_mock stop_mock mock_log new_node make_server make_server_db background_psql
-  background_psql_db background_psql_as wait_for_requests session kill_backend);
+  background_psql_db background_psql_as wait_for_requests session kill_backend start_live_mock
+  live_mock_log wait_until);
 
 my $API_KEY = $ENV{TAPE_API_KEY} || 'tap-test-key-not-secret-0001';
 my ($S3_KEY_ID, $S3_SECRET) = ('tap-test-s3-key-id', 'tap-test-s3-secret-not-secret');
@@ -75,6 +76,67 @@ sub start_mock
 		s3_secret => $S3_SECRET,
 		harness => $h
 	};
+}
+
+# start_live_mock: the mock of the feed's WebSocket (test/mock/live_mock.py) on a free
+# port, replaying a day with the given options (an array of its arguments); returns
+# a hash with url (ws://...), log and harness
+sub start_live_mock
+{
+	my (@args) = @_;
+	my $dir = PostgreSQL::Test::Utils::tempdir('live');
+	my $portfile = "$dir/port";
+	my $log = "$dir/live.log";
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start(
+		[
+			'python3', 'test/mock/live_mock.py',
+			'--port', '0',
+			'--port-file', $portfile,
+			'--log', $log,
+			'--api-key', $API_KEY,
+			@args
+		],
+		'>', \$out, '2>', \$err);
+	push @mocks, $h;
+	for (my $i = 0; $i < 100 && !-s $portfile; $i++)
+	{
+		usleep(100_000);
+	}
+	die "live mock did not start: $err" unless -s $portfile;
+	my $port = PostgreSQL::Test::Utils::slurp_file($portfile);
+	return { url => "ws://127.0.0.1:$port/stocks", log => $log, harness => $h };
+}
+
+# live_mock_log: the logged events of the live mock (hashes with event, t, ...), of one
+# kind when given
+sub live_mock_log
+{
+	my ($mock, $event) = @_;
+	return () unless -e $mock->{log};
+	my @entries;
+	foreach my $line (split /\n/, PostgreSQL::Test::Utils::slurp_file($mock->{log}))
+	{
+		next if $line eq '';
+		my $e = decode_json($line);
+		push @entries, $e if !defined $event || $e->{event} eq $event;
+	}
+	return wantarray ? @entries : scalar(@entries);
+}
+
+# wait_until: poll a query until it returns 't' (or the timeout, in seconds, passes)
+sub wait_until
+{
+	my ($node, $sql, $timeout) = @_;
+	$timeout ||= 60;
+	my $deadline = time() + $timeout;
+	while (time() < $deadline)
+	{
+		my ($ret, $out) = $node->psql('postgres', $sql);
+		return 1 if $ret == 0 && $out eq 't';
+		usleep(100_000);
+	}
+	return 0;
 }
 
 sub stop_mock

@@ -45,8 +45,9 @@ SELECT set_eq(
         'tape.short_interest', 'tape.short_volume', 'tape.news', 'tape.events_daily', 'tape.events_intraday',
         'tape.refresh_runs', 'tape.work_queue', 'tape.refresh_runs_run_id_seq', 'tape.work_queue_unit_id_seq',
         'tape.stored_profiles', 'tape.manifest', 'tape.manifest_windows', 'tape.manifest_builds', 'tape.tick_windows',
-        'tape.capture_fetches', 'tape.capture_fetches_fetch_id_seq', 'tape.event_features', 'tape.event_labels'],
-  'pg_extension_config_dump registers the data of the store, the profiles, manifests, captured ticks, their fetches, features and labels');
+        'tape.capture_fetches', 'tape.capture_fetches_fetch_id_seq', 'tape.event_features', 'tape.event_labels',
+        'tape.events_live', 'tape.live_trades', 'tape.live_quotes'],
+  'pg_extension_config_dump registers the data of the store, the profiles, manifests, captured ticks, their fetches, features and labels, the live events, trades and quotes');
 
 -- the procedures
 SELECT has_function('tape', p, 'procedure tape.' || p) FROM unnest(ARRAY['refresh_universe', 'refresh_bars',
