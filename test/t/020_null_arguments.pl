@@ -214,6 +214,12 @@ my %by_type = (
 	'tape.manifest_choice[]' => q{'{}'::tape.manifest_choice[]},
 	'tape.manifest_windows[]' => q{'{}'::tape.manifest_windows[]},
 	'tape.capture_step[]' => q{'{}'::tape.capture_step[]},
+	'tape.intraday_event[]' => q{'{}'::tape.intraday_event[]},
+	'name' => q{'polygon'::name},
+	'regprocedure' => q{'tape.version()'::regprocedure},
+	'double precision[]' => 'ARRAY[10]::double precision[]',
+	'integer[]' => 'ARRAY[1]',
+	'timestamp with time zone[]' => q{ARRAY['2025-09-02 14:00+00'::timestamptz]},
 );
 
 # the routines of the extension: name, kind (f, p, a, w), and the arguments a call passes
@@ -223,7 +229,7 @@ foreach my $line (
 	split /\n/,
 	$node->safe_psql(
 		'postgres', q{
-SELECT p.oid, p.proname, p.prokind, p.prorettype = 'trigger'::regtype,
+SELECT p.oid, p.pronamespace::regnamespace, p.proname, p.prokind, p.prorettype = 'trigger'::regtype,
        coalesce((SELECT string_agg(concat_ws('|', coalesce(a.name, ''), format_type(a.typ, NULL), a.mode), ';' ORDER BY a.n)
                    FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]),
                                coalesce(p.proargnames, array_fill(''::text, ARRAY[cardinality(coalesce(p.proallargtypes, p.proargtypes::oid[]))])),
@@ -235,14 +241,14 @@ SELECT p.oid, p.proname, p.prokind, p.prorettype = 'trigger'::regtype,
   JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'tape'
  ORDER BY p.proname, p.oid}))
 {
-	my ($oid, $name, $kind, $trigger, $args) = split /\|/, $line, 5;
+	my ($oid, $schema, $name, $kind, $trigger, $args) = split /\|/, $line, 6;
 	my @args;
 	foreach my $a (split /;/, $args)
 	{
 		my ($aname, $type, $mode) = split /\|/, $a;
 		push @args, { name => $aname, type => $type, mode => $mode };
 	}
-	push @routines, { oid => $oid, name => $name, kind => $kind, trigger => $trigger eq 't', args => \@args };
+	push @routines, { oid => $oid, schema => $schema, name => $name, kind => $kind, trigger => $trigger eq 't', args => \@args };
 }
 cmp_ok(scalar(@routines), '>', 200, 'the extension\'s routines are read from the catalog');
 
@@ -264,7 +270,7 @@ sub sample
 sub call_sql
 {
 	my ($r, @values) = @_;
-	my $name = "tape.$r->{name}";
+	my $name = "$r->{schema}.$r->{name}";
 	my $list = join(', ', @values);
 	return "CALL $name($list)" if $r->{kind} eq 'p';
 	return "SELECT $name($list) FROM generate_series(1, 3) AS g" if $r->{kind} eq 'a';
@@ -420,7 +426,7 @@ foreach my $role ('postgres', 'regress_nulls')
 	for my $i (0 .. $#calls)
 	{
 		my $o = $outcome->{$i};
-		my $where = "tape.$calls[$i]{routine}{name} ($calls[$i]{what}): $calls[$i]{sql}";
+		my $where = "$calls[$i]{routine}{schema}.$calls[$i]{routine}{name} ($calls[$i]{what}): $calls[$i]{sql}";
 		$states{ $o->{sqlstate} }++;
 		push @timeouts, $where if $o->{sqlstate} eq '57014';
 		push @internal, "$where: $o->{message}" if $o->{sqlstate} eq 'XX000' && $o->{message} !~ $can_happen;
@@ -428,12 +434,12 @@ foreach my $role ('postgres', 'regress_nulls')
 	# every outcome, for whoever reads the logs
 	my $report = "$PostgreSQL::Test::Utils::log_path/020_null_arguments_$role.txt";
 	open(my $fh, '>', $report) or die "$report: $!";
-	printf $fh "%s tape.%s (%s): %s: %s\n", $outcome->{$_}{sqlstate}, $calls[$_]{routine}{name}, $calls[$_]{what},
+	printf $fh "%s %s.%s (%s): %s: %s\n", $outcome->{$_}{sqlstate}, $calls[$_]{routine}{schema}, $calls[$_]{routine}{name}, $calls[$_]{what},
 	  $calls[$_]{sql}, $outcome->{$_}{message}
 	  for 0 .. $#calls;
 	close $fh;
 	is(scalar(@$crashed), 0, "as $role: no call crashes the server")
-	  or diag join("\n", map { "crash: tape.$calls[$_]{routine}{name} ($calls[$_]{what}): $calls[$_]{sql}" } @$crashed);
+	  or diag join("\n", map { "crash: $calls[$_]{routine}{schema}.$calls[$_]{routine}{name} ($calls[$_]{what}): $calls[$_]{sql}" } @$crashed);
 	is(scalar(@timeouts), 0, "as $role: no call runs into statement_timeout") or diag join("\n", @timeouts);
 	is(scalar(@internal), 0, "as $role: no call ends in an internal error") or diag join("\n", @internal);
 	my @slow = (sort { $ms{$b} <=> $ms{$a} } keys %ms)[0 .. 9];

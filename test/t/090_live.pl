@@ -218,7 +218,7 @@ $mock = start_live_mock('--day', $day, '--speed', '3000');
 $pid = live_start($mock);
 ok(wait_until($node, "SELECT bars > 100 FROM tape.live_status", 60), 'streaming once more');
 $node->safe_psql('postgres', 'DROP USER MAPPING FOR CURRENT_USER SERVER polygon');
-kill 'KILL', $pid;
+kill_backend($node, $pid);
 ok(wait_until($node, "SELECT state = 'failed' FROM tape.live_status", 60), 'the restarted worker without a key stops');
 like(status('last_error'), qr/^could not start: user mapping not found for user "\w+" on server "polygon"/, 'and says why');
 sleep(2);
@@ -253,7 +253,7 @@ live_reset($mock);
 $mock = start_live_mock('--day', $day, '--speed', '3000');
 $pid = live_start($mock);
 ok(wait_until($node, "SELECT bars > 3000 FROM tape.live_status", 60), 'half the day streamed');
-kill 'KILL', $pid;
+kill_backend($node, $pid);
 ok(wait_until($node, "SELECT pid IS NOT NULL AND pid <> $pid AND state = 'streaming' FROM tape.live_status", 60),
 	'the postmaster restarted the worker after kill -9');
 day_complete_and_same('after kill -9');
