@@ -193,6 +193,39 @@ SELECT unit_key, status FROM tape.work_queue WHERE queue = 'bars_1d' AND range_s
 SELECT ticker, count(*) FROM tape.bars_1d WHERE ts >= '2023-01-01' AND ts < '2024-01-01' GROUP BY 1 ORDER BY 1;
 SELECT status, count(*) FROM tape.refresh_runs WHERE refresh = 'bars_1d' AND arguments ->> 'from_date' = '2023-01-01'
  GROUP BY 1 ORDER BY 1;
+-- a batch of several units that fails is done again unit by unit, whatever the error: an error
+-- of the server then names the unit it met, with the units before it done (not the batch's
+-- first unit, with none done), and a limit the batch was too large for (temp_file_limit, memory:
+-- here a statement trigger refusing the rows of more than one ticker) is no error of a unit alone
+UPDATE tape.configuration SET value = '3' WHERE name = 'refresh.batch_size';
+CREATE TRIGGER server_error BEFORE INSERT ON tape.bars_1d FOR EACH ROW EXECUTE FUNCTION regress.server_error('DYNX');
+SET regress.server_error = '53100';  -- disk_full
+\set SHOW_CONTEXT never
+CALL tape.refresh_bars('day', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX', 'FLUX'], force => true);  -- ERROR
+\set SHOW_CONTEXT errors
+SELECT unit_key, status, last_sqlstate FROM tape.work_queue
+ WHERE queue = 'bars_1d' AND range_start >= '2023-01-01' AND range_start < '2024-01-01' ORDER BY unit_key;
+DROP TRIGGER server_error ON tape.bars_1d;
+CREATE FUNCTION regress.batch_limit() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT count(DISTINCT ticker) FROM new_rows) > 1 THEN
+    RAISE EXCEPTION 'temporary file size exceeds temp_file_limit (1024kB)' USING ERRCODE = 'configuration_limit_exceeded';
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER batch_limit AFTER INSERT ON tape.bars_1d REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION regress.batch_limit();
+SET client_min_messages = warning;
+CALL tape.refresh_bars('day', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX', 'FLUX']);
+RESET client_min_messages;
+SELECT unit_key, status, last_sqlstate FROM tape.work_queue
+ WHERE queue = 'bars_1d' AND range_start >= '2023-01-01' AND range_start < '2024-01-01' ORDER BY unit_key;
+SELECT ticker, count(*) FROM tape.bars_1d WHERE ts >= '2023-01-01' AND ts < '2024-01-01' GROUP BY 1 ORDER BY 1;
+DROP TRIGGER batch_limit ON tape.bars_1d;
+DROP FUNCTION regress.batch_limit();
+UPDATE tape.configuration SET value = '1' WHERE name = 'refresh.batch_size';
 
 -- the runner calls only loaders of extension tape or of the role that runs the refresh: a role
 -- that may change tape.unit_kinds cannot make a refresh run its code with the rights of
