@@ -21,13 +21,16 @@ SELECT v AS value, regress.error_of(format($$UPDATE tape.configuration SET value
   FROM unnest(ARRAY['+5', ' 5', '5 ', '5.0', '1e1', '٥', '', '99999999999']) AS v;
 UPDATE tape.configuration SET value = 'week' WHERE name = 'universe.shares_every';  -- ERROR
 INSERT INTO tape.settings VALUES ('universe.max_price', '10');  -- ERROR
--- the settings that size the work of a call keep a range: each is refused one step beyond either
--- end, saying the range, and accepted at both ends
+-- the settings that size the work of a call, and the capture plan's estimates, keep a range:
+-- each is refused beyond either end (a whole number or an interval one step beyond, a number half
+-- the least or twice the most), saying the range, and accepted at both ends
 SELECT name, min_value, max_value FROM tape.configuration WHERE max_value IS NOT NULL ORDER BY name;
 SELECT r.name, v.value, regress.error_of(format('UPDATE tape.configuration SET value = %L WHERE name = %L', v.value, r.name)) AS outcome
-  FROM tape.setting_ranges() r,
-       LATERAL (VALUES (CASE WHEN r.max_value ~ '^[0-9]+$' THEN (r.min_value::int - 1)::text ELSE '-1 second' END),
-                       (CASE WHEN r.max_value ~ '^[0-9]+$' THEN (r.max_value::int + 1)::text ELSE '61 minutes' END),
+  FROM tape.setting_ranges() r JOIN tape.setting_defaults() d USING (name),
+       LATERAL (VALUES (CASE d.type WHEN 'integer' THEN (r.min_value::int - 1)::text WHEN 'interval' THEN '-1 second'
+                                    ELSE (r.min_value::float8 / 2)::text END),
+                       (CASE d.type WHEN 'integer' THEN (r.max_value::int + 1)::text WHEN 'interval' THEN '61 minutes'
+                                    ELSE (r.max_value::float8 * 2)::text END),
                        (r.min_value), (r.max_value)) v(value)
  ORDER BY r.name, v.value;
 UPDATE tape.configuration SET value = '2 hours' WHERE name = 'refresh.retry_delay';  -- ERROR
