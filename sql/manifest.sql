@@ -348,6 +348,26 @@ SELECT ticker, kind, windows, plan, requests, round(rows) AS rows, round((json_b
 SELECT ticker, kind, plan, requests, round(rows) AS rows, round(stored_bytes) AS stored_bytes
   FROM tape.capture_plan(ARRAY(SELECT ROW(w.*)::tape.manifest_windows FROM regress.plan_windows w), 'quotes', 5, 0)
  ORDER BY ticker;
+-- the plan's estimates at the ends of their ranges (tape.setting_ranges()): the plan is made, its
+-- requests and seconds finite
+CREATE FUNCTION regress.plan_at(range_end text) RETURNS TABLE (kind text, requests bigint, finite_seconds boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE tape.configuration c
+     SET value = (SELECT CASE range_end WHEN 'min' THEN r.min_value ELSE r.max_value END
+                    FROM tape.setting_ranges() r WHERE r.name = c.name)
+   WHERE c.name LIKE 'capture.%' AND c.name <> 'capture.disk_budget';
+  RETURN QUERY
+  SELECT p.kind, sum(p.requests)::bigint, sum(p.seconds) < 'infinity'
+    FROM unnest(ARRAY['trades', 'quotes']) AS k (kind),
+         tape.capture_plan(ARRAY(SELECT ROW(w.*)::tape.manifest_windows FROM regress.plan_windows w), k.kind, 0, 5) p
+   GROUP BY p.kind ORDER BY p.kind;
+END
+$$;
+SELECT * FROM regress.plan_at('max');
+SELECT * FROM regress.plan_at('min');
+UPDATE tape.configuration SET value = NULL WHERE name LIKE 'capture.%';
+DROP FUNCTION regress.plan_at(text);
 -- the whole day: when nothing trades outside the windows' span, it costs no more
 DELETE FROM tape.bars_1m WHERE ticker = 'S01' AND (ts::time < '09:30' OR ts::time >= '15:10');
 SELECT ticker, plan, requests, round(rows) AS rows, series

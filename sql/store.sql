@@ -21,13 +21,16 @@ SELECT v AS value, regress.error_of(format($$UPDATE tape.configuration SET value
   FROM unnest(ARRAY['+5', ' 5', '5 ', '5.0', '1e1', '٥', '', '99999999999']) AS v;
 UPDATE tape.configuration SET value = 'week' WHERE name = 'universe.shares_every';  -- ERROR
 INSERT INTO tape.settings VALUES ('universe.max_price', '10');  -- ERROR
--- the settings that size the work of a call keep a range: each is refused one step beyond either
--- end, saying the range, and accepted at both ends
+-- the settings that size the work of a call, and the capture plan's estimates, keep a range:
+-- each is refused beyond either end (a whole number or an interval one step beyond, a number half
+-- the least or twice the most), saying the range, and accepted at both ends
 SELECT name, min_value, max_value FROM tape.configuration WHERE max_value IS NOT NULL ORDER BY name;
 SELECT r.name, v.value, regress.error_of(format('UPDATE tape.configuration SET value = %L WHERE name = %L', v.value, r.name)) AS outcome
-  FROM tape.setting_ranges() r,
-       LATERAL (VALUES (CASE WHEN r.max_value ~ '^[0-9]+$' THEN (r.min_value::int - 1)::text ELSE '-1 second' END),
-                       (CASE WHEN r.max_value ~ '^[0-9]+$' THEN (r.max_value::int + 1)::text ELSE '61 minutes' END),
+  FROM tape.setting_ranges() r JOIN tape.setting_defaults() d USING (name),
+       LATERAL (VALUES (CASE d.type WHEN 'integer' THEN (r.min_value::int - 1)::text WHEN 'interval' THEN '-1 second'
+                                    ELSE (r.min_value::float8 / 2)::text END),
+                       (CASE d.type WHEN 'integer' THEN (r.max_value::int + 1)::text WHEN 'interval' THEN '61 minutes'
+                                    ELSE (r.max_value::float8 * 2)::text END),
                        (r.min_value), (r.max_value)) v(value)
  ORDER BY r.name, v.value;
 UPDATE tape.configuration SET value = '2 hours' WHERE name = 'refresh.retry_delay';  -- ERROR
@@ -193,6 +196,39 @@ SELECT unit_key, status FROM tape.work_queue WHERE queue = 'bars_1d' AND range_s
 SELECT ticker, count(*) FROM tape.bars_1d WHERE ts >= '2023-01-01' AND ts < '2024-01-01' GROUP BY 1 ORDER BY 1;
 SELECT status, count(*) FROM tape.refresh_runs WHERE refresh = 'bars_1d' AND arguments ->> 'from_date' = '2023-01-01'
  GROUP BY 1 ORDER BY 1;
+-- a batch of several units that fails is done again unit by unit, whatever the error: an error
+-- of the server then names the unit it met, with the units before it done (not the batch's
+-- first unit, with none done), and a limit the batch was too large for (temp_file_limit, memory:
+-- here a statement trigger refusing the rows of more than one ticker) is no error of a unit alone
+UPDATE tape.configuration SET value = '3' WHERE name = 'refresh.batch_size';
+CREATE TRIGGER server_error BEFORE INSERT ON tape.bars_1d FOR EACH ROW EXECUTE FUNCTION regress.server_error('DYNX');
+SET regress.server_error = '53100';  -- disk_full
+\set SHOW_CONTEXT never
+CALL tape.refresh_bars('day', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX', 'FLUX'], force => true);  -- ERROR
+\set SHOW_CONTEXT errors
+SELECT unit_key, status, last_sqlstate FROM tape.work_queue
+ WHERE queue = 'bars_1d' AND range_start >= '2023-01-01' AND range_start < '2024-01-01' ORDER BY unit_key;
+DROP TRIGGER server_error ON tape.bars_1d;
+CREATE FUNCTION regress.batch_limit() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT count(DISTINCT ticker) FROM new_rows) > 1 THEN
+    RAISE EXCEPTION 'temporary file size exceeds temp_file_limit (1024kB)' USING ERRCODE = 'configuration_limit_exceeded';
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER batch_limit AFTER INSERT ON tape.bars_1d REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION regress.batch_limit();
+SET client_min_messages = warning;
+CALL tape.refresh_bars('day', '2023-01-01', '2023-12-31', tickers => ARRAY['ACME', 'BOLT', 'DYNX', 'FLUX']);
+RESET client_min_messages;
+SELECT unit_key, status, last_sqlstate FROM tape.work_queue
+ WHERE queue = 'bars_1d' AND range_start >= '2023-01-01' AND range_start < '2024-01-01' ORDER BY unit_key;
+SELECT ticker, count(*) FROM tape.bars_1d WHERE ts >= '2023-01-01' AND ts < '2024-01-01' GROUP BY 1 ORDER BY 1;
+DROP TRIGGER batch_limit ON tape.bars_1d;
+DROP FUNCTION regress.batch_limit();
+UPDATE tape.configuration SET value = '1' WHERE name = 'refresh.batch_size';
 
 -- the runner calls only loaders of extension tape or of the role that runs the refresh: a role
 -- that may change tape.unit_kinds cannot make a refresh run its code with the rights of

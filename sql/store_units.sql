@@ -86,6 +86,14 @@ SELECT ticker, timespan, adjusted, first_day, last_day, days_present, days_missi
 SELECT ticker, timespan, day, looks_like, problem FROM tape.qa_split_jumps ORDER BY ticker, day;
 INSERT INTO tape.splits (ticker, execution_date, split_from, split_to) VALUES ('FLUX', '2024-03-11', 1, 2);
 SELECT count(*) AS split_jumps FROM tape.qa_split_jumps;
+-- the labels over the store's minute bars (docs/features.md) read one kind: with both, a minute
+-- is two bars at one time
+SELECT barrier, label, bars FROM tape.triple_barrier(
+  $$SELECT 'FLUX' AS ticker, timestamptz '2024-03-12 10:00' AS ts, 'up' AS direction$$,
+  $$SELECT * FROM tape.bars_1m WHERE adjusted AND ts >= '2024-03-01'$$);
+SELECT barrier, label, bars FROM tape.triple_barrier(
+  $$SELECT 'FLUX' AS ticker, timestamptz '2024-03-12 10:00' AS ts, 'up' AS direction$$,
+  $$SELECT * FROM tape.bars_1m WHERE ts >= '2024-03-01'$$);  -- ERROR
 
 -- 2. a done unit whose rows are gone is reported by tape.store_health (a ticker without bars,
 --    done with none, is not)

@@ -121,10 +121,19 @@ AS $$
     ('refresh.retry_delay', '0', '1 hour'),
     ('detect.warmup_days', '0', '100'),             -- the intraday detectors keep 100 days at most
     ('partitions.months_ahead', '0', '120'),        -- partitions made by one call
-    ('manifest.spread_minutes', '2', '960')         -- minute bars read per event (a day has 960)
+    ('manifest.spread_minutes', '2', '960'),        -- minute bars read per event (a day has 960)
+    -- the capture plan's costs, each within what a request series can be (beyond, its
+    -- requests and hours overflow their types)
+    ('capture.quotes_per_trade', '0.01', '1000'),
+    ('capture.json_bytes_per_trade', '10', '100000'),
+    ('capture.json_bytes_per_quote', '10', '100000'),
+    ('capture.stored_bytes_per_trade', '1', '10000'),
+    ('capture.stored_bytes_per_quote', '1', '10000'),
+    ('capture.request_seconds', '0.001', '3600'),
+    ('capture.json_bytes_per_second', '1000', '1000000000000')
 $$;
 
-COMMENT ON FUNCTION tape.setting_ranges() IS 'the settings that size the work of a call (batches, attempts, waits, warm-up, partitions, bars per event) with the range each must keep, in the setting''s own type';
+COMMENT ON FUNCTION tape.setting_ranges() IS 'the settings that size the work of a call (batches, attempts, waits, warm-up, partitions, bars per event) or the capture plan''s estimates (quotes per trade, bytes, request costs), with the range each must keep, in the setting''s own type';
 
 CREATE FUNCTION tape.setting_in_range(name text, value text) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -143,6 +152,7 @@ BEGIN
     outside := CASE r.type
                  WHEN 'integer' THEN value::integer NOT BETWEEN r.min_value::integer AND r.max_value::integer
                  WHEN 'interval' THEN value::interval NOT BETWEEN r.min_value::interval AND r.max_value::interval
+                 ELSE value::numeric NOT BETWEEN r.min_value::numeric AND r.max_value::numeric
                END;
   EXCEPTION WHEN data_exception THEN
     RETURN true;    -- not of the setting's type: tape.setting_is_valid says so
@@ -151,7 +161,8 @@ BEGIN
     RAISE EXCEPTION 'invalid value "%" for setting "%"', value, name
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('It must be %s from %s to %s.',
-                            CASE r.type WHEN 'integer' THEN 'a whole number' ELSE 'an interval' END,
+                            CASE r.type WHEN 'integer' THEN 'a whole number' WHEN 'interval' THEN 'an interval'
+                                        ELSE 'a number' END,
                             r.min_value, r.max_value);
   END IF;
   RETURN true;

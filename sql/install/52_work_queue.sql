@@ -546,15 +546,17 @@ BEGIN
                               state = RETURNED_SQLSTATE, limit_name = CONSTRAINT_NAME;
       detail := nullif(detail, '');
       hint := nullif(hint, '');
-      stop := tape.run_stop_of(state, limit_name);
-      stopped_at := units[1].unit_key;
-      IF stop IS NOT NULL THEN
-        NULL;
-      ELSIF cardinality(units) = 1 THEN
-        PERFORM tape.fail_unit(units[1].unit_id, err, detail, state);
-        failures := failures + 1;
+      IF cardinality(units) = 1 THEN
+        stop := tape.run_stop_of(state, limit_name);
+        stopped_at := units[1].unit_key;
+        IF stop IS NULL THEN
+          PERFORM tape.fail_unit(units[1].unit_id, err, detail, state);
+          failures := failures + 1;
+        END IF;
       ELSE
-        -- one unit spoiled the shared scan: each alone, so that only it fails
+        -- one unit spoiled the shared scan, or the batch was too large for a limit of the
+        -- server (temp_file_limit, memory): each alone, so that only the unit at fault fails,
+        -- and an error that stops the run names the unit it met
         FOREACH u IN ARRAY units LOOP
           BEGIN
             EXECUTE format('SELECT %s($1)', loader) INTO n USING ARRAY[u];
@@ -615,7 +617,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON PROCEDURE tape.work_queue_run(bigint, text, bigint, bigint) IS 'work through the due units of a run, a batch at a time, committing after each; failed units are retried within the run up to refresh.max_attempts times; a loader''s own limit (tape.run_stop_of: the disk budget) stops the run cleanly, its units left to do; an error of the server (disk full, out of memory, I/O) ends the run with that error, the units done staying done';
+COMMENT ON PROCEDURE tape.work_queue_run(bigint, text, bigint, bigint) IS 'work through the due units of a run, a batch at a time, committing after each; a failed batch of several units is done again unit by unit; failed units are retried within the run up to refresh.max_attempts times; a loader''s own limit (tape.run_stop_of: the disk budget) stops the run cleanly, its units left to do; an error of the server (disk full, out of memory, I/O) ends the run with that error, the units done staying done';
 
 -- watching the queue
 
