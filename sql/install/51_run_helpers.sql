@@ -49,23 +49,21 @@ CREATE FUNCTION tape_internal.run_helpers_wanted(run_id bigint) RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
   -- a helper for each batch of the run's due units but the leader's own, at most
-  -- tape.max_workers_per_run; units fetched from the API only from a server without a rate
-  -- limit (requests_per_minute 0): helpers would only wait for a limited one
+  -- tape.max_workers_per_run; only for units computed from the store: units fetched from the
+  -- API wait for the network, and polygon_fdw already keeps several requests of a session in
+  -- flight (concurrent_requests) within the server's rate limit
   WITH due AS (
     SELECT k.from_local_data, count(*)::float8 / coalesce(k.batch_size, tape.batch_size()) AS batches
       FROM tape.work_queue q JOIN tape.unit_kinds k ON k.queue = q.queue
      WHERE q.run_id = run_helpers_wanted.run_id AND q.status <> 'done'
      GROUP BY k.queue, k.from_local_data, k.batch_size)
-  SELECT CASE
-           WHEN NOT bool_and(d.from_local_data)
-                AND coalesce(tape.foreign_server_option('bars', 'requests_per_minute'), '5')::integer <> 0 THEN 0
-           ELSE least(pg_catalog.current_setting('tape.max_workers_per_run')::integer,
-                      ceil(sum(d.batches))::integer - 1)
+  SELECT CASE WHEN NOT bool_and(d.from_local_data) THEN 0
+              ELSE least(pg_catalog.current_setting('tape.max_workers_per_run')::integer, ceil(sum(d.batches))::integer - 1)
          END
     FROM due d
 $$;
 
-COMMENT ON FUNCTION tape_internal.run_helpers_wanted(bigint) IS 'how many helpers a run''s step may use: one per batch of its due units beyond the leader''s first, at most tape.max_workers_per_run, none for units fetched from a rate-limited server';
+COMMENT ON FUNCTION tape_internal.run_helpers_wanted(bigint) IS 'how many helpers a run''s step may use: one per batch of its due units beyond the leader''s first, at most tape.max_workers_per_run, none for units fetched from the API';
 
 CREATE PROCEDURE tape_internal.run_helper(run_id bigint, command text)
 LANGUAGE plpgsql

@@ -588,7 +588,8 @@ BEGIN
       UPDATE tape.refresh_runs r
          SET status = CASE stop WHEN 'limit' THEN 'stopped' ELSE 'interrupted' END,
              finished_at = CASE stop WHEN 'limit' THEN r.finished_at ELSE clock_timestamp() END
-       WHERE r.run_id = work_queue_run.run_id AND (stop = 'limit' OR r.leader_pid = pg_catalog.pg_backend_pid());
+       WHERE r.run_id = work_queue_run.run_id
+         AND (stop = 'limit' OR r.leader_pid = pg_catalog.pg_backend_pid() OR tape_internal.run_is_helper());
       COMMIT;
       IF stop = 'limit' THEN
         RAISE NOTICE '% stopped: %', command, err
