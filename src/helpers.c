@@ -53,7 +53,6 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
-#include "commands/dbcommands.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"

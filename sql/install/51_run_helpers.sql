@@ -58,7 +58,8 @@ AS $$
      WHERE q.run_id = run_helpers_wanted.run_id AND q.status <> 'done'
      GROUP BY k.queue, k.from_local_data, k.batch_size)
   SELECT CASE WHEN NOT bool_and(d.from_local_data) THEN 0
-              ELSE least(pg_catalog.current_setting('tape.max_workers_per_run')::integer, ceil(sum(d.batches))::integer - 1)
+              ELSE greatest(0, least(pg_catalog.current_setting('tape.max_workers_per_run')::integer,
+                                     coalesce(ceil(sum(d.batches))::integer, 0) - 1))
          END
     FROM due d
 $$;
