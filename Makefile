@@ -9,6 +9,7 @@ PGFILEDESC = "tape - Polygon.io foreign data wrapper and small-cap event researc
 MODULE_big = tape
 OBJS = \
 	src/tape.o \
+	src/helpers.o \
 	src/markettime.o \
 	src/pipeline.o \
 	src/progress.o \

@@ -10,8 +10,10 @@
 #   tickers and 200 tickers' day bars for the store; 1,008 windows of 5 minutes
 #   on 24 ticker-days and 260,000 generated events for the capture; for the live feed
 #   200 tickers' bars a minute for its latency, 10,000 tickers' minute and 1 M trades
-#   for its rates)
-#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|features|pipeline|quality|store|capture|live runs one of them (default: all)
+#   for its rates; scale: 2,000 tickers x 252 trading days of minute bars,
+#   about 310 M, through bench/scale.py, only when asked: TAPE_BENCH_ONLY=scale; its small scale,
+#   20 tickers x 10 days, runs in every run)
+#   TAPE_BENCH_ONLY=decode|analytics|trades|ticks|features|pipeline|quality|store|capture|live|scale runs one of them (default: all)
 set -eu
 cd "$(dirname "$0")/.."
 scale=${TAPE_BENCH_SCALE:-full}
@@ -132,6 +134,14 @@ createdb "$pipeline_db"
 psql -X -q -d "$pipeline_db" -v out="$out" -v reps="$areps" -v events="$events" \
     -f bench/pipeline.sql || { dropdb "$pipeline_db"; exit 1; }
 dropdb "$pipeline_db"
+fi
+
+if [ "$only" = scale ] || { [ "$only" = all ] && [ "$scale" = small ]; }; then
+echo "== bench/scale.py: the user's universe on one machine (heap vs Parquet, detect_all on every core, tape vs DuckDB)"
+case $scale in
+    small) python3 bench/scale.py "${TAPE_SCALE_TICKERS:-20}" "${TAPE_SCALE_DAYS:-10}" 1 "$out/scale" 0.05 ;;
+    full) python3 bench/scale.py "${TAPE_SCALE_TICKERS:-2000}" "${TAPE_SCALE_DAYS:-252}" 3 "$out/scale" ;;
+esac
 fi
 
 if runs capture; then

@@ -114,6 +114,7 @@ int			tape_progress_interval = 10;
 
 static ProgressShared *shared = NULL;
 static ProgressLocal local;
+static bool silenced = false;
 static bool callbacks_registered = false;
 
 PG_FUNCTION_INFO_V1(tape_progress);
@@ -328,12 +329,25 @@ describe(StringInfo buf, const char *unit, double total, int64 done,
 	}
 }
 
+/*
+ * progress_silence
+ *		From now on this backend begins no operation: a helper of a run,
+ *		whose leader's one row of tape.progress counts the whole run.
+ */
+void
+progress_silence(void)
+{
+	silenced = true;
+}
+
 void
 progress_begin(const char *command, const char *unit, double total,
 			   const char *items_label, const char *found_label)
 {
 	ProgressSlot *slot = my_slot();
 
+	if (silenced)
+		return;
 	if (!callbacks_registered)
 	{
 		RegisterXactCallback(progress_xact_callback, NULL);

@@ -40,6 +40,9 @@ extern void progress_set_total(double total);
 extern void progress_end(void);
 extern void progress_end_ext(bool closing_notice);
 
+/* This backend reports no progress at all (a helper of a run: its leader does). */
+extern void progress_silence(void);
+
 extern void progress_shmem_request(void);
 extern void progress_shmem_startup(void);
 

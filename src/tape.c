@@ -21,6 +21,8 @@
 #include "progress.h"
 #include "live/live.h"
 
+#include <unistd.h>
+
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -37,6 +39,15 @@ static void tape_shmem_startup(void);
 
 PG_FUNCTION_INFO_V1(tape_version);
 
+/* the machine's cores less one (the leader of a run is the other) */
+static int
+default_workers_per_run(void)
+{
+	long		cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (int) Max(0, Min(cores - 1, 64));
+}
+
 /*
  * _PG_init
  *		Install the shared memory hooks when preloaded.
@@ -50,6 +61,13 @@ _PG_init(void)
 							&tape_progress_interval,
 							10, 0, 86400,
 							PGC_USERSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tape.max_workers_per_run",
+							"Helpers (background workers) a run on the work queue may start.",
+							"By default the machine's cores less one; 0 runs every step in the calling session alone.",
+							&tape_max_workers_per_run,
+							default_workers_per_run(), 0, 64,
+							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	store_define_gucs();
 	live_define_gucs();

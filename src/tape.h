@@ -28,6 +28,9 @@
 extern void _PG_init(void);
 extern struct pg_tz *tape_market_tz(void);
 
+/* in helpers.c */
+extern int	tape_max_workers_per_run;
+
 /* in store/block.c */
 extern void store_define_gucs(void);
 

@@ -436,7 +436,7 @@ $$;
 
 COMMENT ON FUNCTION tape.fail_unit(bigint, text, text, text) IS 'record the failure of a unit and when it may be tried again (refresh.retry_delay, doubling)';
 
--- the worker loop of every refresh
+-- the worker loop of every refresh (of its leader, the sessions that join it and its helpers)
 
 CREATE FUNCTION tape.run_stop_of(sqlstate text, constraint_name text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -517,6 +517,7 @@ DECLARE
   wait_until timestamptz;
   total bigint;
   done bigint;
+  shared record;
 BEGIN
   LOOP
     units := ARRAY(SELECT c FROM tape.claim_units(run_id) c);
@@ -526,6 +527,9 @@ BEGIN
       SELECT min(q.next_attempt_at) INTO wait_until FROM tape.work_queue q
        WHERE q.run_id = work_queue_run.run_id AND q.status = 'failed' AND q.run_attempts < max_attempts;
       IF wait_until IS NULL THEN
+        -- this session's helpers first (what they say is relayed while they finish), then
+        -- the sessions that joined
+        PERFORM tape_internal.run_helpers_wait();
         PERFORM tape.await_units_in_flight(run_id);
         SELECT min(q.next_attempt_at) INTO wait_until FROM tape.work_queue q
          WHERE q.run_id = work_queue_run.run_id AND q.status = 'failed' AND q.run_attempts < max_attempts;
@@ -586,7 +590,8 @@ BEGIN
       UPDATE tape.refresh_runs r
          SET status = CASE stop WHEN 'limit' THEN 'stopped' ELSE 'interrupted' END,
              finished_at = CASE stop WHEN 'limit' THEN r.finished_at ELSE clock_timestamp() END
-       WHERE r.run_id = work_queue_run.run_id AND (stop = 'limit' OR r.leader_pid = pg_catalog.pg_backend_pid());
+       WHERE r.run_id = work_queue_run.run_id
+         AND (stop = 'limit' OR r.leader_pid = pg_catalog.pg_backend_pid() OR tape_internal.run_is_helper());
       COMMIT;
       IF stop = 'limit' THEN
         RAISE NOTICE '% stopped: %', command, err
@@ -601,7 +606,9 @@ BEGIN
               HINT = concat_ws(' ', hint, format('Called again once the cause is fixed, %s resumes with the units left.', command));
     END IF;
     COMMIT;
-    IF successes = 0 AND failures >= stop_after THEN
+    -- (a helper leaves that to its leader, whose error stops it: its first units may be the
+    -- only bad ones)
+    IF successes = 0 AND failures >= stop_after AND NOT tape_internal.run_is_helper() THEN
       RAISE EXCEPTION '% stopped: its first % units all failed', command, failures
         USING ERRCODE = state,
               DETAIL = format('The last error: %s.%s', err, coalesce(' ' || detail, '')),
@@ -609,7 +616,10 @@ BEGIN
     END IF;
     SELECT count(*), count(*) FILTER (WHERE q.status = 'done') INTO total, done
       FROM tape.work_queue q WHERE q.run_id = work_queue_run.run_id;
-    PERFORM tape.progress_update(done, loaded, (SELECT s.requests FROM tape.polygon_session_stats() s) - requests_before,
+    -- the counts of the run's one row of tape.progress: this session's and its helpers'
+    SELECT * INTO shared FROM tape_internal.run_share(loaded,
+                                                      (SELECT s.requests FROM tape.polygon_session_stats() s) - requests_before);
+    PERFORM tape.progress_update(done, shared.rows, shared.requests,
                                  units[1].unit_key || CASE WHEN cardinality(units) > 1
                                                            THEN format(' and %s more', cardinality(units) - 1) ELSE '' END,
                                  total);
@@ -717,6 +727,8 @@ DECLARE
   step text;
   loaded bigint := 0;
   started timestamptz := clock_timestamp();
+  helped integer;
+  helpers record;
 BEGIN
   CALL tape.require_transaction_control(command);
   SELECT * INTO r FROM tape.refresh_begin(refresh, command, arguments, "join");
@@ -731,17 +743,27 @@ BEGIN
       EXECUTE statement;
       COMMIT;
     END LOOP;
-    -- each step is planned once the units of the steps before it are done
+    -- each step is planned once the units of the steps before it are done; helpers (background
+    -- workers) work on its units beside this session, and it waits for them before the next
     FOREACH step IN ARRAY steps LOOP
       PERFORM tape.plan_units(r.run_id, force, step);
       PERFORM tape.refresh_planned(r.run_id);
       COMMIT;
+      helped := tape_internal.run_helpers_start(r.run_id, command, tape_internal.run_helpers_wanted(r.run_id));
+      IF helped > 0 THEN
+        UPDATE tape.refresh_runs x SET workers = x.workers + helped WHERE x.run_id = r.run_id;
+        COMMIT;
+      END IF;
       CALL tape.work_queue_run(r.run_id, command, r.requests_before, loaded);
+      PERFORM tape_internal.run_helpers_wait();
     END LOOP;
   ELSE
     CALL tape.work_queue_run(r.run_id, command, r.requests_before, loaded);
   END IF;
-  PERFORM tape.refresh_finish(r.run_id, r.leader, command, loaded, r.requests_before, started);
+  -- the helpers' rows and requests are the run's, said by this session
+  SELECT * INTO helpers FROM tape_internal.run_helpers_end();
+  PERFORM tape.refresh_finish(r.run_id, r.leader, command, loaded + helpers.rows, r.requests_before - helpers.requests,
+                              started);
 END
 $$;
 

@@ -44,6 +44,23 @@ history_gaps_add(HistoryDetector which, int64 days, int64 days_without, int64 ti
 }
 
 /*
+ * history_gaps_take
+ *		Hand the counts so far to another session (a helper of a run to its
+ *		leader) and set them back to zero.
+ */
+void
+history_gaps_take(int64 out[HG_NDETECTORS][3])
+{
+	for (int i = 0; i < HG_NDETECTORS; i++)
+	{
+		out[i][0] = gaps[i].days;
+		out[i][1] = gaps[i].days_without;
+		out[i][2] = gaps[i].tickers_without;
+	}
+	memset(gaps, 0, sizeof(gaps));
+}
+
+/*
  * tape_detector_history_gaps
  *		tape.detector_history_gaps(reset): a row per detector; reset sets
  *		the counts back to zero once read.

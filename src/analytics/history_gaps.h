@@ -26,4 +26,7 @@ typedef enum HistoryDetector
 extern void history_gaps_add(HistoryDetector which, int64 days, int64 days_without,
 							 int64 tickers_without);
 
+/* the counts so far, into out[detector][days, days_without, tickers_without], set back to zero */
+extern void history_gaps_take(int64 out[HG_NDETECTORS][3]);
+
 #endif							/* TAPE_HISTORY_GAPS_H */
